@@ -1,0 +1,199 @@
+"""`make bench`: events per second end to end (client → gateway → policy → outbox → sandbox) and
+ingest latency, beside the same figures for a bare grpc.aio echo server (the floor), in one run.
+
+Every process is real and on loopback: sandbox, policy and gateway as `signalmesh` processes on
+SQLite, the echo server as its own process, and the load generator here. Figures are printed;
+nothing is asserted about them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from google.protobuf import timestamp_pb2
+from rich.console import Console
+from rich.table import Table
+
+from signalmesh.launcher import ServiceProcess, start_service
+from signalmesh.sandbox.client import SandboxControl
+from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc
+
+PIXEL = "1234567890"
+CONFIG = """\
+state_dir = "{state_dir}"
+[dispatcher]
+linger = "20ms"
+poll_interval = "20ms"
+[destinations.meta]
+connector = "meta"
+pixel_id = "{pixel}"
+access_token = "sandbox-token"
+base_url = "http://{sandbox}"
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    name: str
+    events: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def make_events(count: int, prefix: str) -> list[event_pb2.ConversionEvent]:
+    now = time.time()
+    stamp = timestamp_pb2.Timestamp(seconds=int(now - 30))
+    return [
+        event_pb2.ConversionEvent(
+            event_id=f"{prefix}-{index}",
+            event_name="Purchase",
+            event_time=stamp,
+            action_source=event_pb2.ACTION_SOURCE_WEBSITE,
+            event_source_url="https://shop.example.com/thanks",
+            value="49.90",
+            currency="EUR",
+            order_id=f"{prefix}-{index}",
+            user_data=event_pb2.UserData(
+                emails=[f"customer{index}@example.com"],
+                phones=[f"+1650555{index % 10000:04d}"],
+                first_name="Alex",
+                last_name="Doe",
+                client_ip_address="203.0.113.10",
+                client_user_agent="Mozilla/5.0 (bench)",
+            ),
+            click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(now * 1000)}.bench{index}"),
+        )
+        for index in range(count)
+    ]
+
+
+async def drive(
+    call: Callable[[list[event_pb2.ConversionEvent]], Awaitable[object]],
+    events: list[event_pb2.ConversionEvent],
+    batch_size: int,
+    concurrency: int,
+) -> tuple[float, list[float]]:
+    """Send ``events`` in batches from ``concurrency`` callers; return (seconds, per-call ms)."""
+    batches = [events[start : start + batch_size] for start in range(0, len(events), batch_size)]
+    queue: asyncio.Queue[list[event_pb2.ConversionEvent]] = asyncio.Queue()
+    for batch in batches:
+        queue.put_nowait(batch)
+    latencies: list[float] = []
+
+    async def caller() -> None:
+        while not queue.empty():
+            batch = queue.get_nowait()
+            started = time.perf_counter()
+            await call(batch)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies
+
+
+async def measure(address: str, key: str, name: str, events: list[event_pb2.ConversionEvent], batch_size: int,
+                  concurrency: int, delivered: Callable[[], Awaitable[int]] | None) -> Figures:
+    metadata = (("authorization", f"Bearer {key}"),)
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = gateway_pb2_grpc.GatewayStub(channel)
+        if batch_size == 1:
+            async def call(batch: list[event_pb2.ConversionEvent]) -> object:
+                return await stub.SendEvent(gateway_pb2.SendEventRequest(event=batch[0]), metadata=metadata, timeout=60)
+        else:
+            async def call(batch: list[event_pb2.ConversionEvent]) -> object:
+                return await stub.SendEvents(gateway_pb2.SendEventsRequest(events=batch), metadata=metadata, timeout=60)
+        started = time.perf_counter()
+        _, latencies = await drive(call, events, batch_size, concurrency)
+        if delivered is not None:
+            while await delivered() < len(events):
+                await asyncio.sleep(0.05)
+        return Figures(name, len(events), time.perf_counter() - started, latencies)
+
+
+async def run(args: argparse.Namespace, console: Console) -> None:
+    with tempfile.TemporaryDirectory(prefix="signalmesh-bench-") as directory:
+        run_dir = Path(directory)
+        processes: list[ServiceProcess] = []
+        try:
+            sandbox = start_service("sandbox", ["sandbox", "--listen", "127.0.0.1:0"], run_dir)
+            processes.append(sandbox)
+            config = run_dir / "signalmesh.toml"
+            config.write_text(CONFIG.format(state_dir=run_dir / "state", pixel=PIXEL, sandbox=sandbox.address))
+            policy = start_service("policy", ["policy", "--config", str(config), "--listen", "127.0.0.1:0"], run_dir)
+            processes.append(policy)
+            gateway = start_service(
+                "gateway", ["gateway", "--config", str(config), "--listen", "127.0.0.1:0", "--policy", policy.address], run_dir
+            )
+            processes.append(gateway)
+            echo = start_service("echo", [], run_dir, module="benchmarks.echo_server")
+            processes.append(echo)
+            key = (run_dir / "state" / "local-api-key").read_text().strip()
+            control = SandboxControl(f"http://{sandbox.address}")
+
+            async def recorded() -> int:
+                return int((await control.stats())["meta"]["accepted_events"])
+
+            rows: list[tuple[Figures, Figures]] = []
+            for label, count, batch, concurrency in (
+                ("SendEvents", args.events, args.batch_size, args.concurrency),
+                ("SendEvent (unary)", args.unary_events, 1, args.unary_concurrency),
+            ):
+                floor = await measure(echo.address, key, f"echo {label}", make_events(count, f"echo-{batch}"), batch, concurrency, None)
+                before = await recorded()
+                mesh_events = make_events(count, f"mesh-{batch}")
+
+                async def delivered_since(before: int = before) -> int:
+                    return await recorded() - before
+
+                mesh = await measure(gateway.address, key, f"mesh {label}", mesh_events, batch, concurrency, delivered_since)
+                rows.append((mesh, floor))
+            await control.close()
+        finally:
+            for process in reversed(processes):
+                process.stop()
+    table = Table(title="make bench — one run, same machine (2 cores); mesh = client → gateway → policy → SQLite outbox → sandbox")
+    for column in ("workload", "server", "events", "events/s", "p50 ms/call", "p99 ms/call", "floor ÷ mesh (events/s)"):
+        table.add_column(column, justify="right")
+    for mesh, floor in rows:
+        ratio = floor.events_per_second / mesh.events_per_second
+        for figures, shown_ratio in ((mesh, f"{ratio:.1f}×"), (floor, "")):
+            table.add_row(
+                figures.name.split(" ", 1)[1], figures.name.split(" ", 1)[0], str(figures.events),
+                f"{figures.events_per_second:,.0f}", f"{figures.percentile(0.5):.1f}", f"{figures.percentile(0.99):.1f}", shown_ratio,
+            )
+    console.print(table)
+    console.print(
+        "mesh events/s counts until the sandbox recorded every event (end to end); the echo floor only answers.\n"
+        f"median mesh SendEvents call: {statistics.median(rows[0][0].latencies_ms):.1f} ms for {args.batch_size} events"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--unary-events", type=int, default=2_000)
+    parser.add_argument("--unary-concurrency", type=int, default=64)
+    asyncio.run(run(parser.parse_args(), Console(width=160)))
+
+
+if __name__ == "__main__":
+    main()

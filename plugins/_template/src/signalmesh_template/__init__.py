@@ -1,0 +1,1 @@
+"""SignalMesh connector for TODO: the platform. The entry point loads ``connector``."""

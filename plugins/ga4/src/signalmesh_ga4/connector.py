@@ -1,0 +1,196 @@
+"""The GA4 Measurement Protocol connector: what SignalMesh needs to send server events to a GA4 web stream.
+
+Declarative parts (settings, limits, eligibility per strategy) are data the core and the policy
+service read without running code; the four methods are pure and delegate to ``payload``
+(prepare), ``batching`` (build_requests) and ``responses`` (classify).
+
+Eligibility
+-----------
+GA4 ties every event to a browser through ``client_id`` (the ``_ga`` cookie); a web-stream
+request without one is invalid (platforms.md §2A "Body"). So **both strategies need
+``client_id``, and nothing else**. GA4 has no click id of its own: it attributes an event to an
+ad click through the session of that client id (auto-tagging put the gclid there), so the
+client id is what lets GA4 attribute the event at all. ``strict`` therefore also means
+"client_id", not "gclid": requiring a gclid would keep organic conversions out of analytics,
+which is not what strict ("only events the platform can attribute") asks.
+
+Match quality
+-------------
+GA4 publishes no match score. The weights below are **our estimates**; they sum to 10.
+
+================== ====== ==========================================================
+identifier          weight why (source, platforms.md)
+================== ====== ==========================================================
+client_id           5.0    the join key to the browser's session; required (§2A "Body")
+email               2.0    user-provided data; the key Google matches best (G4, §2C)
+phone               1.0    user-provided data (G4, §2C)
+address             1.0    names + place; weaker than email or phone (G4, §2C)
+user_id             1.0    cross-device identity; recommended with user_data (§2A)
+================== ====== ==========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from types import MappingProxyType
+
+from signalmesh.connector import (
+    SEND_ALL,
+    STRICT,
+    ConfigField,
+    Connector,
+    Destination,
+    EligibilityRule,
+    HttpRequest,
+    HttpResponse,
+    Limits,
+    MatchQuality,
+    Outcome,
+    TransportFailure,
+    canonical_json,
+)
+from signalmesh.hookspecs import hookimpl
+from signalmesh.v1 import event_pb2, policy_pb2
+
+from signalmesh_ga4 import batching, payload, responses
+
+EVENT_NAMES_SETTING = "event_names"
+
+CONFIG_SCHEMA: tuple[ConfigField, ...] = (
+    ConfigField(
+        "measurement_id",
+        "The web stream's measurement id, e.g. G-XXXXXXX (Admin → Data streams; not the stream id).",
+    ),
+    ConfigField(
+        "api_secret",
+        "A Measurement Protocol API secret of the stream, e.g. env:GA4_API_SECRET.",
+        secret=True,
+    ),
+    ConfigField(
+        "base_url",
+        "Collection host; https://region1.google-analytics.com collects in the EU; the sandbox for local runs.",
+        required=False,
+        default=batching.DEFAULT_BASE_URL,
+    ),
+    ConfigField(
+        "debug",
+        '"true" sends every event to the validation server /debug/mp/collect: checked, never in reports.',
+        required=False,
+        default="false",
+    ),
+    ConfigField(
+        EVENT_NAMES_SETTING,
+        'GA4 names that replace the built-in mapping: [destinations.NAME.event_names] Lead = "qualify_lead".',
+        required=False,
+    ),
+)
+
+LIMITS = Limits(
+    max_events_per_request=batching.MAX_EVENTS_PER_REQUEST,
+    # GA4: events may be backdated up to 72 h, but the newer use-cases page says "two business
+    # days" for ads export and audiences; platforms.md §2A (open item 3) picks the stricter
+    # reading: send within about 48 h.
+    max_event_age=timedelta(hours=48),
+)
+
+_CLIENT_ID_DETAIL = (
+    "GA4 needs the browser's client id in either strategy: send click_ids.ga_client_id "
+    "(<random>.<timestamp>, the last two parts of the _ga cookie)"
+)
+ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
+    {
+        # GA4 attributes through the client id's session; it has no click id of its own (see
+        # the module docstring), so strict needs exactly what send_all needs.
+        STRICT: EligibilityRule(
+            any_of=(frozenset({"client_id"}),),
+            reason=policy_pb2.REASON_MISSING_REQUIRED_FIELD,
+            detail=_CLIENT_ID_DETAIL,
+        ),
+        SEND_ALL: EligibilityRule(
+            any_of=(frozenset({"client_id"}),),
+            reason=policy_pb2.REASON_MISSING_REQUIRED_FIELD,
+            detail=_CLIENT_ID_DETAIL,
+        ),
+    }
+)
+
+# (identifier, weight): see the table in the module docstring.
+MATCH_WEIGHTS: tuple[tuple[str, float], ...] = (
+    ("client_id", 5.0),
+    ("email", 2.0),
+    ("phone", 1.0),
+    ("address", 1.0),
+    ("user_id", 1.0),
+)
+MAX_MATCH_SCORE = 10.0
+
+
+def match_quality(identifiers: frozenset[str]) -> MatchQuality:
+    """Score from the identifiers present; ``missing`` lists what would add most first."""
+    score = sum(weight for name, weight in MATCH_WEIGHTS if name in identifiers)
+    missing = tuple(name for name, _ in MATCH_WEIGHTS if name not in identifiers)
+    return MatchQuality(score=min(score, MAX_MATCH_SCORE), missing=missing)
+
+
+def event_name_overrides(destination: Destination) -> dict[str, str]:
+    """``event_names.Lead = "qualify_lead"`` settings (signalmesh.toml flattens the table) → a map."""
+    prefix = f"{EVENT_NAMES_SETTING}."
+    return {
+        key.removeprefix(prefix): value.strip()
+        for key, value in destination.settings.items()
+        if key.startswith(prefix) and value.strip()
+    }
+
+
+class Ga4Connector:
+    """Sends conversions to ``POST /mp/collect`` of a GA4 web stream (platforms.md §2A)."""
+
+    name: str = "ga4"
+    description: str = "Google Analytics 4 Measurement Protocol: server events for a web stream"
+    config_schema: tuple[ConfigField, ...] = CONFIG_SCHEMA
+    limits: Limits = LIMITS
+    eligibility: Mapping[str, EligibilityRule] = ELIGIBILITY
+    # client_id is required for every action source; the eligibility rules carry it.
+    required_identifiers: Mapping[int, frozenset[str]] = MappingProxyType({})
+
+    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
+        """GA4's event object and its request-level part, personal data normalised and hashed."""
+        ga4 = payload.ga4_payload(event, event_name_overrides(destination))
+        prepared = event_pb2.PreparedEvent(
+            event_id=event.event_id,
+            event_name=event.event_name,
+            destination=destination.name,
+            connector=self.name,
+            action_source=event.action_source,
+            identifiers=ga4.identifiers,
+            test_mode=event.test_mode,
+        )
+        if event.HasField("event_time"):
+            prepared.event_time.CopyFrom(event.event_time)
+        if event.HasField("consent"):
+            prepared.consent.CopyFrom(event.consent)
+        prepared.payload_json = canonical_json(ga4.as_json_data())
+        return prepared
+
+    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
+        return match_quality(frozenset(prepared.identifiers))
+
+    def test_channel(self, destination: Destination) -> str | None:
+        # GA4: every stream has the validation server; test events go there and never reach
+        # reports (§2A "Responses and validation").
+        return f"validation endpoint {batching.VALIDATION_PATH}"
+
+    def build_requests(
+        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
+    ) -> list[HttpRequest]:
+        return batching.build_requests(batch, destination)
+
+    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+        return responses.classify(request, response)
+
+
+@hookimpl
+def register_connectors(register: Callable[[Connector], None]) -> None:
+    """Entry point ``signalmesh: ga4`` → this hook registers the GA4 connector."""
+    register(Ga4Connector())

@@ -1,0 +1,139 @@
+"""GA4's answer to one request → one Outcome per event, in request order. Pure.
+
+``/mp/collect`` answers 2xx whenever it received the request and **never reports a bad event**
+(platforms.md §2A "Responses and validation"): a 2xx there can only mean DELIVERED, and what
+GA4 then drops is invisible. Test mode is how to find out: the validation server
+``/debug/mp/collect`` answers ``{"validationMessages": [{fieldPath, description,
+validationCode}]}``, which is mapped to the events it names; an empty list means valid.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from signalmesh.connector import (
+    HttpRequest,
+    HttpResponse,
+    Outcome,
+    OutcomeKind,
+    TransportFailure,
+    retry_after_seconds,
+)
+
+from signalmesh_ga4.batching import VALIDATION_PATH
+
+_MAX_RAW_TEXT = 500
+# "events[3].params.currency" → event 3, field "params.currency".
+_EVENT_PATH = re.compile(r"events\[(\d+)\](?:\.(.+))?")
+# Google's own example names the event in the description, with fieldPath "events":
+# "Event at index: [0] has invalid name [_badEventName]. …" (G6).
+_INDEX_IN_DESCRIPTION = re.compile(r"index:?\s*\[(\d+)\]")
+_NAMES_THE_NAME = re.compile(r"\bname\b", re.IGNORECASE)
+DELIVERED_MESSAGE = (
+    "GA4 received the request (/mp/collect answers 2xx for every request and reports no errors; "
+    "send test_mode events to validate them)"
+)
+VALIDATED_MESSAGE = "valid: the GA4 validation server returned no message (validation only, not in reports)"
+
+
+def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+    """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
+    ids = request.event_ids
+    if isinstance(response, TransportFailure):
+        return _all(ids, OutcomeKind.RETRY, f"no answer from GA4: {response.value}")
+    status = response.status
+    if 200 <= status < 300:
+        messages = _validation_messages(response.body)
+        if messages is not None:
+            return _validated(ids, messages)
+        if is_validation_request(request):
+            return _all(
+                ids,
+                OutcomeKind.RETRY,
+                f"the GA4 validation server answered {status} without validationMessages: {_raw(response.body)}",
+            )
+        return _all(ids, OutcomeKind.DELIVERED, DELIVERED_MESSAGE, code=str(status))
+    if status in (408, 429) or status >= 500:
+        return _all(
+            ids,
+            OutcomeKind.RETRY,
+            f"HTTP {status}: {_raw(response.body)}",
+            code=str(status),
+            retry_after=retry_after_seconds(response.headers),
+        )
+    kind = OutcomeKind.REJECTED if 400 <= status < 500 else OutcomeKind.RETRY
+    return _all(ids, kind, f"HTTP {status}: {_raw(response.body)}", code=str(status))
+
+
+def is_validation_request(request: HttpRequest) -> bool:
+    return urlsplit(request.url).path.endswith(VALIDATION_PATH)
+
+
+def _validated(ids: Sequence[str], messages: list[dict[str, Any]]) -> list[Outcome]:
+    """REJECTED for each event a message names (all events for request-level messages), else DELIVERED."""
+    by_event: dict[int, list[tuple[str, str, str]]] = {index: [] for index in range(len(ids))}
+    for message in messages:
+        field_path = _text(message.get("fieldPath"))
+        description = _text(message.get("description")) or "GA4 validation refused the request"
+        code = _text(message.get("validationCode"))
+        index, field = _event_of(field_path, description, len(ids))
+        targets = range(len(ids)) if index is None else (index,)
+        for target in targets:
+            by_event[target].append((description, code, field))
+    outcomes = []
+    for index, event_id in enumerate(ids):
+        found = by_event[index]
+        if not found:
+            outcomes.append(Outcome(event_id, OutcomeKind.DELIVERED, VALIDATED_MESSAGE))
+            continue
+        outcomes.append(
+            Outcome(
+                event_id,
+                OutcomeKind.REJECTED,
+                "; ".join(description for description, _, _ in found),
+                code=",".join(dict.fromkeys(code for _, code, _ in found if code)),
+                field=", ".join(dict.fromkeys(field for _, _, field in found if field)),
+            )
+        )
+    return outcomes
+
+
+def _event_of(field_path: str, description: str, count: int) -> tuple[int | None, str]:
+    """(the event index a message names, the field inside it); index None: the whole request."""
+    if match := _EVENT_PATH.fullmatch(field_path):
+        index = int(match.group(1))
+        return (index, match.group(2) or "") if index < count else (None, field_path)
+    if field_path in ("events", "") and (match := _INDEX_IN_DESCRIPTION.search(description)):
+        index = int(match.group(1))
+        if index < count:
+            return index, "name" if _NAMES_THE_NAME.search(description) else ""
+    return None, field_path
+
+
+def _validation_messages(body: bytes) -> list[dict[str, Any]] | None:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("validationMessages"), list):
+        return None
+    return [message for message in document["validationMessages"] if isinstance(message, dict)]
+
+
+def _all(
+    ids: Sequence[str], kind: OutcomeKind, message: str, *, code: str = "", retry_after: float | None = None
+) -> list[Outcome]:
+    return [Outcome(event_id, kind, message, code=code, retry_after=retry_after) for event_id in ids]
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _raw(body: bytes) -> str:
+    text = body.decode("utf-8", errors="replace").strip() or "(empty body)"
+    return text if len(text) <= _MAX_RAW_TEXT else text[:_MAX_RAW_TEXT] + "…"

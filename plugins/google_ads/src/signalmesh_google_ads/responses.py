@@ -1,0 +1,260 @@
+"""Google Ads' answer to one ``uploadClickConversions`` request → one Outcome per event, in order. Pure.
+
+With ``partialFailure`` on, Google accepts the good rows and reports each bad one in
+``partialFailureError`` with its index (``fieldPathElements[{fieldName: "conversions", index}]``);
+failed rows come back as empty ``results`` entries (platforms.md §2B). Errors outside the rows
+(auth, quota, a malformed request) come back as an HTTP error with a ``google.rpc.Status`` body.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from signalmesh.connector import (
+    HttpRequest,
+    HttpResponse,
+    Outcome,
+    OutcomeKind,
+    TransportFailure,
+    retry_after_seconds,
+)
+
+from signalmesh_google_ads.batching import is_validate_only
+
+DELIVERED, RETRY, REJECTED = OutcomeKind.DELIVERED, OutcomeKind.RETRY, OutcomeKind.REJECTED
+# Google Ads: the click or the conversion action is under 6 hours old: retry after 6 hours (§2B).
+TOO_RECENT = frozenset(
+    {"conversionUploadError.TOO_RECENT_EVENT", "conversionUploadError.TOO_RECENT_CONVERSION_ACTION"}
+)
+TOO_RECENT_RETRY_SECONDS = 6 * 3600.0
+# Google Ads: the platform already holds this conversion (same order id for the action, or same
+# click and conversion_date_time): a resend of a delivered event, so it counts as delivered (§2B).
+ALREADY_RECORDED = frozenset(
+    {
+        "conversionUploadError.CLICK_CONVERSION_ALREADY_EXISTS",
+        "conversionUploadError.ORDER_ID_ALREADY_IN_USE",
+        "conversionUploadError.DUPLICATE_ORDER_ID",
+        "conversionUploadError.DUPLICATE_CLICK_CONVERSION_IN_REQUEST",
+    }
+)
+# Google Ads: enhanced conversions for leads found no Google click. Expected for leads that did
+# not come from an ad: a warning, the upload itself is fine (§2B).
+CLICK_NOT_FOUND = "conversionUploadError.CLICK_NOT_FOUND"
+# GoogleAdsError categories that are the platform's own trouble, not the row's (S2 errors.py).
+_TRANSIENT_CATEGORIES = frozenset({"internalError", "quotaError"})
+# google.rpc codes worth retrying: throttled, unavailable, aborted, timed out, internal.
+_TRANSIENT_STATUSES = frozenset(
+    {"RESOURCE_EXHAUSTED", "UNAVAILABLE", "ABORTED", "DEADLINE_EXCEEDED", "INTERNAL"}
+)
+# When a row has several errors the worst decides: a refused row stays refused even if it was
+# also "too recent".
+_RANK = {REJECTED: 0, RETRY: 1, DELIVERED: 2}
+_RETRY_DELAY = re.compile(r"(\d+(?:\.\d+)?)s")
+_MAX_RAW_TEXT = 500
+VALIDATED_MESSAGE = "validate_only: Google Ads found no error and recorded nothing"
+
+
+@dataclass(frozen=True, slots=True)
+class AdsError:
+    """One ``GoogleAdsError``: ``code`` as ``category.VALUE``, the row it names (if any) and the field."""
+
+    code: str
+    message: str
+    row: int | None
+    field: str
+
+
+def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+    """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
+    ids = request.event_ids
+    if isinstance(response, TransportFailure):
+        return _all(ids, RETRY, f"no answer from Google Ads: {response.value}")
+    document = _json(response.body)
+    if 200 <= response.status < 300:
+        validate_only = is_validate_only(request)
+        # Google Ads: a live upload answers one results entry per conversion; validate_only none.
+        if not isinstance(document, dict) or not (validate_only or _results(document, len(ids)) is not None):
+            unreadable = f"Google Ads answered {response.status} without a result per conversion: "
+            return _all(ids, RETRY, unreadable + _raw(response.body))
+        return _rows(ids, document, validate_only=validate_only)
+
+    # google.rpc.Status: {"error": {"code", "message", "status", "details"}}.
+    rpc_error = document.get("error") if isinstance(document, dict) else None
+    rpc_error = rpc_error if isinstance(rpc_error, dict) else {}
+    rpc_status = _text(rpc_error.get("status"))
+    message = _text(rpc_error.get("message")) or f"HTTP {response.status}: {_raw(response.body)}"
+    if response.status in (408, 409, 429) or response.status >= 500 or rpc_status in _TRANSIENT_STATUSES:
+        retry_after = retry_after_seconds(response.headers) or _retry_delay(rpc_error.get("details"))
+        return _all(ids, RETRY, message, code=rpc_status or str(response.status), retry_after=retry_after)
+
+    errors = _ads_errors(rpc_error.get("details"))
+    blamed = {error.row: error for error in errors if error.row is not None and error.row < len(ids)}
+    if blamed:
+        # Not expected with partialFailure on, but if Google names rows, only they are at fault.
+        culprits = ", ".join(ids[row] for row in sorted(blamed))
+        resend = f"Google Ads refused the whole request because of {culprits}; resending the rest"
+        return [
+            _outcome(event_id, REJECTED, blamed[row]) if row in blamed else Outcome(event_id, RETRY, resend)
+            for row, event_id in enumerate(ids)
+        ]
+    # Auth (401 UNAUTHENTICATED), permissions (403) or a malformed request: every event alike.
+    # The GoogleAdsFailure says what is wrong; the status message is often only its category.
+    if errors:
+        first = errors[0]
+        text = first.message or message
+        return [Outcome(event_id, REJECTED, text, code=first.code, field=first.field) for event_id in ids]
+    return _all(ids, REJECTED, message, code=rpc_status or str(response.status))
+
+
+def _rows(ids: Sequence[str], document: dict[str, Any], *, validate_only: bool) -> list[Outcome]:
+    """Per-row outcomes of a 2xx answer: each error placed on its row by its index."""
+    failure = document.get("partialFailureError")
+    failure = failure if isinstance(failure, dict) else {}
+    errors = _ads_errors(failure.get("details"))
+    by_row: dict[int, list[AdsError]] = {}
+    for error in errors:
+        if error.row is not None and error.row < len(ids):
+            by_row.setdefault(error.row, []).append(error)
+    unplaced = [error for error in errors if error.row is None]
+    if not errors and failure.get("code") not in (None, 0):
+        # A failure status without readable GoogleAdsFailure details.
+        unplaced = [AdsError("", str(failure.get("message", "")), None, "")]
+    if unplaced:
+        # Google failed rows without naming them: its empty results entries mark the failed rows.
+        failed_rows = _failed_rows(document, len(ids))
+        if failed_rows is None:
+            # Nothing says which rows: the core resends the events one by one; rows Google already
+            # recorded then come back as duplicates, which count as delivered.
+            first = unplaced[0]
+            message = first.message or "Google Ads reported a partial failure without naming the rows"
+            return [
+                Outcome(event_id, RETRY, message, code=first.code, whole_request=True) for event_id in ids
+            ]
+        for row in failed_rows - by_row.keys():
+            by_row[row] = unplaced
+    return [_row_outcome(event_id, by_row.get(row, []), validate_only) for row, event_id in enumerate(ids)]
+
+
+def _row_outcome(event_id: str, errors: Sequence[AdsError], validate_only: bool) -> Outcome:
+    if not errors:
+        message = VALIDATED_MESSAGE if validate_only else "uploaded to Google Ads"
+        return Outcome(event_id, DELIVERED, message)
+    ranked = sorted(errors, key=lambda error: _RANK[_kind(error)])
+    decisive = ranked[0]
+    outcome = _outcome(event_id, _kind(decisive), decisive)
+    if len(errors) > 1:
+        others = ", ".join(error.code for error in ranked[1:])
+        outcome = replace(outcome, message=f"{outcome.message} (also: {others})")
+    return outcome
+
+
+def _kind(error: AdsError) -> OutcomeKind:
+    if error.code in ALREADY_RECORDED or error.code == CLICK_NOT_FOUND:
+        return DELIVERED
+    if error.code in TOO_RECENT or error.code.partition(".")[0] in _TRANSIENT_CATEGORIES:
+        return RETRY
+    return REJECTED
+
+
+def _outcome(event_id: str, kind: OutcomeKind, error: AdsError) -> Outcome:
+    message = error.message or error.code
+    if error.code in ALREADY_RECORDED:
+        message = f"already recorded by Google Ads (duplicate): {message}"
+    elif error.code == CLICK_NOT_FOUND:
+        message = f"warning: {message}"
+    retry_after = TOO_RECENT_RETRY_SECONDS if error.code in TOO_RECENT else None
+    return Outcome(event_id, kind, message, code=error.code, field=error.field, retry_after=retry_after)
+
+
+def _ads_errors(details: Any) -> list[AdsError]:
+    """The errors of every ``GoogleAdsFailure`` in a ``google.rpc.Status.details`` list."""
+    errors: list[AdsError] = []
+    for detail in details if isinstance(details, list) else []:
+        failures = detail.get("errors") if isinstance(detail, dict) else None
+        for error in failures if isinstance(failures, list) else []:
+            if not isinstance(error, dict):
+                continue
+            code_of = error.get("errorCode")
+            pairs = list(code_of.items()) if isinstance(code_of, dict) else []
+            code = f"{pairs[0][0]}.{pairs[0][1]}" if pairs else ""
+            message = _text(error.get("message"))
+            row, field = _location(error.get("location"))
+            errors.append(AdsError(code, message, row, field))
+    return errors
+
+
+def _location(location: Any) -> tuple[int | None, str]:
+    """(row index, field path inside the row) from ``location.fieldPathElements``."""
+    elements = location.get("fieldPathElements") if isinstance(location, dict) else None
+    if not isinstance(elements, list):
+        return None, ""
+    row: int | None = None
+    path: list[str] = []
+    for element in elements:
+        if not isinstance(element, dict):
+            continue
+        name, index = str(element.get("fieldName", "")), _int(element.get("index"))
+        if row is None and name == "conversions" and index is not None:
+            row = index
+        elif row is not None:
+            path.append(name if index is None else f"{name}[{index}]")
+    return row, ".".join(path)
+
+
+def _failed_rows(document: dict[str, Any], count: int) -> set[int] | None:
+    """Rows whose ``results`` entry is empty, Google's mark of a failed row; None when unknown."""
+    if count == 1:
+        return {0}
+    results = _results(document, count)
+    return None if results is None else {row for row, result in enumerate(results) if not result}
+
+
+def _results(document: dict[str, Any], count: int) -> list[Any] | None:
+    """The ``results`` list when it has one entry per conversion, else None."""
+    results = document.get("results")
+    return results if isinstance(results, list) and len(results) == count else None
+
+
+def _retry_delay(details: Any) -> float | None:
+    # google.rpc.RetryInfo {"retryDelay": "30s"} rides in the error's details.
+    for detail in details if isinstance(details, list) else []:
+        delay = detail.get("retryDelay") if isinstance(detail, dict) else None
+        if isinstance(delay, str) and (match := _RETRY_DELAY.fullmatch(delay)):
+            return float(match.group(1))
+    return None
+
+
+def _all(
+    ids: Sequence[str], kind: OutcomeKind, message: str, *, code: str = "", retry_after: float | None = None
+) -> list[Outcome]:
+    return [Outcome(event_id, kind, message, code=code, retry_after=retry_after) for event_id in ids]
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _raw(body: bytes) -> str:
+    text = body.decode("utf-8", errors="replace").strip() or "(empty body)"
+    return text if len(text) <= _MAX_RAW_TEXT else text[:_MAX_RAW_TEXT] + "…"

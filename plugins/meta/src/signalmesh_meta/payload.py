@@ -1,0 +1,180 @@
+"""One ConversionEvent → Meta's per-event object (``data[i]``) and the identifier names it carries. Pure.
+
+This is where raw personal data ends: every customer-information key leaves here hashed
+(platforms.md §1.4), and only the keys Meta wants raw (IP, user agent, fbc, fbp) stay readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import Any
+
+from google.protobuf import json_format
+from signalmesh.v1 import event_pb2
+
+from signalmesh_meta import normalize
+from signalmesh.normalize.text import is_sha256_hex
+
+# Meta: action_source values (platforms.md §1.3). Our enum shares Meta's vocabulary; the table
+# keeps a future enum value from reaching Meta as a string it does not know.
+ACTION_SOURCES: dict[int, str] = {
+    event_pb2.ACTION_SOURCE_WEBSITE: "website",
+    event_pb2.ACTION_SOURCE_APP: "app",
+    event_pb2.ACTION_SOURCE_EMAIL: "email",
+    event_pb2.ACTION_SOURCE_PHONE_CALL: "phone_call",
+    event_pb2.ACTION_SOURCE_CHAT: "chat",
+    event_pb2.ACTION_SOURCE_PHYSICAL_STORE: "physical_store",
+    event_pb2.ACTION_SOURCE_SYSTEM_GENERATED: "system_generated",
+    event_pb2.ACTION_SOURCE_BUSINESS_MESSAGING: "business_messaging",
+    event_pb2.ACTION_SOURCE_OTHER: "other",
+}
+
+# Every user_data key this connector can send, in Meta's spelling.
+# fmt: off
+USER_DATA_KEYS = (
+    "em", "ph", "fn", "ln", "ge", "db", "ct", "st", "zp", "country", "external_id",
+    "client_ip_address", "client_user_agent", "fbc", "fbp",
+)
+# fmt: on
+
+
+@dataclass(frozen=True, slots=True)
+class MetaEvent:
+    """Meta's ``data[i]`` object as plain JSON data, and the identifiers present in it (sorted)."""
+
+    data: dict[str, Any]
+    identifiers: tuple[str, ...]
+
+
+def meta_event(event: event_pb2.ConversionEvent) -> MetaEvent:
+    """Build Meta's server event from ours; the event's own year bounds the date of birth."""
+    data: dict[str, Any] = {
+        # Meta standard event names are case-sensitive and match ours (platforms.md §1.15).
+        "event_name": event.event_name,
+        # Meta: event_time is Unix time in seconds.
+        "event_time": event.event_time.seconds,
+        # Meta: event_id + event_name is the dedup key shared with the pixel.
+        "event_id": event.event_id,
+    }
+    if event.action_source in ACTION_SOURCES:
+        data["action_source"] = ACTION_SOURCES[event.action_source]
+    if event.event_source_url:
+        data["event_source_url"] = event.event_source_url
+    event_year = event.event_time.ToDatetime().year if event.event_time.seconds else None
+    data["user_data"] = user_data(event.user_data, event.click_ids, event_year)
+    if custom := custom_data(event):
+        data["custom_data"] = custom
+
+    identifiers = {key for key in USER_DATA_KEYS if key in data["user_data"]}
+    if event.event_source_url:
+        identifiers.add("event_source_url")
+    return MetaEvent(data=data, identifiers=tuple(sorted(identifiers)))
+
+
+def user_data(
+    user: event_pb2.UserData, click_ids: event_pb2.ClickIds, event_year: int | None
+) -> dict[str, Any]:
+    """Meta's ``user_data``: customer information hashed, device and click ids raw."""
+    raw_country = user.country.strip()
+    # The country also decides the phone's country code and the US rules for st and zp.
+    # A hashed country cannot be read: treat the country as unknown.
+    country = normalize.country(raw_country) if raw_country and not is_sha256_hex(raw_country) else None
+
+    result: dict[str, Any] = {}
+    _put(result, "em", _hashed_list(user.emails, normalize.email))
+    _put(result, "ph", _hashed_list(user.phones, partial(normalize.phone, default_region=country)))
+    _put(result, "fn", _hashed_one(user.first_name, normalize.name))
+    _put(result, "ln", _hashed_one(user.last_name, normalize.name))
+    _put(result, "ge", _hashed_one(user.gender, normalize.gender))
+    _put(
+        result,
+        "db",
+        _hashed_one(user.date_of_birth, partial(normalize.date_of_birth, latest_year=event_year)),
+    )
+    _put(result, "ct", _hashed_one(user.city, normalize.city))
+    _put(result, "st", _hashed_one(user.state, partial(normalize.state, country=country)))
+    _put(result, "zp", _hashed_one(user.zip, partial(normalize.zip_code, country=country)))
+    _put(result, "country", _hashed_one(raw_country, normalize.country))
+    # Meta recommends hashing external_id; a list is allowed.
+    _put(result, "external_id", _hashed_list(user.external_ids, normalize.external_id))
+    # Meta: client_ip_address, client_user_agent, fbc and fbp are never hashed.
+    _put(result, "client_ip_address", user.client_ip_address.strip() or None)
+    _put(result, "client_user_agent", user.client_user_agent.strip() or None)
+    _put(result, "fbc", fbc(click_ids))
+    _put(result, "fbp", click_ids.fbp.strip() or None)
+    return result
+
+
+def fbc(click_ids: event_pb2.ClickIds) -> str | None:
+    """The ``fbc`` value: the cookie as sent, else built from fbclid and the time it was first seen.
+
+    Without ``click_time`` no value is built: an invented creation time would misdate the click.
+    """
+    if cookie := click_ids.fbc.strip():
+        return cookie
+    fbclid = click_ids.fbclid.strip()
+    if not fbclid or not click_ids.HasField("click_time"):
+        return None
+    first_seen_ms = click_ids.click_time.seconds * 1000 + click_ids.click_time.nanos // 1_000_000
+    # Meta: fbc = fb.<subdomainIndex>.<creationTime ms>.<fbclid>; a server uses subdomain index 1
+    # and keeps fbclid's case (platforms.md §1.11).
+    return f"fb.1.{first_seen_ms}.{fbclid}"
+
+
+def custom_data(event: event_pb2.ConversionEvent) -> dict[str, Any]:
+    """Meta's ``custom_data``: the client's custom properties, then our typed fields over them."""
+    result: dict[str, Any] = json_format.MessageToDict(event.custom_properties)
+    if (value := _number(event.value)) is not None:
+        # Meta: value is a number (our wire form is an exact decimal string).
+        result["value"] = value
+    if event.currency.strip():
+        # Meta: ISO 4217; the docs show both cases, upper case is the ISO spelling.
+        result["currency"] = event.currency.strip().upper()
+    if event.order_id:
+        result["order_id"] = event.order_id
+    if event.contents:
+        result["contents"] = [_content(content) for content in event.contents]
+    return result
+
+
+def _content(content: event_pb2.Content) -> dict[str, Any]:
+    # Meta: contents[] = {id, quantity, item_price, delivery_category}.
+    item: dict[str, Any] = {}
+    if content.id:
+        item["id"] = content.id
+    if content.quantity:
+        item["quantity"] = content.quantity
+    if (price := _number(content.item_price)) is not None:
+        item["item_price"] = price
+    if content.delivery_category:
+        item["delivery_category"] = content.delivery_category
+    return item
+
+
+def _number(decimal_text: str) -> float | None:
+    try:
+        amount = Decimal(decimal_text.strip())
+    except InvalidOperation:
+        return None
+    return float(amount) if amount.is_finite() else None
+
+
+def _hashed_one(value: str, normalise: Callable[[str], str | None]) -> str | None:
+    return normalize.hashed(value, normalise) if value.strip() else None
+
+
+def _hashed_list(values: Iterable[str], normalise: Callable[[str], str | None]) -> list[str] | None:
+    digests: list[str] = []
+    for value in values:
+        digest = _hashed_one(value, normalise)
+        if digest is not None and digest not in digests:
+            digests.append(digest)
+    return digests or None
+
+
+def _put(target: dict[str, Any], key: str, value: str | list[str] | None) -> None:
+    if value:
+        target[key] = value

@@ -1,0 +1,64 @@
+"""Prepared events → signed POSTs of ``{"events": [...]}``: chunked, test apart from production. Pure.
+
+The signature is an HMAC-SHA256 of the exact body bytes with the destination's secret, so a
+receiver can prove the request came from us and was not altered. No timestamp or nonce is
+added: the same batch must give the same request, byte for byte, so a retry is identical (the
+receiver deduplicates on ``event_id``; README "Verifying requests").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+
+from signalmesh.connector import Destination, HttpRequest, json_array
+from signalmesh.v1 import event_pb2
+
+# Large enough for efficient warehouse loads, small enough (~1 MB) for any HTTP server's default.
+MAX_EVENTS_PER_REQUEST = 500
+DEFAULT_SIGNATURE_HEADER = "X-SignalMesh-Signature"
+SIGNATURE_PREFIX = "sha256="
+
+
+def signature(secret: str, body: bytes) -> str:
+    """``sha256=<lower-case hex HMAC-SHA256 of body keyed with secret>``, the header's value."""
+    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return SIGNATURE_PREFIX + digest
+
+
+def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destination) -> list[HttpRequest]:
+    """One POST per ≤500 events; test_mode events go to ``test_url`` and never share a request
+    with production events. Without a ``test_url`` the policy skips test events, so none arrive;
+    were one to, it still carries ``"test_mode": true`` for the receiver to see."""
+    production_url = _required(destination, "url")
+    test_url = destination.setting("test_url") or production_url
+    secret = _required(destination, "secret")
+    signature_header = destination.setting("signature_header", DEFAULT_SIGNATURE_HEADER)
+    requests: list[HttpRequest] = []
+    # Groups in order of first appearance, so the output depends only on the input.
+    for test_mode in dict.fromkeys(prepared.test_mode for prepared in batch):
+        group = [prepared for prepared in batch if prepared.test_mode == test_mode]
+        for start in range(0, len(group), MAX_EVENTS_PER_REQUEST):
+            chunk = group[start : start + MAX_EVENTS_PER_REQUEST]
+            # Spliced from each event's canonical payload_json: one key, so still canonical.
+            body = b'{"events":' + json_array(prepared.payload_json for prepared in chunk) + b"}"
+            headers = {"Content-Type": "application/json", signature_header: signature(secret, body)}
+            requests.append(
+                HttpRequest(
+                    method="POST",
+                    url=test_url if test_mode else production_url,
+                    headers=headers,
+                    body=body,
+                    event_ids=tuple(prepared.event_id for prepared in chunk),
+                )
+            )
+    return requests
+
+
+def _required(destination: Destination, key: str) -> str:
+    value = destination.setting(key)
+    if not value:
+        # Config validation should have caught this at start-up; reaching here is a bug.
+        raise ValueError(f"destination {destination.name!r}: the webhook connector needs {key}")
+    return value

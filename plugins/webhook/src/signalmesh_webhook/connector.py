@@ -1,0 +1,156 @@
+"""The Webhook connector: conversions as HMAC-signed JSON to any HTTPS endpoint (a CRM, a warehouse).
+
+Declarative parts (settings, limits, eligibility per strategy) are data the core and the policy
+service read without running code; the four methods are pure and delegate to ``payload``
+(prepare), ``batching`` (build_requests) and ``responses`` (classify).
+
+Match quality
+-------------
+A receiver joins on whatever it keeps; these weights (summing to 10) rank the identifiers by
+how reliably they name one person in a typical CRM: an email, then a phone, then the
+receiver's own id or an ad click id.
+
+=========== ====== =====================================================
+identifier  weight why
+=========== ====== =====================================================
+email       4.0    the key almost every CRM and warehouse indexes
+phone       3.0    E.164 is unambiguous, but fewer records carry one
+external_id 1.5    exact when the receiver issued it, useless otherwise
+click_id    1.5    ties the conversion to an ad click, not to a person
+=========== ====== =====================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from types import MappingProxyType
+
+from signalmesh.connector import (
+    SEND_ALL,
+    STRICT,
+    ConfigField,
+    Connector,
+    Destination,
+    EligibilityRule,
+    HttpRequest,
+    HttpResponse,
+    Limits,
+    MatchQuality,
+    Outcome,
+    TransportFailure,
+    canonical_json,
+)
+from signalmesh.hookspecs import hookimpl
+from signalmesh.v1 import event_pb2, policy_pb2
+
+from signalmesh_webhook import batching, payload, responses
+from signalmesh_webhook.payload import CLICK_ID, EMAIL, EXTERNAL_ID, PHONE
+
+CONFIG_SCHEMA: tuple[ConfigField, ...] = (
+    ConfigField("url", "Where to POST production events, e.g. https://crm.example.com/hooks/conversions."),
+    ConfigField(
+        "secret",
+        "The HMAC-SHA256 key the receiver verifies the signature with, e.g. env:WEBHOOK_SECRET.",
+        secret=True,
+    ),
+    ConfigField(
+        "test_url",
+        "Where test_mode events go; without it test events are skipped, never sent live.",
+        required=False,
+    ),
+    ConfigField(
+        "signature_header",
+        "The header carrying sha256=<hex HMAC of the body>.",
+        required=False,
+        default=batching.DEFAULT_SIGNATURE_HEADER,
+    ),
+)
+
+LIMITS = Limits(
+    max_events_per_request=batching.MAX_EVENTS_PER_REQUEST,
+    # Older conversions are rarely actionable in a CRM and would replay a backlog after an outage.
+    max_event_age=timedelta(days=30),
+)
+
+ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
+    {
+        STRICT: EligibilityRule(
+            any_of=(frozenset({CLICK_ID}),),
+            reason=policy_pb2.REASON_MISSING_CLICK_ID,
+            detail="strict sends to a webhook only with an ad click id: fbc, fbclid, gclid, wbraid, "
+            "gbraid, ttclid or li_fat_id",
+        ),
+        SEND_ALL: EligibilityRule(
+            any_of=(frozenset({EMAIL}), frozenset({PHONE}), frozenset({EXTERNAL_ID}), frozenset({CLICK_ID})),
+            reason=policy_pb2.REASON_INSUFFICIENT_USER_DATA,
+            detail="a webhook needs something to join on: add an email, a phone (with its country), "
+            "an external id or an ad click id",
+        ),
+    }
+)
+
+MATCH_WEIGHTS: tuple[tuple[str, float], ...] = (
+    (EMAIL, 4.0),
+    (PHONE, 3.0),
+    (EXTERNAL_ID, 1.5),
+    (CLICK_ID, 1.5),
+)
+
+
+def match_quality(identifiers: frozenset[str]) -> MatchQuality:
+    """The weights of the identifiers present; ``missing`` lists the others, heaviest first."""
+    score = sum(weight for name, weight in MATCH_WEIGHTS if name in identifiers)
+    missing = tuple(name for name, _ in MATCH_WEIGHTS if name not in identifiers)
+    return MatchQuality(score=score, missing=missing)
+
+
+class WebhookConnector:
+    """POSTs ``{"events": [...]}`` signed with ``X-SignalMesh-Signature: sha256=<hmac>``."""
+
+    name: str = "webhook"
+    description: str = "Webhook: conversions as HMAC-signed JSON to any HTTPS endpoint (CRM, warehouse)"
+    config_schema: tuple[ConfigField, ...] = CONFIG_SCHEMA
+    limits: Limits = LIMITS
+    eligibility: Mapping[str, EligibilityRule] = ELIGIBILITY
+    required_identifiers: Mapping[int, frozenset[str]] = MappingProxyType({})
+
+    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
+        """The README's per-event object, personal data hashed."""
+        webhook_event = payload.webhook_event(event)
+        prepared = event_pb2.PreparedEvent(
+            event_id=event.event_id,
+            event_name=event.event_name,
+            destination=destination.name,
+            connector=self.name,
+            action_source=event.action_source,
+            identifiers=webhook_event.identifiers,
+            test_mode=event.test_mode,
+        )
+        if event.HasField("event_time"):
+            prepared.event_time.CopyFrom(event.event_time)
+        if event.HasField("consent"):
+            prepared.consent.CopyFrom(event.consent)
+        prepared.payload_json = canonical_json(webhook_event.data)
+        return prepared
+
+    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
+        return match_quality(frozenset(prepared.identifiers))
+
+    def test_channel(self, destination: Destination) -> str | None:
+        # Test events only where the receiver said it wants them; otherwise policy skips them.
+        return destination.setting("test_url") or None
+
+    def build_requests(
+        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
+    ) -> list[HttpRequest]:
+        return batching.build_requests(batch, destination)
+
+    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+        return responses.classify(request, response)
+
+
+@hookimpl
+def register_connectors(register: Callable[[Connector], None]) -> None:
+    """Entry point ``signalmesh: webhook`` → this hook registers the Webhook connector."""
+    register(WebhookConnector())

@@ -1,0 +1,55 @@
+"""The webhook's hashing rules for personal data: one documented form per identifier, then SHA-256. Pure.
+
+A webhook receiver joins our digests with its own customer table, so the rules must be simple
+enough to reproduce anywhere (README "Hashing rules"): emails trimmed and lower-cased, phones in
+E.164 with the '+', external ids trimmed with their case kept. A value that cannot be brought
+into its form is dropped, never sent half-right; a value that is already a SHA-256 digest is
+passed through (lower-cased), never hashed twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from signalmesh.normalize.geography import country_code
+from signalmesh.normalize.phones import to_e164
+from signalmesh.normalize.text import is_sha256_hex, nfc, nfc_lower, sha256_hex
+
+Normaliser = Callable[[str], str | None]
+
+_LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def email(value: str) -> str | None:
+    """Trimmed, lower-cased (Unicode NFC); no provider rules such as Gmail's dots."""
+    normalised = nfc_lower(value)
+    return normalised if _LOOSE_EMAIL.fullmatch(normalised) else None
+
+
+def phone(value: str, country: str | None = None) -> str | None:
+    """E.164 with the '+' (``+16505551212``); ``country`` (code or name) supplies the country
+    code of a national number. A number whose country cannot be known is dropped."""
+    region = country_code(country) if country and country.strip() else None
+    return to_e164(value, region)
+
+
+def external_id(value: str) -> str | None:
+    """Trimmed (NFC), case kept: ids such as ``User-42`` are case-sensitive in the receiver's CRM."""
+    normalised = nfc(value.strip())
+    return normalised or None
+
+
+def hashed(value: str, normalise: Normaliser) -> str | None:
+    """SHA-256 (lower-case hex) of the normalised value; an existing digest passes through."""
+    trimmed = value.strip()
+    if is_sha256_hex(trimmed):
+        return trimmed.lower()
+    normalised = normalise(trimmed)
+    return sha256_hex(normalised) if normalised else None
+
+
+def hashed_all(values: Iterable[str], normalise: Normaliser) -> list[str]:
+    """Digests of every value that normalises, duplicates removed, in the client's order."""
+    digests = (hashed(value, normalise) for value in values if value.strip())
+    return list(dict.fromkeys(digest for digest in digests if digest))

@@ -1,0 +1,57 @@
+"""The receiver's answer → one Outcome per event, all alike: a webhook accepts or refuses a whole request. Pure.
+
+A generic receiver has no error format we could read per event, so the status code decides:
+2xx delivered; 408, 429 and 5xx retried (honouring Retry-After); any other answer is a
+permanent refusal whose body text (truncated) tells the operator why.
+"""
+
+from __future__ import annotations
+
+from signalmesh.connector import (
+    HttpRequest,
+    HttpResponse,
+    Outcome,
+    OutcomeKind,
+    TransportFailure,
+    retry_after_seconds,
+)
+
+MAX_MESSAGE_CHARS = 300
+# 408 Request Timeout and 429 Too Many Requests are the 4xx that mean "try again later".
+_RETRYABLE_4XX = frozenset({408, 429})
+
+
+def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+    """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
+    if isinstance(response, TransportFailure):
+        return _all(request, OutcomeKind.RETRY, f"no answer from the webhook: {response.value}")
+    status = response.status
+    code = str(status)
+    if 200 <= status < 300:
+        # Any 2xx is a delivery: the body of a generic receiver has no contract to read.
+        return _all(request, OutcomeKind.DELIVERED, f"HTTP {status}", code=code)
+    message = _body_text(response)
+    if status in _RETRYABLE_4XX or status >= 500:
+        return _all(
+            request, OutcomeKind.RETRY, message, code=code, retry_after=retry_after_seconds(response.headers)
+        )
+    # Other 4xx (and a 1xx/3xx that reached us: a wrong url) will not succeed on a retry.
+    return _all(request, OutcomeKind.REJECTED, message, code=code)
+
+
+def _body_text(response: HttpResponse) -> str:
+    text = response.body.decode("utf-8", errors="replace").strip()
+    return text[:MAX_MESSAGE_CHARS] if text else f"HTTP {response.status} with an empty body"
+
+
+def _all(
+    request: HttpRequest,
+    kind: OutcomeKind,
+    message: str,
+    *,
+    code: str = "",
+    retry_after: float | None = None,
+) -> list[Outcome]:
+    return [
+        Outcome(event_id, kind, message, code=code, retry_after=retry_after) for event_id in request.event_ids
+    ]

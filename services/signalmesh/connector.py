@@ -1,0 +1,217 @@
+"""What a connector is: the seam between the core and one ad platform.
+
+A connector is declarative where it can be (limits, eligibility rules, event-name mapping,
+config schema) and pure where it must compute (prepare, match_quality, build_requests,
+classify). It never opens a socket: transport, retries, rate limits, tracing and metrics
+belong to the core, so every connector gets them right by construction.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import Enum
+from typing import Any, Protocol, runtime_checkable
+
+from signalmesh.v1 import event_pb2, policy_pb2
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigField:
+    """One setting a destination of this connector takes in ``signalmesh.toml``."""
+
+    name: str
+    description: str
+    required: bool = True
+    # Secret values are given as references (``env:META_TOKEN``, ``file:/run/secrets/x``)
+    # and resolved by the core; they never appear in logs, spans or previews.
+    secret: bool = False
+    default: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The platform's hard limits; the core enforces them so the platform never has to."""
+
+    max_events_per_request: int
+    max_event_age: timedelta
+    # Some platforms allow older events for some sources (Meta: physical_store 62 days).
+    max_event_age_by_action_source: Mapping[int, timedelta] = field(default_factory=dict)
+    # How far in the future an event_time may be (clock skew) before the platform refuses it.
+    max_future_skew: timedelta = timedelta(minutes=10)
+    requests_per_second: float | None = None
+
+    def max_age_for(self, action_source: int) -> timedelta:
+        return self.max_event_age_by_action_source.get(action_source, self.max_event_age)
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityRule:
+    """An event qualifies when every identifier of at least one alternative is present.
+
+    Rules are data, not code, so the policy service can evaluate any connector's rules without
+    running connector code, and ``signalmesh check`` can explain exactly what is missing.
+    """
+
+    any_of: tuple[frozenset[str], ...]
+    # The policy Reason returned when no alternative is satisfied.
+    reason: int
+    # Says what is missing and how to fix it, e.g. "strict needs fbc or fbclid".
+    detail: str
+
+    def is_satisfied_by(self, identifiers: frozenset[str]) -> bool:
+        return any(alternative <= identifiers for alternative in self.any_of)
+
+
+STRICT = "strict"
+SEND_ALL = "send_all"
+STRATEGY_NAMES = {STRICT: policy_pb2.STRATEGY_STRICT, SEND_ALL: policy_pb2.STRATEGY_SEND_ALL}
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A configured destination: which connector, and its settings with secrets resolved."""
+
+    name: str
+    connector: str
+    settings: Mapping[str, str]
+    # None: the global default strategy applies.
+    strategy: str | None = None
+    # Every event to this destination goes to its test channel (a staging pixel, a trial).
+    test_mode: bool = False
+    # Settings given as secret references (setting → "env:NAME" / "file:PATH"), so a rotated
+    # secret can be read again without a restart.
+    secret_references: Mapping[str, str] = field(default_factory=dict)
+
+    def setting(self, key: str, default: str = "") -> str:
+        return self.settings.get(key, default) or default
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """A request the core will send; ``event_ids`` lists the events it carries, in order."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    event_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class TransportFailure(str, Enum):
+    """The request got no HTTP answer."""
+
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+
+
+class OutcomeKind(str, Enum):
+    DELIVERED = "delivered"
+    # Transient (5xx, 429, timeout): the core retries with backoff.
+    RETRY = "retry"
+    # Permanent: the platform refused this event; its message says why.
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one event of a request, in the platform's own words."""
+
+    event_id: str
+    kind: OutcomeKind
+    message: str = ""
+    code: str = ""
+    field: str = ""
+    # Seconds to wait before retrying (from Retry-After or the platform's throttling hint).
+    retry_after: float | None = None
+    # The platform refused the whole request and did not say which event caused it
+    # (Meta rejects a batch for one bad event): the core resends such events one by one.
+    whole_request: bool = False
+    # The platform refused the credentials (expired or revoked token). Use with RETRY: the core
+    # pauses the destination at once, keeps its events in the outbox and raises an alert.
+    credentials: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MatchQuality:
+    """An estimate of how well the platform will match the event to a person (0–10)."""
+
+    score: float
+    # Identifiers that would raise the score, most valuable first.
+    missing: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """Everything the core needs from one platform. Register it with ``register_connectors``."""
+
+    name: str
+    description: str
+    config_schema: tuple[ConfigField, ...]
+    limits: Limits
+    # Strategy name ("strict", "send_all") → the rule an event must satisfy.
+    eligibility: Mapping[str, EligibilityRule]
+    # ActionSource → identifiers the platform requires for that source (Meta: website needs
+    # client_user_agent and event_source_url).
+    required_identifiers: Mapping[int, frozenset[str]]
+
+    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
+        """Normalise and hash the event by this platform's rules. Pure."""
+        ...
+
+    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
+        """Score the identifiers the prepared event carries. Pure."""
+        ...
+
+    def test_channel(self, destination: Destination) -> str | None:
+        """How ``destination`` receives test_mode events (e.g. "test_event_code TEST123"), or None
+        when it has no test channel: policy then skips test events rather than send them live."""
+        ...
+
+    def build_requests(
+        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
+    ) -> list[HttpRequest]:
+        """Wrap up to ``limits.max_events_per_request`` prepared events in platform requests. Pure."""
+        ...
+
+    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+        """One Outcome per event of ``request`` (same order as ``request.event_ids``). Pure."""
+        ...
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Parse a Retry-After header (delta seconds or HTTP date) into seconds from now."""
+    raw = next((value for key, value in headers.items() if key.lower() == "retry-after"), None)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if raw.isdigit():
+        return float(raw)
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def canonical_json(value: Any) -> bytes:
+    """Deterministic JSON (sorted keys, no spaces, UTF-8): the same event always gives the same
+    bytes, so retries are identical and tests compare bodies exactly. NaN is refused."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def json_array(items: Iterable[bytes]) -> bytes:
+    """Splice already-encoded JSON values (``PreparedEvent.payload_json``) into one array."""
+    return b"[" + b",".join(items) + b"]"

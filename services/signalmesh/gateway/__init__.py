@@ -1,0 +1,1 @@
+"""The gateway service: ingest, validate, prepare, decide (via policy), enqueue, dispatch."""

@@ -1,0 +1,117 @@
+"""Gateway service wiring: config, connectors, store, policy client, intake, dispatcher, gRPC runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opentelemetry import trace
+
+from signalmesh import serving
+from signalmesh.config import ApiClient, Config, check_destinations
+from signalmesh.gateway.batcher import MicroBatcher
+from signalmesh.gateway.dispatcher import Dispatcher
+from signalmesh.gateway.intake import EventOutcome, Intake
+from signalmesh.gateway.policy_client import PolicyClient
+from signalmesh.gateway.servicer import METHOD_SCOPES, GatewayServicer
+from signalmesh.gateway.transport import Transport
+from signalmesh.interceptors import AuthInterceptor, LoggingInterceptor, hash_api_key, load_or_create_local_key
+from signalmesh.plugins import ConnectorRegistry, load_registry
+from signalmesh.store import open_store
+from signalmesh.store.base import Store
+from signalmesh.telemetry import tracing
+from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc
+
+SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["Gateway"].full_name
+
+
+@dataclass(slots=True)
+class GatewayRuntime:
+    server: serving.RunningServer
+    store: Store
+    policy: PolicyClient
+    transport: Transport
+    dispatcher: Dispatcher
+    batcher: MicroBatcher[EventOutcome]
+    # The generated key when no [[clients]] are configured (embedded mode), else None.
+    local_key: str | None
+
+    @property
+    def address(self) -> str:
+        return self.server.address
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop intake (health NOT_SERVING), finish calls in flight, then batches in flight."""
+        await self.server.stop(grace)
+        await self.batcher.drain()
+        await self.dispatcher.stop(grace)
+        await self.transport.close()
+        await self.policy.close()
+        await self.store.close()
+
+
+def api_clients(config: Config) -> tuple[tuple[ApiClient, ...], str | None]:
+    """The configured clients, or one local client whose key is generated in the state dir."""
+    if config.clients:
+        return config.clients, None
+    key = load_or_create_local_key(config.state_dir)
+    return (ApiClient(name="local", key_sha256=hash_api_key(key)),), key
+
+
+async def serve_gateway(
+    config: Config,
+    registry: ConnectorRegistry | None = None,
+    *,
+    listen: str | None = None,
+    policy_address: str | None = None,
+    dispatch: bool = True,
+) -> GatewayRuntime:
+    registry = registry or load_registry(config.plugins_allow)
+    check_destinations(config, registry)
+    provider = trace.get_tracer_provider()
+    store = open_store(config)
+    policy = PolicyClient(
+        policy_address or config.gateway.policy_address,
+        config.gateway.policy_timeout_seconds,
+        interceptors=tracing.client_interceptors(provider),
+    )
+    transport = Transport(config.dispatcher.request_timeout_seconds)
+    dispatcher = Dispatcher(
+        destinations=config.destinations, registry=registry, store=store, transport=transport, config=config.dispatcher
+    )
+    intake = Intake(
+        destinations=config.destinations,
+        registry=registry,
+        policy=policy,
+        store=store,
+        on_enqueued=dispatcher.wake,
+        tracking_plan=config.tracking_plan,
+        generate_missing_event_id=config.gateway.generate_missing_event_id,
+        max_outbox_depth=config.gateway.max_outbox_depth,
+    )
+    batcher: MicroBatcher[EventOutcome] = MicroBatcher(
+        intake.submit, linger_seconds=config.gateway.micro_batch_linger_ms / 1000, max_size=config.gateway.max_batch_size
+    )
+    servicer = GatewayServicer(
+        intake=intake,
+        batcher=batcher,
+        store=store,
+        registry=registry,
+        destinations=config.destinations,
+        max_batch_size=config.gateway.max_batch_size,
+        wake=dispatcher.wake,
+    )
+    clients, local_key = api_clients(config)
+    interceptors = [
+        *tracing.server_interceptors(provider),
+        LoggingInterceptor(),
+        AuthInterceptor(clients, METHOD_SCOPES),
+    ]
+    running = await serving.start_server(
+        listen=listen or config.gateway.listen,
+        add_services=lambda server: gateway_pb2_grpc.add_GatewayServicer_to_server(servicer, server),
+        service_names=[SERVICE_NAME],
+        interceptors=interceptors,
+    )
+    if dispatch:
+        dispatcher.start()
+    return GatewayRuntime(running, store, policy, transport, dispatcher, batcher, local_key)

@@ -1,0 +1,254 @@
+"""Gateway gRPC servicer: translates between the wire and the intake pipeline, and nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from signalmesh.connector import Destination
+from signalmesh.gateway.batcher import MicroBatcher
+from signalmesh.gateway.intake import EventOutcome, Intake, OutboxFull
+from signalmesh.gateway.policy_client import PolicyUnavailable
+from signalmesh.gateway.validate import Violation
+from signalmesh.plugins import ConnectorRegistry
+from signalmesh.store.base import Store
+from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc
+
+METHOD_SCOPES = {
+    "/signalmesh.v1.Gateway/SendEvent": "events:write",
+    "/signalmesh.v1.Gateway/SendEvents": "events:write",
+    "/signalmesh.v1.Gateway/StreamEvents": "events:write",
+    "/signalmesh.v1.Gateway/CheckEvent": "events:write",
+    "/signalmesh.v1.Gateway/GetEventStatus": "events:read",
+    "/signalmesh.v1.Gateway/ListDeadLetters": "admin",
+    "/signalmesh.v1.Gateway/ReplayDeadLetters": "admin",
+}
+DEAD_LETTER_PAGE = 100
+RETRY_WHEN_FULL_SECONDS = 5
+
+
+def _violations(items: list[Violation]) -> list[gateway_pb2.FieldViolation]:
+    return [gateway_pb2.FieldViolation(field=item.field, description=item.description, reason=item.reason) for item in items]
+
+
+def to_result(outcome: EventOutcome, index: int) -> gateway_pb2.EventResult:
+    result = gateway_pb2.EventResult(
+        event_id=outcome.event.event_id,
+        index=index,
+        disposition=gateway_pb2.DISPOSITION_ACCEPTED if outcome.accepted else gateway_pb2.DISPOSITION_REJECTED,
+        violations=_violations(outcome.report.violations),
+        warnings=_violations(outcome.report.warnings),
+    )
+    for decision in outcome.decisions:
+        result.decisions.add(
+            destination=decision.destination, decision=decision.decision, reason=decision.reason, detail=decision.detail
+        )
+    return result
+
+
+def outbox_full_status(error: OutboxFull) -> grpc.Status:
+    """RESOURCE_EXHAUSTED with google.rpc.RetryInfo: nothing was accepted, retry after the delay."""
+    retry_info = error_details_pb2.RetryInfo()
+    retry_info.retry_delay.FromSeconds(RETRY_WHEN_FULL_SECONDS)
+    detail = any_pb2.Any()
+    detail.Pack(retry_info)
+    message = f"nothing accepted: {error}"
+    return rpc_status.to_status(status_pb2.Status(code=code_pb2.RESOURCE_EXHAUSTED, message=message, details=[detail]))
+
+
+def bad_request_status(outcome: EventOutcome) -> grpc.Status:
+    """INVALID_ARGUMENT with google.rpc.BadRequest: every violation, each naming its field."""
+    bad_request = error_details_pb2.BadRequest(
+        field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=item.field, description=item.description, reason=item.reason)
+            for item in outcome.report.violations
+        ]
+    )
+    detail = any_pb2.Any()
+    detail.Pack(bad_request)
+    summary = "; ".join(f"{item.field}: {item.description}" for item in outcome.report.violations)
+    message = f"event {outcome.event.event_id or '(no event_id)'} is invalid: {summary}"
+    return rpc_status.to_status(status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail]))
+
+
+def with_identifier(prepared: event_pb2.PreparedEvent, identifier: str) -> event_pb2.PreparedEvent:
+    """A copy of ``prepared`` as if it also carried ``identifier`` (to price the advice)."""
+    copy = event_pb2.PreparedEvent()
+    copy.CopyFrom(prepared)
+    copy.identifiers.append(identifier)
+    return copy
+
+
+class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
+    def __init__(
+        self,
+        *,
+        intake: Intake,
+        batcher: MicroBatcher[EventOutcome],
+        store: Store,
+        registry: ConnectorRegistry,
+        destinations: Mapping[str, Destination],
+        max_batch_size: int,
+        wake: Callable[[set[str]], None] = lambda names: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._wake = wake
+        self._clock = clock
+        self._intake = intake
+        self._batcher = batcher
+        self._store = store
+        self._registry = registry
+        self._destinations = destinations
+        self._max_batch_size = max_batch_size
+
+    async def SendEvent(self, request: gateway_pb2.SendEventRequest, context: grpc.aio.ServicerContext) -> gateway_pb2.SendEventResponse:
+        try:
+            outcome = await self._batcher.submit(request.event)
+        except PolicyUnavailable as error:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"not accepted, retry later: {error}")
+        except OutboxFull as error:
+            await context.abort_with_status(outbox_full_status(error))
+        if not outcome.accepted:
+            await context.abort_with_status(bad_request_status(outcome))
+        return gateway_pb2.SendEventResponse(result=to_result(outcome, 0))
+
+    async def SendEvents(self, request: gateway_pb2.SendEventsRequest, context: grpc.aio.ServicerContext) -> gateway_pb2.SendEventsResponse:
+        if len(request.events) > self._max_batch_size:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"events: {len(request.events)} events in one call; send at most {self._max_batch_size} per SendEvents",
+            )
+        try:
+            outcomes = await self._intake.submit(request.events)
+        except PolicyUnavailable as error:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"nothing accepted, retry the batch: {error}")
+        except OutboxFull as error:
+            await context.abort_with_status(outbox_full_status(error))
+        results = [to_result(outcome, index) for index, outcome in enumerate(outcomes)]
+        accepted = sum(outcome.accepted for outcome in outcomes)
+        return gateway_pb2.SendEventsResponse(results=results, accepted=accepted, rejected=len(outcomes) - accepted)
+
+    async def StreamEvents(
+        self, request_iterator: AsyncIterator[gateway_pb2.SendEventRequest], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[gateway_pb2.SendEventResponse]:
+        """Reads ahead so concurrent events share micro-batches; answers strictly in order."""
+        answers: asyncio.Queue[asyncio.Task[EventOutcome] | None] = asyncio.Queue(maxsize=self._max_batch_size)
+
+        async def read() -> None:
+            async for request in request_iterator:
+                await answers.put(asyncio.ensure_future(self._batcher.submit(request.event)))
+            await answers.put(None)
+
+        reader = asyncio.create_task(read())
+        index = 0
+        try:
+            while (pending := await answers.get()) is not None:
+                try:
+                    outcome = await pending
+                except PolicyUnavailable as error:
+                    await context.abort(grpc.StatusCode.UNAVAILABLE, f"event #{index} and later not accepted: {error}")
+                except OutboxFull as error:
+                    await context.abort_with_status(outbox_full_status(error))
+                yield gateway_pb2.SendEventResponse(result=to_result(outcome, index))
+                index += 1
+            await reader
+        finally:
+            reader.cancel()
+
+    async def CheckEvent(self, request: gateway_pb2.CheckEventRequest, context: grpc.aio.ServicerContext) -> gateway_pb2.CheckEventResponse:
+        try:
+            [outcome] = await self._intake.submit([request.event], dry_run=True)
+        except PolicyUnavailable as error:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
+        response = gateway_pb2.CheckEventResponse(result=to_result(outcome, 0))
+        for prepared, decision in zip(outcome.prepared, outcome.decisions, strict=True):
+            destination = self._destinations[prepared.destination]
+            connector = self._registry.get(destination.connector)
+            [first, *_] = connector.build_requests([prepared], destination)
+            quality = connector.match_quality(prepared)
+            preview = response.previews.add(
+                destination=prepared.destination,
+                connector=connector.name,
+                decision=decision.decision,
+                reason=decision.reason,
+                detail=decision.detail,
+                payload_json=json.dumps(json.loads(first.body), indent=2, sort_keys=True),
+                url=first.url.split("?", 1)[0],
+                match_quality=quality.score,
+            )
+            priced = [(connector.match_quality(with_identifier(prepared, name)).score, name) for name in quality.missing]
+            # Most valuable first, by what each identifier alone would add to this event.
+            for score_with, identifier in sorted(priced, key=lambda item: -item[0]):
+                preview.advice.add(
+                    identifier=identifier,
+                    score_with=score_with,
+                    text=f"add {identifier}: {quality.score:.1f} → {score_with:.1f}",
+                )
+        return response
+
+    async def GetEventStatus(
+        self, request: gateway_pb2.GetEventStatusRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.GetEventStatusResponse:
+        records = await self._store.event_status(request.event_id)
+        if not records:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"event_id: no event {request.event_id!r} was accepted here")
+        response = gateway_pb2.GetEventStatusResponse(event_id=request.event_id)
+        for record in records:
+            status = response.destinations.add(
+                destination=record.destination,
+                event_name=record.event_name,
+                decision=record.decision,
+                reason=record.reason,
+                detail=record.detail,
+                state=record.state,
+                attempts=record.attempts,
+                platform_response=record.platform_response,
+                trace_id=record.trace_id,
+            )
+            status.updated_at.FromNanoseconds(int(record.updated_at * 1e9))
+        return response
+
+    async def ListDeadLetters(
+        self, request: gateway_pb2.ListDeadLettersRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.ListDeadLettersResponse:
+        if request.destination and request.destination not in self._destinations:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"destination: no destination named {request.destination!r}")
+        limit = request.limit or DEAD_LETTER_PAGE
+        # Filtering by reason happens here, so read generously and cut to the limit afterwards.
+        records = await self._store.dead_letters(request.destination or None, limit if not request.reason_contains else 100_000)
+        response = gateway_pb2.ListDeadLettersResponse()
+        for record in records:
+            if request.reason_contains and request.reason_contains.lower() not in record.platform_response.lower():
+                continue
+            letter = response.dead_letters.add(
+                entry_id=record.entry_id,
+                event_id=record.event_id,
+                destination=record.destination,
+                event_name=record.event_name,
+                reason=record.platform_response,
+                attempts=record.attempts,
+            )
+            letter.dead_at.FromNanoseconds(int(record.updated_at * 1e9))
+            if len(response.dead_letters) >= limit:
+                break
+        return response
+
+    async def ReplayDeadLetters(
+        self, request: gateway_pb2.ReplayDeadLettersRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.ReplayDeadLettersResponse:
+        if request.all == bool(request.entry_ids):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "give entry_ids, or all = true (not both)")
+        if request.all and request.destination:
+            ids: list[str] | None = [record.entry_id for record in await self._store.dead_letters(request.destination, 1_000_000)]
+        else:
+            ids = None if request.all else list(request.entry_ids)
+        replayed = await self._store.replay_dead_letters(ids, self._clock())
+        self._wake(set(self._destinations))
+        return gateway_pb2.ReplayDeadLettersResponse(replayed=replayed)

@@ -1,0 +1,57 @@
+"""Text building blocks every connector's normalisers compose: Unicode NFC, character classes,
+SHA-256. No platform rule lives here; each connector's own rules stay in its normalize module."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def sha256_hex(text: str) -> str:
+    """SHA-256 of the UTF-8 bytes, as lower-case hex (the form every ad platform expects)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_sha256_hex(value: str) -> bool:
+    """True when ``value`` is already a SHA-256 digest: 64 hex characters, nothing else.
+
+    Hex is case-insensitive, so an upper-case digest is still a digest; callers lower-case it
+    rather than hash it a second time (a double hash never matches anyone).
+    """
+    return _SHA256_HEX.fullmatch(value) is not None
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC: ``é`` as one code point, so the same name always hashes the same way."""
+    return unicodedata.normalize("NFC", text)
+
+
+def nfc_lower(text: str) -> str:
+    """Trimmed, lower-cased, NFC. ``str.lower`` rather than ``casefold``: ``ß`` must stay ``ß``."""
+    return nfc(nfc(text.strip()).lower())
+
+
+def without_punctuation(text: str) -> str:
+    """``text`` without Unicode punctuation (P*) and symbols (S*); letters, digits, spaces kept."""
+    return "".join(char for char in text if unicodedata.category(char)[0] not in "PS")
+
+
+def letters_only(text: str) -> str:
+    """Only the letters (L*) and combining marks (M*) of ``text``: no digits, spaces or punctuation."""
+    return "".join(char for char in text if unicodedata.category(char)[0] in "LM")
+
+
+def digits_only(text: str) -> str:
+    return "".join(char for char in text if "0" <= char <= "9")
+
+
+def folded_key(text: str) -> str:
+    """A lookup key that ignores case, accents, spaces and punctuation: ``États-Unis`` → ``etatsunis``.
+
+    For matching names against a table only; never hashed (Meta keeps accents in hashed names).
+    """
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if unicodedata.category(char)[0] == "L")

@@ -1,0 +1,1 @@
+"""The policy service: conversion strategy, eligibility and deduplication decisions."""

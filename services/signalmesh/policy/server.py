@@ -1,0 +1,59 @@
+"""Policy service wiring: config, connectors, store, servicer and the shared gRPC runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opentelemetry import trace
+
+from signalmesh import serving
+from signalmesh.config import Config, check_destinations
+from signalmesh.interceptors import LoggingInterceptor
+from signalmesh.plugins import ConnectorRegistry, load_registry
+from signalmesh.policy.servicer import PolicyServicer
+from signalmesh.policy.strategy import StrategySettings
+from signalmesh.store import open_store
+from signalmesh.store.base import Store
+from signalmesh.telemetry import tracing
+from signalmesh.v1 import policy_pb2, policy_pb2_grpc
+
+SERVICE_NAME = policy_pb2.DESCRIPTOR.services_by_name["Policy"].full_name
+
+
+@dataclass(slots=True)
+class PolicyRuntime:
+    server: serving.RunningServer
+    store: Store
+
+    @property
+    def address(self) -> str:
+        return self.server.address
+
+    async def stop(self, grace: float = 5.0) -> None:
+        await self.server.stop(grace)
+        await self.store.close()
+
+
+async def serve_policy(config: Config, registry: ConnectorRegistry | None = None, *, listen: str | None = None) -> PolicyRuntime:
+    registry = registry or load_registry(config.plugins_allow)
+    check_destinations(config, registry)
+    store = open_store(config)
+    servicer = PolicyServicer(
+        destinations=config.destinations,
+        registry=registry,
+        store=store,
+        strategies=StrategySettings(
+            default=config.policy.default_strategy,
+            overrides={name: dest.strategy for name, dest in config.destinations.items() if dest.strategy},
+        ),
+        dedup_window_seconds=config.policy.dedup_window_seconds,
+    )
+    interceptors = [*tracing.server_interceptors(trace.get_tracer_provider()), LoggingInterceptor()]
+    running = await serving.start_server(
+        listen=listen or config.policy.listen,
+        add_services=lambda server: policy_pb2_grpc.add_PolicyServicer_to_server(servicer, server),
+        service_names=[SERVICE_NAME],
+        interceptors=interceptors,
+    )
+    return PolicyRuntime(running, store)
+

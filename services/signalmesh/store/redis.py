@@ -1,0 +1,265 @@
+"""Redis backend of the state interface: what many gateway and policy replicas share.
+
+Dedup claims are ``SET NX PX`` keys; the outbox is one Stream per destination read through a
+consumer group, so each entry sits in exactly one dispatcher's pending list; status is one hash
+per event id with a TTL. Leases and retry times share one sorted set per destination, scored
+in the callers' clock as in SQLite: a due entry (its worker died, or its retry time came) is
+taken over with XCLAIM inside a Lua script, keeps its entry id, and is never taken twice.
+Key layout: ``redis_layout``; scripts: ``redis_scripts``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+from collections.abc import Sequence
+
+import redis.asyncio as aioredis
+
+from signalmesh.store import redis_scripts
+from signalmesh.store.base import DeliveryResult, NewEntry, OutboxEntry, StatusRecord
+from signalmesh.store.redis_layout import (
+    GROUP,
+    Keys,
+    entry_id,
+    split_entry_id,
+    status_from_json,
+    status_json,
+    text,
+)
+from signalmesh.v1 import gateway_pb2, policy_pb2
+
+DEFAULT_STATUS_TTL_SECONDS = 30 * 86400
+# What each outcome does to the entry (see redis_scripts.COMPLETE).
+_ACTIONS: dict[int, str] = {
+    gateway_pb2.DELIVERY_STATE_RETRYING: "retry",
+    gateway_pb2.DELIVERY_STATE_DEAD_LETTERED: "dead",
+    gateway_pb2.DELIVERY_STATE_DELIVERED: "final",
+    gateway_pb2.DELIVERY_STATE_REJECTED: "final",
+}
+
+
+class RedisStore:
+    """The ``Store`` on one Redis server; every key starts with ``namespace:``."""
+
+    def __init__(
+        self,
+        url: str,
+        namespace: str = "signalmesh",
+        consumer: str | None = None,
+        status_ttl_seconds: float = DEFAULT_STATUS_TTL_SECONDS,
+    ) -> None:
+        # Bytes, not str: prepared events are binary protobuf.
+        self._redis = aioredis.Redis.from_url(url, decode_responses=False)
+        self._keys = Keys(namespace)
+        # Names this process in the group's pending lists (XPENDING shows who holds what).
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self._status_ttl = max(1, math.ceil(status_ttl_seconds))
+        self._claim_dedup_key = self._redis.register_script(redis_scripts.CLAIM_DEDUP_KEY)
+        self._claim_outbox = self._redis.register_script(redis_scripts.CLAIM_OUTBOX)
+        self._complete = self._redis.register_script(redis_scripts.COMPLETE)
+        self._replay = self._redis.register_script(redis_scripts.REPLAY_DEAD_LETTER)
+
+    # --- dedup ledger ---
+    async def claim_dedup_keys(self, keys: Sequence[str], window_seconds: float, now: float) -> list[bool]:
+        # A key repeated within the call is a duplicate of its first occurrence: ask Redis once.
+        first: dict[str, int] = {}
+        for position, key in enumerate(keys):
+            first.setdefault(key, position)
+        ttl_ms = max(1, math.ceil(window_seconds * 1000))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in first:
+                await self._claim_dedup_key(
+                    keys=[self._keys.dedup(key)],
+                    args=[repr(now), repr(now - window_seconds), ttl_ms],
+                    client=pipe,
+                )
+            answers = dict(zip(first.values(), await pipe.execute(), strict=True))
+        return [answers.get(position) == 1 for position in range(len(keys))]
+
+    async def dedup_keys_claimed(self, keys: Sequence[str], window_seconds: float, now: float) -> list[bool]:
+        if not keys:
+            return []
+        values = await self._redis.mget([self._keys.dedup(key) for key in keys])
+        return [value is not None and float(value) > now - window_seconds for value in values]
+
+    # --- outbox and status ---
+    async def accept(self, entries: Sequence[NewEntry], statuses: Sequence[StatusRecord], now: float) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for destination in sorted({item.destination for item in entries}):
+                # Every time, not once per process: a stream recreated by XADD would have no group.
+                pipe.xgroup_create(self._keys.stream(destination), GROUP, id="0", mkstream=True)
+                pipe.sadd(self._keys.destinations(), destination)
+            for item in entries:
+                pipe.xadd(
+                    self._keys.stream(item.destination),
+                    {
+                        "event_id": item.event_id,
+                        "event_name": item.event_name,
+                        "prepared": item.prepared,
+                        "traceparent": item.traceparent,
+                        "enqueued_at": repr(now),
+                    },
+                )
+            for status in statuses:
+                pipe.hset(self._keys.status(status.event_id), status.destination, status_json(status, now))
+                pipe.expire(self._keys.status(status.event_id), self._status_ttl)
+            answers = await pipe.execute(raise_on_error=False)
+        for answer in answers:
+            if isinstance(answer, Exception) and not str(answer).startswith("BUSYGROUP"):
+                raise answer
+
+    async def claim_outbox(
+        self, destination: str, limit: int, lease_seconds: float, now: float
+    ) -> list[OutboxEntry]:
+        if limit <= 0:
+            return []
+        keys = self._keys
+        rows = await self._claim_outbox(
+            keys=[keys.stream(destination), keys.due(destination), keys.attempts(destination)],
+            args=[GROUP, self.consumer, limit, repr(now), repr(now + lease_seconds)],
+        )
+        claimed = []
+        for stream_id, flat_fields, attempts in rows:
+            fields = dict(zip(map(text, flat_fields[::2]), flat_fields[1::2], strict=True))
+            claimed.append(
+                OutboxEntry(
+                    entry_id=entry_id(destination, text(stream_id)),
+                    destination=destination,
+                    event_id=text(fields["event_id"]),
+                    event_name=text(fields["event_name"]),
+                    prepared=fields["prepared"],
+                    traceparent=text(fields["traceparent"]),
+                    attempts=int(attempts),
+                    enqueued_at=float(fields["enqueued_at"]),
+                )
+            )
+        return claimed
+
+    async def complete(self, results: Sequence[DeliveryResult], now: float) -> None:
+        for result in results:
+            if result.state not in _ACTIONS:
+                raise ValueError(f"entry {result.entry_id}: {result.state} is not a state a delivery ends in")
+        keys = self._keys
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for result in results:
+                destination, stream_id = result.destination, split_entry_id(result.entry_id)[1]
+                await self._complete(
+                    keys=[
+                        *(keys.stream(destination), keys.due(destination), keys.attempts(destination)),
+                        *(keys.responses(destination), keys.dead(destination)),
+                        *(keys.dead_entry(destination, stream_id), keys.status(result.event_id)),
+                    ],
+                    args=[
+                        *(GROUP, stream_id, _ACTIONS[result.state], result.state, result.platform_response),
+                        *(repr(result.next_attempt_at), repr(now), self._status_ttl, destination),
+                    ],
+                    client=pipe,
+                )
+            await pipe.execute()
+
+    async def event_status(self, event_id: str) -> list[StatusRecord]:
+        fields = await self._redis.hgetall(self._keys.status(event_id))
+        records = (status_from_json(event_id, text(destination), raw) for destination, raw in fields.items())
+        return sorted(records, key=lambda record: record.destination)
+
+    async def outbox_depth(self, destination: str | None = None) -> int:
+        destinations = [destination] if destination is not None else await self._destinations()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for name in destinations:
+                pipe.xlen(self._keys.stream(name))
+            return sum(await pipe.execute())
+
+    async def dead_letters(self, destination: str | None = None, limit: int = 100) -> list[StatusRecord]:
+        if limit <= 0:
+            return []
+        destinations = [destination] if destination is not None else await self._destinations()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for name in destinations:
+                pipe.zrange(self._keys.dead(name), 0, limit - 1, withscores=True)
+            per_destination = await pipe.execute()
+        oldest = sorted(
+            (dead_at, name, text(stream_id))
+            for name, members in zip(destinations, per_destination, strict=True)
+            for stream_id, dead_at in members
+        )[:limit]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for _, name, stream_id in oldest:
+                pipe.hmget(
+                    self._keys.dead_entry(name, stream_id), ["event_id", "event_name", "attempts", "reason"]
+                )
+            dead = await pipe.execute()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for (_, name, _), (event_id, *_) in zip(oldest, dead, strict=True):
+                pipe.hget(self._keys.status(text(event_id or b"")), name)
+            statuses = await pipe.execute()
+        records = []
+        for (dead_at, name, stream_id), fields, raw_status in zip(oldest, dead, statuses, strict=True):
+            if fields[0] is not None:  # else replayed between the reads
+                records.append(_dead_letter(name, stream_id, dead_at, fields, raw_status))
+        return records
+
+    async def replay_dead_letters(self, entry_ids: Sequence[str] | None, now: float) -> int:
+        if entry_ids is None:
+            targets = []
+            for name in await self._destinations():
+                targets += [
+                    (name, text(member)) for member in await self._redis.zrange(self._keys.dead(name), 0, -1)
+                ]
+        else:
+            targets = [split for split in map(split_entry_id, entry_ids) if split[0]]
+        # The status key needs the event id, which only the dead entry knows: read it first.
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for name, stream_id in targets:
+                pipe.hget(self._keys.dead_entry(name, stream_id), "event_id")
+            event_ids = await pipe.execute()
+        keys = self._keys
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for (name, stream_id), event_id in zip(targets, event_ids, strict=True):
+                if event_id is not None:
+                    await self._replay(
+                        keys=[
+                            *(keys.stream(name), keys.dead(name), keys.dead_entry(name, stream_id)),
+                            *(keys.responses(name), keys.status(text(event_id))),
+                        ],
+                        args=[
+                            GROUP,
+                            stream_id,
+                            repr(now),
+                            name,
+                            gateway_pb2.DELIVERY_STATE_PENDING,
+                            self._status_ttl,
+                        ],
+                        client=pipe,
+                    )
+            return sum(await pipe.execute())
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+    async def _destinations(self) -> list[str]:
+        return sorted(text(member) for member in await self._redis.smembers(self._keys.destinations()))
+
+
+def _dead_letter(
+    destination: str, stream_id: str, dead_at: float, fields: list[bytes], raw_status: bytes | None
+) -> StatusRecord:
+    event_id, event_name, attempts, reason = fields
+    # Without a status (none was recorded, or its TTL passed) the entry was still a SEND.
+    status = json.loads(raw_status) if raw_status else {}
+    return StatusRecord(
+        event_id=text(event_id),
+        destination=destination,
+        event_name=text(event_name),
+        decision=int(status.get("decision", policy_pb2.DECISION_SEND)),
+        reason=int(status.get("reason", policy_pb2.REASON_UNSPECIFIED)),
+        detail=str(status.get("detail", "")),
+        state=gateway_pb2.DELIVERY_STATE_DEAD_LETTERED,
+        attempts=int(attempts),
+        platform_response=text(reason),
+        trace_id=str(status.get("trace_id", "")),
+        updated_at=dead_at,
+        entry_id=entry_id(destination, stream_id),
+    )

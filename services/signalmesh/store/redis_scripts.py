@@ -1,0 +1,123 @@
+"""Lua scripts for the Redis backend: each read-then-write runs atomically inside Redis.
+
+Two dispatchers (or a dispatcher and a replay) racing for one entry is the normal case in a
+scaled-out mesh, so nothing here is a client-side read followed by a write. Times arrive as
+strings (Python ``repr`` of the callers' clock) and are stored as given: a Lua number would be
+re-formatted with 14 digits and lose the fraction of an epoch timestamp.
+"""
+
+from __future__ import annotations
+
+# KEYS: the claim. ARGV: now, expired_before (now - window), ttl_ms.
+# The value is the claim time in the callers' clock, so expiry follows the ``now`` the caller
+# passes (as in SQLite); PX lets Redis forget the key once the window has passed in real time.
+CLAIM_DEDUP_KEY = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[3]) then return 1 end
+local claimed_at = tonumber(redis.call('GET', KEYS[1]))
+if claimed_at and claimed_at > tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1
+"""
+
+# KEYS: stream, due, attempts. ARGV: group, consumer, limit, now, lease_until.
+# `due` scores every delivered-but-unfinished entry by when it may be taken again: the end of
+# its lease, or its next attempt when retrying. Due entries are taken over with XCLAIM (the
+# lease, in the callers' clock, is the idle test), then new ones are read with XREADGROUP.
+# Returns {stream id, flat fields, attempts} per entry.
+CLAIM_OUTBOX = """
+local stream, due, attempts_key = KEYS[1], KEYS[2], KEYS[3]
+local group, consumer, limit, now, lease_until = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+if redis.call('EXISTS', stream) == 0 then return {} end
+local claimed = {}
+local ids = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, limit)
+for start = 1, #ids, 100 do
+  local chunk = {}
+  for i = start, math.min(start + 99, #ids) do chunk[#chunk + 1] = ids[i] end
+  -- Off `due`, then back on below with the new lease; an id XCLAIM no longer finds in the
+  -- stream stays off.
+  redis.call('ZREM', due, unpack(chunk))
+  for _, entry in ipairs(redis.call('XCLAIM', stream, group, consumer, 0, unpack(chunk))) do
+    claimed[#claimed + 1] = entry
+  end
+end
+local remaining = limit - #claimed
+if remaining > 0 then
+  local fresh = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', remaining, 'STREAMS', stream, '>')
+  if fresh then
+    for _, entry in ipairs(fresh[1][2]) do claimed[#claimed + 1] = entry end
+  end
+end
+local result = {}
+for _, entry in ipairs(claimed) do
+  redis.call('ZADD', due, lease_until, entry[1])
+  result[#result + 1] = {entry[1], entry[2], redis.call('HGET', attempts_key, entry[1]) or '0'}
+end
+return result
+"""
+
+# KEYS: stream, due, attempts, responses, dead index, dead entry, status.
+# ARGV: group, stream id, action (retry | dead | final), state, platform response,
+#       next attempt at, now, status ttl seconds, destination.
+# Returns 0 when the entry is gone (another worker already completed it).
+COMPLETE = """
+local stream, due, attempts_key, responses_key, dead_index, dead_entry, status_key = unpack(KEYS)
+local group, id, action, state, response, next_attempt_at, now, status_ttl, destination = unpack(ARGV)
+local found = redis.call('XRANGE', stream, id, id)
+if #found == 0 then return 0 end
+local attempts = tonumber(redis.call('HGET', attempts_key, id) or '0') + 1
+if action == 'retry' then
+  redis.call('HSET', attempts_key, id, attempts)
+  redis.call('HSET', responses_key, id, response)
+  redis.call('ZADD', due, next_attempt_at, id)
+else
+  if action == 'dead' then
+    redis.call('HSET', dead_entry, unpack(found[1][2]))
+    redis.call('HSET', dead_entry, 'attempts', attempts, 'reason', response, 'dead_at', now,
+      'last_response', redis.call('HGET', responses_key, id) or '')
+    redis.call('ZADD', dead_index, now, id)
+  end
+  redis.call('XACK', stream, group, id)
+  redis.call('XDEL', stream, id)
+  redis.call('ZREM', due, id)
+  redis.call('HDEL', attempts_key, id)
+  redis.call('HDEL', responses_key, id)
+end
+local current = redis.call('HGET', status_key, destination)
+if current then
+  local status = cjson.decode(current)
+  status['state'] = tonumber(state)
+  status['attempts'] = attempts
+  status['platform_response'] = response
+  status['updated_at'] = tonumber(now)
+  redis.call('HSET', status_key, destination, cjson.encode(status))
+  redis.call('EXPIRE', status_key, status_ttl)
+end
+return 1
+"""
+
+# KEYS: stream, dead index, dead entry, responses, status.
+# ARGV: group, dead stream id, now, destination, pending state, status ttl seconds.
+# The entry goes to the tail of the stream under a new stream id, attempts reset.
+REPLAY_DEAD_LETTER = """
+local stream, dead_index, dead_entry, responses_key, status_key = unpack(KEYS)
+local group, dead_id, now, destination, pending, status_ttl = unpack(ARGV)
+local fields = redis.call('HMGET', dead_entry,
+  'event_id', 'event_name', 'prepared', 'traceparent', 'last_response')
+if not fields[1] then return 0 end
+redis.pcall('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
+local id = redis.call('XADD', stream, '*', 'event_id', fields[1], 'event_name', fields[2],
+  'prepared', fields[3], 'traceparent', fields[4], 'enqueued_at', now)
+redis.call('HSET', responses_key, id, fields[5] or '')
+redis.call('ZREM', dead_index, dead_id)
+redis.call('DEL', dead_entry)
+local current = redis.call('HGET', status_key, destination)
+if current then
+  local status = cjson.decode(current)
+  status['state'] = tonumber(pending)
+  status['attempts'] = 0
+  status['updated_at'] = tonumber(now)
+  redis.call('HSET', status_key, destination, cjson.encode(status))
+  redis.call('EXPIRE', status_key, status_ttl)
+end
+return 1
+"""

@@ -1,0 +1,240 @@
+"""SQLite backend of the state interface: the embedded default, one file shared by all processes.
+
+Each method is one transaction on the store's worker thread (``sqlite_worker``); the schema
+and its claim index are in ``sqlite_schema``. Every time is the caller's ``now``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from signalmesh.store.base import DeliveryResult, NewEntry, OutboxEntry, StatusRecord
+from signalmesh.store.sqlite_worker import SqliteWorker
+from signalmesh.v1 import gateway_pb2, policy_pb2
+
+T = TypeVar("T")
+
+# Keeps every IN (...) list well under SQLite's bound on "?" placeholders.
+_CHUNK = 500
+_PENDING = gateway_pb2.DELIVERY_STATE_PENDING
+_RETRYING = gateway_pb2.DELIVERY_STATE_RETRYING
+_DEAD = gateway_pb2.DELIVERY_STATE_DEAD_LETTERED
+_OUTCOMES = frozenset(
+    {_RETRYING, _DEAD, gateway_pb2.DELIVERY_STATE_DELIVERED, gateway_pb2.DELIVERY_STATE_REJECTED}
+)
+_STATUS_COLUMNS = (
+    "event_id, destination, event_name, decision, reason, detail, state, attempts, platform_response, "
+    "trace_id, updated_at"
+)
+# A claim older than the window is expired: the upsert takes it over; a live one changes nothing.
+_CLAIM_DEDUP_KEY = (
+    "INSERT INTO dedup_claims (key, claimed_at) VALUES (?, ?) ON CONFLICT (key) "
+    "DO UPDATE SET claimed_at = excluded.claimed_at WHERE dedup_claims.claimed_at <= ?"
+)
+# Columns in OutboxEntry's field order.
+_CLAIMABLE = (
+    "SELECT CAST(entry_id AS TEXT), destination, event_id, event_name, prepared, traceparent, attempts, "
+    "enqueued_at FROM outbox WHERE destination = ? AND available_at <= ? "
+    "ORDER BY available_at, entry_id LIMIT ?"
+)
+_BURY = (
+    "INSERT INTO dead_letters (entry_id, destination, event_id, event_name, prepared, traceparent, "
+    "attempts, enqueued_at, last_response, reason, dead_at) SELECT entry_id, destination, event_id, "
+    "event_name, prepared, traceparent, ?, enqueued_at, last_response, ?, ? FROM outbox WHERE entry_id = ?"
+)
+# Columns in StatusRecord's field order. Without a status row the entry was still a SEND.
+_DEAD_LETTERS = (
+    "SELECT dead.event_id, dead.destination, dead.event_name, "
+    f"COALESCE(status.decision, {policy_pb2.DECISION_SEND}), "
+    f"COALESCE(status.reason, {policy_pb2.REASON_UNSPECIFIED}), COALESCE(status.detail, ''), {_DEAD}, "
+    "dead.attempts, dead.reason, COALESCE(status.trace_id, ''), dead.dead_at, CAST(dead.entry_id AS TEXT) "
+    "FROM dead_letters AS dead LEFT JOIN event_status AS status "
+    "ON status.event_id = dead.event_id AND status.destination = dead.destination "
+)
+# The entry keeps its id (AUTOINCREMENT never hands it out again) and its last response.
+_RESURRECT = (
+    "INSERT INTO outbox (entry_id, destination, event_id, event_name, prepared, traceparent, attempts, "
+    "available_at, enqueued_at, last_response) SELECT entry_id, destination, event_id, event_name, "
+    "prepared, traceparent, 0, ?, ?, last_response FROM dead_letters WHERE entry_id IN ({marks})"
+)
+
+
+class SqliteStore:
+    """The ``Store`` on one SQLite file (WAL, synchronous=FULL)."""
+
+    def __init__(self, path: Path, busy_timeout_seconds: float = 10.0) -> None:
+        self.path = Path(path)
+        self._worker = SqliteWorker(self.path, busy_timeout_seconds)
+
+    # --- dedup ledger ---
+    async def claim_dedup_keys(self, keys: Sequence[str], window_seconds: float, now: float) -> list[bool]:
+        expired_before = now - window_seconds
+
+        def work(connection: sqlite3.Connection) -> list[bool]:
+            claimed: list[bool] = []
+            seen: set[str] = set()
+            for key in keys:
+                first = key not in seen
+                seen.add(key)
+                claimed.append(
+                    first and connection.execute(_CLAIM_DEDUP_KEY, (key, now, expired_before)).rowcount == 1
+                )
+            # Expired claims mean nothing; drop a bounded number per call so the ledger stays small.
+            connection.execute(
+                "DELETE FROM dedup_claims WHERE key IN "
+                "(SELECT key FROM dedup_claims WHERE claimed_at <= ? LIMIT ?)",
+                (expired_before, max(100, 2 * len(keys))),
+            )
+            return claimed
+
+        return await self._worker.write(work)
+
+    async def dedup_keys_claimed(self, keys: Sequence[str], window_seconds: float, now: float) -> list[bool]:
+        def work(connection: sqlite3.Connection) -> list[bool]:
+            live: set[str] = set()
+            for chunk in _chunks(list(dict.fromkeys(keys))):
+                query = f"SELECT key FROM dedup_claims WHERE claimed_at > ? AND key IN ({_marks(chunk)})"
+                live.update(key for (key,) in connection.execute(query, (now - window_seconds, *chunk)))
+            return [key in live for key in keys]
+
+        return await self._worker.read(work)
+
+    # --- outbox and status ---
+    async def accept(self, entries: Sequence[NewEntry], statuses: Sequence[StatusRecord], now: float) -> None:
+        outbox_rows = [
+            (item.destination, item.event_id, item.event_name, item.prepared, item.traceparent, now, now)
+            for item in entries
+        ]
+        status_rows = [
+            (
+                *(item.event_id, item.destination, item.event_name, item.decision, item.reason, item.detail),
+                *(item.state, item.attempts, item.platform_response, item.trace_id, item.updated_at or now),
+            )
+            for item in statuses
+        ]
+
+        def work(connection: sqlite3.Connection) -> None:
+            connection.executemany(
+                "INSERT INTO outbox (destination, event_id, event_name, prepared, traceparent, available_at, "
+                "enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                outbox_rows,
+            )
+            connection.executemany(
+                f"INSERT OR REPLACE INTO event_status ({_STATUS_COLUMNS}) VALUES ({_marks(range(11))})",
+                status_rows,
+            )
+
+        await self._worker.write(work)
+
+    async def claim_outbox(
+        self, destination: str, limit: int, lease_seconds: float, now: float
+    ) -> list[OutboxEntry]:
+        def work(connection: sqlite3.Connection) -> list[OutboxEntry]:
+            claimed = [OutboxEntry(*row) for row in connection.execute(_CLAIMABLE, (destination, now, limit))]
+            connection.executemany(
+                "UPDATE outbox SET available_at = ? WHERE entry_id = ?",
+                [(now + lease_seconds, int(item.entry_id)) for item in claimed],
+            )
+            return claimed
+
+        return await self._worker.write(work) if limit > 0 else []
+
+    async def complete(self, results: Sequence[DeliveryResult], now: float) -> None:
+        for result in results:
+            if result.state not in _OUTCOMES:
+                raise ValueError(f"entry {result.entry_id}: {result.state} is not a state a delivery ends in")
+
+        def work(connection: sqlite3.Connection) -> None:
+            for result in results:
+                entry_id = int(result.entry_id)
+                row = connection.execute(
+                    "SELECT event_id, attempts FROM outbox WHERE entry_id = ? AND destination = ?",
+                    (entry_id, result.destination),
+                ).fetchone()
+                if row is None:
+                    continue  # already completed, e.g. by a worker whose lease had expired
+                event_id, attempts = row[0], row[1] + 1
+                if result.state == _RETRYING:
+                    connection.execute(
+                        "UPDATE outbox SET attempts = ?, available_at = ?, last_response = ? "
+                        "WHERE entry_id = ?",
+                        (attempts, result.next_attempt_at, result.platform_response, entry_id),
+                    )
+                else:
+                    if result.state == _DEAD:
+                        connection.execute(_BURY, (attempts, result.platform_response, now, entry_id))
+                    connection.execute("DELETE FROM outbox WHERE entry_id = ?", (entry_id,))
+                connection.execute(
+                    "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
+                    "WHERE event_id = ? AND destination = ?",
+                    (result.state, attempts, result.platform_response, now, event_id, result.destination),
+                )
+
+        await self._worker.write(work)
+
+    async def event_status(self, event_id: str) -> list[StatusRecord]:
+        query = f"SELECT {_STATUS_COLUMNS} FROM event_status WHERE event_id = ? ORDER BY destination"
+        return await self._worker.read(
+            lambda connection: [StatusRecord(*row) for row in connection.execute(query, (event_id,))]
+        )
+
+    async def outbox_depth(self, destination: str | None = None) -> int:
+        query = "SELECT COUNT(*) FROM outbox" + ("" if destination is None else " WHERE destination = ?")
+        parameters = () if destination is None else (destination,)
+        return await self._worker.read(
+            lambda connection: int(connection.execute(query, parameters).fetchone()[0])
+        )
+
+    async def dead_letters(self, destination: str | None = None, limit: int = 100) -> list[StatusRecord]:
+        where, parameters = (
+            ("WHERE dead.destination = ?", (destination,)) if destination is not None else ("", ())
+        )
+        query = f"{_DEAD_LETTERS} {where} ORDER BY dead.dead_at, dead.entry_id LIMIT ?"
+        return await self._worker.read(
+            lambda connection: [StatusRecord(*row) for row in connection.execute(query, (*parameters, limit))]
+        )
+
+    async def replay_dead_letters(self, entry_ids: Sequence[str] | None, now: float) -> int:
+        # Anything but a rowid (another backend's id, a typo) is simply unknown here.
+        wanted = None if entry_ids is None else [int(item) for item in entry_ids if _is_rowid(item)]
+
+        def work(connection: sqlite3.Connection) -> int:
+            if wanted is None:
+                ids = [entry_id for (entry_id,) in connection.execute("SELECT entry_id FROM dead_letters")]
+            else:
+                ids = wanted
+            moved = 0
+            for chunk in _chunks(ids):
+                marks = _marks(chunk)
+                query = f"SELECT event_id, destination FROM dead_letters WHERE entry_id IN ({marks})"
+                found = connection.execute(query, chunk).fetchall()
+                connection.execute(_RESURRECT.format(marks=marks), (now, now, *chunk))
+                connection.executemany(
+                    "UPDATE event_status SET state = ?, attempts = 0, updated_at = ? "
+                    "WHERE event_id = ? AND destination = ?",
+                    [(_PENDING, now, event_id, destination) for event_id, destination in found],
+                )
+                connection.execute(f"DELETE FROM dead_letters WHERE entry_id IN ({marks})", chunk)
+                moved += len(found)
+            return moved
+
+        return await self._worker.write(work)
+
+    async def close(self) -> None:
+        await self._worker.close()
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _is_rowid(text: str) -> bool:
+    return text.isascii() and text.isdecimal() and len(text) < 19
+
+
+def _marks(items: Sequence[object]) -> str:
+    return ", ".join("?" * len(items))

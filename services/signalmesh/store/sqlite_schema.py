@@ -1,0 +1,113 @@
+"""The SQLite state schema and connection settings, kept apart from the queries that use them.
+
+One outbox column, ``available_at``, says when an entry may next be claimed: its enqueue time,
+a retry's next attempt, or the end of the live lease. The claim query is then a single range
+scan of one index, and a dispatcher that dies simply lets ``available_at`` pass.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS dedup_claims (
+    key        TEXT PRIMARY KEY,
+    claimed_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dedup_claims_by_age ON dedup_claims (claimed_at);
+
+-- AUTOINCREMENT: ids are never reused, so a replayed dead letter can take its old id back.
+CREATE TABLE IF NOT EXISTS outbox (
+    entry_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    destination   TEXT NOT NULL,
+    event_id      TEXT NOT NULL,
+    event_name    TEXT NOT NULL,
+    prepared      BLOB NOT NULL,
+    traceparent   TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    available_at  REAL NOT NULL,
+    enqueued_at   REAL NOT NULL,
+    last_response TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS outbox_claim ON outbox (destination, available_at, entry_id);
+
+CREATE TABLE IF NOT EXISTS event_status (
+    event_id          TEXT NOT NULL,
+    destination       TEXT NOT NULL,
+    event_name        TEXT NOT NULL,
+    decision          INTEGER NOT NULL,
+    reason            INTEGER NOT NULL,
+    detail            TEXT NOT NULL,
+    state             INTEGER NOT NULL,
+    attempts          INTEGER NOT NULL,
+    platform_response TEXT NOT NULL,
+    trace_id          TEXT NOT NULL,
+    updated_at        REAL NOT NULL,
+    PRIMARY KEY (event_id, destination)
+) WITHOUT ROWID;
+
+-- Everything needed to replay: the prepared bytes, the trace to join, and why it died.
+CREATE TABLE IF NOT EXISTS dead_letters (
+    entry_id      INTEGER PRIMARY KEY,
+    destination   TEXT NOT NULL,
+    event_id      TEXT NOT NULL,
+    event_name    TEXT NOT NULL,
+    prepared      BLOB NOT NULL,
+    traceparent   TEXT NOT NULL,
+    attempts      INTEGER NOT NULL,
+    enqueued_at   REAL NOT NULL,
+    last_response TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    dead_at       REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_by_destination ON dead_letters (destination, dead_at, entry_id);
+"""
+
+
+def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:
+    """Open ``path`` for one thread: WAL, FULL sync, explicit transactions, schema in place."""
+    # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE itself.
+    # timeout is SQLite's busy timeout: how long to wait for another process's write lock.
+    connection = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_seconds)
+    _enable_wal(connection, path, busy_timeout_seconds)
+    # FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and an
+    # acknowledged event must survive (DESIGN §1.4).
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{path}: schema version {version} is newer than this signalmesh ({SCHEMA_VERSION})"
+            )
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        connection.close()
+        raise
+    return connection
+
+
+def _enable_wal(connection: sqlite3.Connection, path: str, busy_timeout_seconds: float) -> None:
+    # Switching a new file to WAL needs an exclusive lock, and SQLite answers "locked" at once
+    # (no busy handler) while another process opens the same new file: retry until the timeout.
+    deadline = time.monotonic() + busy_timeout_seconds
+    while True:
+        try:
+            (mode,) = connection.execute("PRAGMA journal_mode = WAL").fetchone()
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+    if mode != "wal":
+        raise RuntimeError(
+            f"{path}: SQLite cannot use WAL here (journal mode stays {mode!r}); use a local disk"
+        )

@@ -1,0 +1,77 @@
+"""The thread a SQLite store does all its work on: one connection, one transaction per call.
+
+sqlite3 blocks, so every call runs on one dedicated worker thread that owns the store's only
+connection: the event loop never waits on the disk and no connection crosses threads. Writes
+take the write lock up front (BEGIN IMMEDIATE), so processes sharing the file never
+interleave a read-then-write; another process's lock is waited for up to the busy timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from signalmesh.store import sqlite_schema
+
+T = TypeVar("T")
+
+
+class SqliteWorker:
+    def __init__(self, path: Path, busy_timeout_seconds: float) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(path)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signalmesh-sqlite")
+        # Submitted first, so it has run before any call queued behind it on the same thread.
+        self._connection: Future[sqlite3.Connection] = self._executor.submit(
+            sqlite_schema.connect, str(path), busy_timeout_seconds
+        )
+        self._closed = False
+
+    async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` on the worker thread (one statement reads a consistent snapshot)."""
+        if self._closed:
+            raise RuntimeError(f"the SQLite store at {self.path} is closed")
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, lambda: work(self._connection.result())
+        )
+
+    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` on the worker thread in one write transaction: all of it or none of it."""
+
+        def in_transaction(connection: sqlite3.Connection) -> T:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(connection)
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+            return result
+
+        return await self.read(in_transaction)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+
+        def close_connection() -> None:
+            if self._connection.exception() is None:
+                self._connection.result().close()
+
+        # Queued behind every call already submitted, so those finish first.
+        await asyncio.get_running_loop().run_in_executor(self._executor, close_connection)
+        self._executor.shutdown(wait=False)
+
+
+def _create_private(path: Path) -> None:
+    """Create the file readable by its owner only (it holds hashed personal data); SQLite
+    gives the -wal and -shm files the same mode."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))

@@ -1,0 +1,213 @@
+"""OpenTelemetry traces for every service: set up once at start-up, propagated over gRPC.
+
+One event's whole path is one trace (DESIGN §7): client → gateway → policy through W3C trace
+context in gRPC metadata (the interceptors below), gateway → outbox → dispatcher through the
+``traceparent`` stored with each outbox entry (``current_traceparent`` /
+``context_from_traceparent``). Exporters are chosen by the standard ``OTEL_*`` variables and
+the SDK reads the rest itself (endpoint, headers, sampler, batch sizes, resource attributes), so
+business code never configures telemetry; it only names attributes with the constants here.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from collections.abc import Mapping
+
+import grpc
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context, attach, detach
+from opentelemetry.instrumentation.grpc import aio_client_interceptors
+from opentelemetry.sdk.resources import SERVICE_NAME, OTELResourceDetector, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from signalmesh.interceptors import OPEN_METHOD_PREFIXES, Continuation, around, final_status, wrap_rpc_handler
+
+# Span attributes. Identifiers and decisions only: never personal data (DESIGN §7).
+EVENT_ID = "signalmesh.event_id"
+# A batch span carries every event id it covers (a list attribute).
+EVENT_IDS = "signalmesh.event_ids"
+DESTINATION = "signalmesh.destination"
+DECISION = "signalmesh.decision"
+REASON = "signalmesh.reason"
+
+EXPORTER_CHOICES = ("otlp", "console", "none")
+
+
+def selected_exporters(variable: str, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The exporters ``OTEL_TRACES_EXPORTER`` / ``OTEL_METRICS_EXPORTER`` ask for.
+
+    The variable is a comma-separated list of ``otlp``, ``console`` and ``none``. Unset, it
+    means ``otlp`` when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set and ``none`` otherwise, so a
+    local run exports nothing until a collector is named. Unknown names fail start-up loudly.
+    """
+    environment = os.environ if environ is None else environ
+    raw = environment.get(variable, "").strip().lower()
+    if not raw:
+        return ("otlp",) if environment.get("OTEL_EXPORTER_OTLP_ENDPOINT") else ()
+    names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+    unknown = [name for name in names if name not in EXPORTER_CHOICES]
+    if unknown:
+        raise ValueError(
+            f"{variable}: unsupported exporter(s) {unknown}; "
+            f"use a comma-separated list of {list(EXPORTER_CHOICES)}"
+        )
+    if "otlp" in names:
+        _require_grpc_protocol(environment, variable.removesuffix("_EXPORTER").removeprefix("OTEL_"))
+    return tuple(name for name in names if name != "none")
+
+
+def _require_grpc_protocol(environment: Mapping[str, str], signal: str) -> None:
+    # Only the OTLP/gRPC exporter ships with SignalMesh (Jaeger and collectors ingest it natively).
+    for variable in (f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"):
+        protocol = environment.get(variable, "").strip()
+        if protocol and protocol != "grpc":
+            raise ValueError(
+                f'{variable}={protocol!r}: SignalMesh exports OTLP over gRPC only; unset it or use "grpc"'
+            )
+
+
+def service_resource(service_name: str) -> Resource:
+    """The resource for ``service_name``; ``OTEL_SERVICE_NAME`` and a ``service.name`` in
+    ``OTEL_RESOURCE_ATTRIBUTES`` override it, as the OpenTelemetry specification says."""
+    from_environment = OTELResourceDetector().detect()
+    defaults = {} if from_environment.attributes.get(SERVICE_NAME) else {SERVICE_NAME: service_name}
+    return Resource.create(defaults)
+
+
+def setup_tracing(
+    service_name: str, *, environ: Mapping[str, str] | None = None, set_global: bool = True
+) -> TracerProvider:
+    """Build this service's tracer provider from the ``OTEL_*`` variables and make it global.
+
+    Call once at start-up and pass the provider to ``server_interceptors`` /
+    ``client_interceptors``. The global provider can be set only once per process (an
+    in-process test mesh runs several services), so later calls return a working provider
+    without replacing the global one; ``set_global=False`` never touches it.
+    """
+    provider = TracerProvider(resource=service_resource(service_name))
+    for name in selected_exporters("OTEL_TRACES_EXPORTER", environ):
+        provider.add_span_processor(BatchSpanProcessor(_span_exporter(name)))
+    if set_global and isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        trace.set_tracer_provider(provider)
+    return provider
+
+
+def _span_exporter(name: str) -> SpanExporter:
+    if name == "console":
+        return ConsoleSpanExporter()
+    # Imported here: it pulls in the exporter's gRPC stack, which a console run does not need.
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+    return OTLPSpanExporter()
+
+
+def shutdown_tracing(provider: TracerProvider) -> None:
+    """Export every finished span, then stop the exporters. Blocks; call at shut-down."""
+    provider.force_flush()
+    provider.shutdown()
+
+
+def server_interceptors(tracer_provider: trace.TracerProvider) -> list[grpc.aio.ServerInterceptor]:
+    """Continue the caller's trace: one SERVER span per RPC, named after the method.
+
+    Reads W3C ``traceparent``/``tracestate`` from the invocation metadata; works for all four
+    method kinds, including streaming handlers that ``context.write()`` (the contrib aio server
+    interceptor fails on those, e.g. on health Watch). Health and reflection are not traced:
+    probes would fill the trace store. Put it first, so auth and logging run inside the span.
+    """
+    return [TracingServerInterceptor(tracer_provider.get_tracer("signalmesh.grpc"))]
+
+
+# Per OpenTelemetry's RPC conventions, these codes mark a server span as failed.
+_SERVER_ERROR_CODES = frozenset(
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DATA_LOSS,
+    }
+)
+
+
+class TracingServerInterceptor(grpc.aio.ServerInterceptor):
+    """The server half of gRPC trace propagation (the client half is OpenTelemetry's own)."""
+
+    def __init__(self, tracer: trace.Tracer) -> None:
+        self._tracer = tracer
+
+    async def intercept_service(
+        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if method.startswith(OPEN_METHOD_PREFIXES):
+            return handler
+        carrier = {
+            key: value
+            for key, value in handler_call_details.invocation_metadata or ()
+            if isinstance(value, str)
+        }
+        service, _, short_method = method.lstrip("/").partition("/")
+        attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": short_method}
+        span: trace.Span = trace.INVALID_SPAN
+        token: contextvars.Token[Context] | None = None
+
+        def start(context: grpc.aio.ServicerContext) -> None:
+            nonlocal span, token
+            parent = propagate.extract(carrier, context=Context())
+            span = self._tracer.start_span(
+                method, context=parent, kind=trace.SpanKind.SERVER, attributes=attributes
+            )
+            token = attach(trace.set_span_in_context(span, parent))
+
+        def end(context: grpc.aio.ServicerContext, error: BaseException | None) -> None:
+            code = final_status(context, error)
+            span.set_attribute("rpc.grpc.status_code", code.value[0])
+            if code in _SERVER_ERROR_CODES:
+                details = context.details()
+                span.set_status(trace.StatusCode.ERROR, f"{code.name}: {details}" if details else code.name)
+                if isinstance(error, Exception) and not isinstance(error, grpc.aio.AbortError):
+                    span.record_exception(error)
+            span.end()
+            if token is not None:
+                detach(token)
+
+        return wrap_rpc_handler(
+            handler, lambda behaviour, streaming: around(behaviour, streaming, start, end)
+        )
+
+
+def client_interceptors(tracer_provider: trace.TracerProvider) -> list[grpc.aio.ClientInterceptor]:
+    """One CLIENT span per call, with W3C trace context injected into the call's metadata.
+
+    Pass to ``grpc.aio.insecure_channel(..., interceptors=...)``; covers all four call kinds.
+    """
+    return list(aio_client_interceptors(tracer_provider=tracer_provider))
+
+
+_W3C = TraceContextTextMapPropagator()
+
+
+def current_traceparent(context: Context | None = None) -> str:
+    """The W3C ``traceparent`` of the current span (or of the span in ``context``; "" when there
+    is none), e.g. to store with an outbox entry so its later delivery continues the trace."""
+    carrier: dict[str, str] = {}
+    _W3C.inject(carrier, context=context)
+    return carrier.get("traceparent", "")
+
+
+def context_from_traceparent(traceparent: str) -> Context:
+    """A context whose parent is the span ``traceparent`` names; pass it as ``context=`` when
+    starting a span. A malformed or empty value gives an empty context (a new trace)."""
+    return _W3C.extract({"traceparent": traceparent}, context=Context())
+
+
+def trace_id_hex() -> str:
+    """The current trace id as 32 lower-case hex digits, or "" outside a span."""
+    span_context = trace.get_current_span().get_span_context()
+    return trace.format_trace_id(span_context.trace_id) if span_context.is_valid else ""

@@ -1,0 +1,1 @@
+"""Fixtures shared by every test layer live in tests/support and are registered here."""

@@ -1,0 +1,121 @@
+"""Nothing lost, nothing doubled: retries, expiry, dead letters, isolation, paused credentials,
+backpressure and duplicate storms — against the sandbox's real fault injection."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
+from tests.integration.mesh.conftest import SEND_ALL_PIXEL, STRICT_PIXEL, make_event, timestamp
+
+DELIVERED = gateway_pb2.DELIVERY_STATE_DELIVERED
+RETRYING = gateway_pb2.DELIVERY_STATE_RETRYING
+DEAD = gateway_pb2.DELIVERY_STATE_DEAD_LETTERED
+REJECTED = gateway_pb2.DELIVERY_STATE_REJECTED
+
+
+def clicked(event_id: str, **fields) -> event_pb2.ConversionEvent:
+    return make_event(event_id, click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.x"), **fields)
+
+
+@pytest.fixture
+def mesh_overrides(tmp_path):
+    token_file = tmp_path / "meta-token"
+    token_file.write_text("sandbox-token")
+    return {
+        "dispatcher": {"breaker_threshold": 3, "breaker_cooldown": "200ms", "concurrency": 2},
+        "gateway": {"max_outbox_depth": 50},
+        "destinations": {"meta_strict": {"access_token": f"file:{token_file}"}},
+    }
+
+
+async def test_one_bad_event_is_rejected_alone_and_the_rest_of_its_batch_is_delivered(mesh):
+    # 10 digits of creation time: the gateway accepts it, Meta (the sandbox) wants milliseconds.
+    bad = make_event("batch-bad", destinations=["meta_strict"], click_ids=event_pb2.ClickIds(fbc="fb.1.1554763741.AbC"))
+    good = [clicked(f"batch-good-{index}", destinations=["meta_strict"]) for index in range(5)]
+    await mesh.send(*good[:2], bad, *good[2:])
+    statuses = await mesh.wait_for_states("batch-bad", lambda states: states.get("meta_strict") == REJECTED)
+    assert "fbc" in statuses["meta_strict"].platform_response
+    for event in good:
+        await mesh.wait_delivered(event.event_id, "meta_strict")
+    recorded = {event["event_id"] for event in (await mesh.sandbox.events("meta", STRICT_PIXEL)).events}
+    assert recorded == {event.event_id for event in good}
+
+
+async def test_an_event_that_would_age_out_while_retrying_is_dead_lettered_as_expired(mesh):
+    await mesh.sandbox.inject(platform="meta", status=503, destination=STRICT_PIXEL)
+    almost_too_old = time.time() - 7 * 86400 + 1.5
+    await mesh.send(clicked("ageing-1", destinations=["meta_strict"], event_time=timestamp(almost_too_old)))
+    statuses = await mesh.wait_for_states("ageing-1", lambda states: states.get("meta_strict") == DEAD, timeout=15)
+    assert statuses["meta_strict"].platform_response.startswith("expired: the platform accepts events up to 7 days old")
+    letters = await mesh.stub.ListDeadLetters(
+        gateway_pb2.ListDeadLettersRequest(reason_contains="expired"), metadata=mesh.metadata, timeout=5
+    )
+    assert [letter.event_id for letter in letters.dead_letters] == ["ageing-1"]
+
+
+async def test_a_slow_platform_does_not_delay_the_other_destination(mesh):
+    await mesh.sandbox.inject(platform="meta", latency_ms=3000, destination=STRICT_PIXEL)
+    events = [clicked(f"isolated-{index}") for index in range(20)]
+    await mesh.send(*events)
+    for event in events:
+        await mesh.wait_delivered(event.event_id, "meta_send_all", timeout=2.5)
+    # Every send_all delivery finished while the strict pixel's first request was still hanging.
+    assert (await mesh.sandbox.events("meta", STRICT_PIXEL)).events == []
+    assert len((await mesh.sandbox.events("meta", SEND_ALL_PIXEL)).events) == 20
+
+
+async def test_revoked_credentials_pause_the_destination_and_a_rotated_token_resumes_it(mesh, tmp_path):
+    await mesh.sandbox.change_tokens(revoke=["sandbox-token"], accept=["send-all-token"])
+    await mesh.send(clicked("paused-1", destinations=["meta_strict"]), clicked("paused-2", destinations=["meta_strict"]))
+    statuses = await mesh.wait_for_states("paused-1", lambda states: states.get("meta_strict") == RETRYING)
+    assert "destination paused: the platform refused the credentials" in statuses["meta_strict"].platform_response
+    assert "code 190" in statuses["meta_strict"].platform_response
+    assert mesh.gateway.dispatcher.breakers["meta_strict"].state.value in ("open", "half_open")
+    requests_while_paused = (await mesh.sandbox.stats())["meta"]["requests"]
+    await asyncio.sleep(0.5)  # three cooldowns: one probe each, never a flood
+    assert (await mesh.sandbox.stats())["meta"]["requests"] - requests_while_paused <= 4
+    # The operator rotates the token: the platform accepts the new one, the secret file holds it.
+    await mesh.sandbox.change_tokens(accept=["rotated-token"])
+    (tmp_path / "meta-token").write_text("rotated-token")
+    await mesh.wait_delivered("paused-1", "meta_strict")
+    await mesh.wait_delivered("paused-2", "meta_strict")
+    assert mesh.gateway.dispatcher.breakers["meta_strict"].state.value == "closed"
+
+
+async def test_a_full_outbox_answers_resource_exhausted_with_a_retry_hint_and_accepts_nothing(mesh):
+    await mesh.sandbox.inject(platform="meta", latency_ms=10_000)
+    await mesh.send(*[clicked(f"fill-{index}", destinations=["meta_strict"]) for index in range(50)])
+    await asyncio.sleep(0.3)  # the depth is re-read at most every 250 ms
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await mesh.send(clicked("overflow-1"))
+    assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    [detail] = rpc_status.from_call(error.value).details
+    retry = error_details_pb2.RetryInfo()
+    assert detail.Unpack(retry) and retry.retry_delay.seconds > 0
+    with pytest.raises(grpc.aio.AioRpcError):
+        await mesh.status("overflow-1")
+
+
+async def test_a_duplicate_storm_costs_no_extra_platform_call(mesh):
+    # 40 ids x 50 concurrent repeats (2,000 sends); 40 stays under this module's outbox limit of 50.
+    events = [clicked(f"storm-{index}", destinations=["meta_send_all"]) for index in range(40)]
+    responses = await asyncio.gather(*(mesh.send(*events) for _ in range(50)))
+    sends = sum(
+        1
+        for response in responses
+        for result in response.results
+        for decision in result.decisions
+        if decision.decision == policy_pb2.DECISION_SEND
+    )
+    assert sends == 40
+    for event in events:
+        await mesh.wait_delivered(event.event_id, "meta_send_all")
+    stats = (await mesh.sandbox.stats())["meta"]
+    assert stats["accepted_events"] == 40 and stats["duplicates"] == 0

@@ -1,0 +1,53 @@
+"""The mesh's metrics: received, rejected by rule, decided by reason, delivered by outcome."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from opentelemetry import metrics
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+from signalmesh.v1 import event_pb2
+from tests.integration.mesh.conftest import make_event
+
+
+@pytest.fixture(scope="module")
+def metric_reader() -> InMemoryMetricReader:
+    """The global meter provider can be set once per process; the instruments created through
+    the global proxy follow it."""
+    reader = InMemoryMetricReader()
+    metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+    return reader
+
+
+def points(reader: InMemoryMetricReader, name: str) -> dict[tuple, float]:
+    totals: dict[tuple, float] = {}
+    data = reader.get_metrics_data()
+    for resource in data.resource_metrics if data else []:
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                if metric.name == name:
+                    for point in metric.data.data_points:
+                        key = tuple(sorted(point.attributes.items()))
+                        totals[key] = totals.get(key, 0) + getattr(point, "value", getattr(point, "count", 0))
+    return totals
+
+
+async def test_counters_follow_an_events_path(metric_reader, mesh):
+    clicked = make_event("metrics-1", click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.m"))
+    await mesh.send(clicked, make_event("metrics-2", value="oops"), make_event("metrics-3", test_mode=True))
+    await mesh.wait_delivered("metrics-1", "meta_strict", "meta_send_all")
+    received = points(metric_reader, "signalmesh.events.received")
+    assert received[(("mode", "live"),)] >= 2 and received[(("mode", "test"),)] >= 1
+    rejected = points(metric_reader, "signalmesh.events.rejected")
+    assert rejected[(("mode", "live"), ("rule", "value.decimal"))] >= 1
+    decided = points(metric_reader, "signalmesh.events.decided")
+    assert decided[(("decision", "SEND"), ("destination", "meta_strict"), ("mode", "live"), ("reason", "eligible"))] >= 1
+    # A test event never counts as live: meta_strict has no test channel.
+    assert decided[(("decision", "SKIP"), ("destination", "meta_strict"), ("mode", "test"), ("reason", "no_test_channel"))] >= 1
+    delivered = points(metric_reader, "signalmesh.events.delivered")
+    assert delivered[(("destination", "meta_strict"), ("outcome", "delivered"))] >= 1
+    assert points(metric_reader, "signalmesh.delivery.latency")
+    assert points(metric_reader, "signalmesh.match_quality")

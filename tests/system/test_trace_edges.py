@@ -1,0 +1,94 @@
+"""One event is one trace across processes, exported over real OTLP/gRPC (what Jaeger ingests):
+client → gateway → policy → outbox → dispatcher → HTTP call to the platform."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import grpc
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from signalmesh.telemetry import tracing
+from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc
+from tests.integration.mesh.conftest import make_event
+from tests.support.otlp_receiver import running_otlp_receiver
+
+SERVER, CLIENT = 2, 3
+
+
+async def test_one_event_is_one_trace_from_client_to_platform_call(launcher):
+    async with running_otlp_receiver() as receiver:
+        otel = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{receiver.address}",
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_BSP_SCHEDULE_DELAY": "50",
+        }
+        sandbox = await launcher.astart("sandbox", "sandbox", "--listen", "127.0.0.1:0")
+        config = launcher.write_config(sandbox)
+        policy = await launcher.astart("policy", "policy", "--config", str(config), "--listen", "127.0.0.1:0", environment=otel)
+        gateway = await launcher.astart(
+            "gateway", "gateway", "--config", str(config), "--listen", "127.0.0.1:0", "--policy", policy.address, environment=otel
+        )
+        provider = TracerProvider(resource=Resource.create({"service.name": "checkout-service"}))
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=receiver.address, insecure=True)))
+        event = make_event("traced-1", click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.AbC"))
+        async with grpc.aio.insecure_channel(gateway.address, interceptors=tracing.client_interceptors(provider)) as channel:
+            await gateway_pb2_grpc.GatewayStub(channel).SendEvent(
+                gateway_pb2.SendEventRequest(event=event),
+                metadata=(("authorization", f"Bearer {launcher.api_key()}"),),
+                timeout=10,
+            )
+        await asyncio.to_thread(provider.force_flush)
+
+        def complete(spans) -> bool:
+            services_with_server_spans = {span.service_name for span in spans if span.kind == SERVER}
+            http_done = any(
+                span.kind == CLIENT and span.name.startswith("POST") and span.attributes.get(tracing.EVENT_ID) == "traced-1"
+                for span in spans
+            )
+            return http_done and {"signalmesh-gateway", "signalmesh-policy"} <= services_with_server_spans
+
+        spans = await receiver.wait_for(complete, timeout=20)
+        [client_span] = [span for span in spans if span.service_name == "checkout-service"]
+        trace = [span for span in spans if span.trace_id == client_span.trace_id]
+        by_id = {span.span_id: span for span in trace}
+
+        def ancestors(span):
+            while span.parent_span_id in by_id:
+                span = by_id[span.parent_span_id]
+                yield span
+
+        [gateway_server] = [s for s in trace if s.service_name == "signalmesh-gateway" and s.kind == SERVER]
+        [policy_server] = [s for s in trace if s.service_name == "signalmesh-policy" and s.kind == SERVER]
+        [decision] = [s for s in trace if s.name == "decision meta"]
+        [dispatch] = [s for s in trace if s.name == "dispatch meta"]
+        [http_call] = [s for s in trace if s.kind == CLIENT and s.service_name == "signalmesh-gateway" and s.name.startswith("POST")]
+        [deliver] = [s for s in trace if s.name == "deliver meta"]
+
+        assert gateway_server.parent_span_id == client_span.span_id
+        assert gateway_server in ancestors(policy_server), "policy's span is not a child of the gateway's call"
+        assert gateway_server in ancestors(decision)
+        assert decision in ancestors(dispatch), "delivery did not continue the trace stored with the outbox entry"
+        assert http_call.parent_span_id == dispatch.span_id
+        assert deliver.parent_span_id == decision.span_id
+        assert decision.attributes[tracing.EVENT_ID] == "traced-1"
+        assert decision.attributes[tracing.DESTINATION] == "meta"
+        assert decision.attributes[tracing.DECISION] == "DECISION_SEND"
+        assert deliver.attributes["signalmesh.outcome"] == "delivered"
+        assert http_call.attributes["http.response.status_code"] == 200
+        assert "traced-1" in policy_server_events(spans, policy_server)
+        provider.shutdown()
+
+
+def policy_server_events(spans, policy_server) -> list[str]:
+    """Event ids the policy hop decided, from the child span that carries them."""
+    return [
+        event_id
+        for span in spans
+        if span.trace_id == policy_server.trace_id and span.service_name == "signalmesh-policy"
+        for event_id in span.attributes.get(tracing.EVENT_IDS, [])
+    ]
