@@ -1,0 +1,162 @@
+"""One conversion, every platform: explicit routing, one trace with a branch per destination, and
+a status line per destination — each connector talking real HTTP to its sandbox endpoint."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from signalmesh.telemetry import tracing
+from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
+from tests.integration.mesh.conftest import SEND_ALL_PIXEL, STRICT_PIXEL, make_event
+from tests.integration.mesh.test_cli import signalmesh
+
+TIKTOK_PIXEL_A, TIKTOK_PIXEL_B = "CTIKTOKPIXELAAAAAAAA", "CTIKTOKPIXELBBBBBBBB"
+GOOGLE_ADS_CUSTOMER = "1234567890"
+WEBHOOK_PATH = "/webhook/crm"
+
+
+@pytest.fixture
+async def platforms_mesh(tmp_path, span_exporter):
+    """The mesh fixture's services with one destination per connector, plus a second TikTok pixel."""
+    from grpc import aio
+
+    from signalmesh.config import config_from_mapping
+    from signalmesh.gateway.server import serve_gateway
+    from signalmesh.policy.server import serve_policy
+    from signalmesh.sandbox import start_sandbox
+    from signalmesh.sandbox.client import SandboxControl
+    from signalmesh.v1 import gateway_pb2_grpc
+    from tests.integration.mesh.conftest import Mesh, mesh_settings
+
+    sandbox = await start_sandbox(host="127.0.0.1", port=0, tokens=("sandbox-token",))
+    url = sandbox.url
+    destinations = {
+        "meta_strict": {},
+        "meta_send_all": {},
+        "tiktok_a": {"connector": "tiktok", "pixel_code": TIKTOK_PIXEL_A, "access_token": "sandbox-token", "base_url": url},
+        "tiktok_b": {"connector": "tiktok", "pixel_code": TIKTOK_PIXEL_B, "access_token": "sandbox-token", "base_url": url},
+        "linkedin": {
+            "connector": "linkedin",
+            "access_token": "sandbox-token",
+            "base_url": url,
+            "conversion_rules": {"Purchase": "123456"},
+        },
+        "google_ads": {
+            "connector": "google_ads",
+            "customer_id": GOOGLE_ADS_CUSTOMER,
+            "access_token": "sandbox-token",
+            "developer_token": "sandbox-developer-token",
+            "base_url": url,
+            "conversion_actions": {"Purchase": "987654321"},
+        },
+        "crm": {"connector": "webhook", "url": f"{url}{WEBHOOK_PATH}", "secret": "crm-signing-secret"},
+    }
+    settings = mesh_settings(
+        tmp_path / "state", url, plugins={"allow": ["meta", "tiktok", "linkedin", "google_ads", "webhook"]}, destinations=destinations
+    )
+    config = config_from_mapping(settings, {}, source=None)
+    policy = await serve_policy(config, listen="127.0.0.1:0")
+    gateway = await serve_gateway(config, listen="127.0.0.1:0", policy_address=policy.address)
+    channel = aio.insecure_channel(gateway.address)
+    control = SandboxControl(url)
+    try:
+        yield Mesh(
+            config=config,
+            sandbox=control,
+            policy=policy,
+            gateway=gateway,
+            stub=gateway_pb2_grpc.GatewayStub(channel),
+            metadata=(("authorization", f"Bearer {gateway.local_key}"),),
+            channel=channel,
+        )
+    finally:
+        await channel.close()
+        await control.close()
+        await gateway.stop(grace=1)
+        await policy.stop(grace=1)
+        await sandbox.close()
+
+
+FIVE = ("meta_strict", "tiktok_a", "linkedin", "google_ads", "crm")
+
+
+def clicked_everywhere(event_id: str, **fields: Any) -> event_pb2.ConversionEvent:
+    """A Purchase carrying each platform's click id, so strict sends it everywhere."""
+    click_ids = event_pb2.ClickIds(
+        fbc=f"fb.1.{int(time.time() * 1000)}.IwAR-click",
+        ttclid="E.C.P.tiktok-click-1",
+        li_fat_id="df5a6a5c-7f0e-4e8c-9a2c-0c1d2e3f4a5b",
+        gclid="Cj0KCQjw-google-click-1",
+    )
+    return make_event(event_id, click_ids=click_ids, order_id=f"order-{event_id}", **fields)
+
+
+async def test_one_event_to_five_platforms_is_one_trace_with_a_branch_per_destination(platforms_mesh, span_exporter):
+    mesh = platforms_mesh
+    span_exporter.clear()
+    response = await mesh.send(clicked_everywhere("everywhere-1", destinations=list(FIVE)))
+    [result] = response.results
+    assert {decision.destination: decision.decision for decision in result.decisions} == dict.fromkeys(FIVE, policy_pb2.DECISION_SEND)
+    statuses = await mesh.wait_delivered("everywhere-1", *FIVE)
+    assert set(statuses) == set(FIVE), "an event routed to five destinations must not reach a sixth"
+
+    spans = [span for span in span_exporter.get_finished_spans() if span.name.startswith("deliver ")]
+    mine = [span for span in spans if span.attributes.get(tracing.EVENT_ID) == "everywhere-1"]
+    assert sorted(span.attributes[tracing.DESTINATION] for span in mine) == sorted(FIVE)
+    assert len({span.context.trace_id for span in mine}) == 1, "the five deliveries are in different traces"
+    [trace_id] = {format(span.context.trace_id, "032x") for span in mine}
+    assert {item.trace_id for item in statuses.values()} == {trace_id}
+    http_calls = [
+        span for span in span_exporter.get_finished_spans() if span.name.startswith("POST ") and span.context.trace_id == mine[0].context.trace_id
+    ]
+    assert sorted(span.attributes[tracing.DESTINATION] for span in http_calls) == sorted(FIVE)
+
+    recorded = {
+        "meta": (await mesh.sandbox.events("meta", STRICT_PIXEL)).events,
+        "tiktok": (await mesh.sandbox.events("tiktok", TIKTOK_PIXEL_A)).events,
+        "linkedin": (await mesh.sandbox.events("linkedin", "urn:lla:llaPartnerConversion:123456")).events,
+        "google_ads": (await mesh.sandbox.events("google_ads", GOOGLE_ADS_CUSTOMER)).events,
+        "webhook": (await mesh.sandbox.events("webhook", "crm")).events,
+    }
+    assert {platform: len(events) for platform, events in recorded.items()} == dict.fromkeys(recorded, 1)
+
+    code, output = await signalmesh("status", "everywhere-1", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
+    assert code == 0
+    lines = [line for line in output.splitlines() if any(f" {name} " in line for name in FIVE)]
+    assert len(lines) == 5, output
+    assert all("SEND" in line and "delivered" in line for line in lines), output
+
+
+async def test_an_event_for_pixel_a_never_reaches_pixel_b_of_the_same_platform(platforms_mesh):
+    mesh = platforms_mesh
+    await mesh.send(
+        clicked_everywhere("only-a-1", destinations=["tiktok_a", "meta_strict"]),
+        clicked_everywhere("only-b-1", destinations=["tiktok_b", "meta_send_all"]),
+    )
+    await mesh.wait_delivered("only-a-1", "tiktok_a", "meta_strict")
+    await mesh.wait_delivered("only-b-1", "tiktok_b", "meta_send_all")
+    assert [item.destination for item in (await mesh.status("only-a-1")).destinations] == ["meta_strict", "tiktok_a"]
+
+    def ids(events: list[dict[str, Any]]) -> set[str]:
+        return {event.get("event_id") for event in events}
+
+    assert ids((await mesh.sandbox.events("tiktok", TIKTOK_PIXEL_A)).events) == {"only-a-1"}
+    assert ids((await mesh.sandbox.events("tiktok", TIKTOK_PIXEL_B)).events) == {"only-b-1"}
+    assert ids((await mesh.sandbox.events("meta", STRICT_PIXEL)).events) == {"only-a-1"}
+    assert ids((await mesh.sandbox.events("meta", SEND_ALL_PIXEL)).events) == {"only-b-1"}
+
+
+async def test_an_unrouted_event_goes_to_every_configured_destination_and_status_says_why(platforms_mesh):
+    """No `destinations` on the event: the configured set, each decided on its own rules."""
+    mesh = platforms_mesh
+    event = make_event("organic-1")  # no click id anywhere
+    response = await mesh.send(event)
+    decisions = {decision.destination: decision for decision in response.results[0].decisions}
+    assert decisions["meta_send_all"].decision == policy_pb2.DECISION_SEND
+    for strict in ("meta_strict", "tiktok_a", "linkedin", "google_ads"):
+        assert decisions[strict].decision == policy_pb2.DECISION_SKIP, strict
+        assert decisions[strict].reason == policy_pb2.REASON_MISSING_CLICK_ID, strict
+    assert gateway_pb2.DELIVERY_STATE_SKIPPED in {item.state for item in (await mesh.status("organic-1")).destinations}
