@@ -102,10 +102,9 @@ def print_check(response: gateway_pb2.CheckEventResponse, label: str, console: C
         for item in items:
             console.print(f"  {kind}: [bold]{item.field}[/] — {item.description}")
     for preview in response.previews:
-        console.print(
-            f"  → {preview.destination} ({preview.connector}): {decision_name(preview.decision)}"
-            f" · {reason_name(preview.reason)} · {preview.detail}"
-        )
+        reason = reason_name(preview.reason)
+        detail = f" · {preview.detail}" if preview.detail and preview.detail != reason else ""
+        console.print(f"  → {preview.destination} ({preview.connector}): {decision_name(preview.decision)} · {reason}{detail}")
         console.print(f"    match quality {preview.match_quality:.1f}/10")
         for advice in preview.advice[:3]:
             console.print(f"      {advice.text}")

@@ -78,6 +78,27 @@ def bad_request_status(outcome: EventOutcome) -> grpc.Status:
     return rpc_status.to_status(status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail]))
 
 
+# What each connector's identifier keys mean to the person reading the advice; unknown keys are
+# shown as they are. Keys are the platforms' own names (Meta's em/ph/fn, TikTok's ttclid, ...).
+IDENTIFIER_LABELS: Mapping[str, str] = {
+    "em": "a hashed email", "email": "a hashed email", "ph": "a hashed phone", "phone": "a hashed phone",
+    "fn": "a first name", "ln": "a last name", "fn+ln": "first and last name", "ge": "gender",
+    "db": "date of birth", "ct": "city", "st": "state", "zp": "zip code", "country": "country",
+    "address": "a postal address", "external_id": "your customer id", "user_id": "your customer id",
+    "fbc": "the click id (fbc or fbclid)", "fbp": "the _fbp browser id", "ttclid": "the TikTok click id",
+    "ttp": "the _ttp browser id", "click_id": "a click id", "client_id": "the GA client id",
+    "client_ip_address": "the client IP address", "ip": "the client IP address",
+    "client_user_agent": "the browser user agent", "user_agent": "the browser user agent",
+}
+
+
+def advice_text(identifier: str, score: float, score_with: float) -> str:
+    """"add a hashed email (em): 4.1 → 6.6" — what to add, in words, and what it is worth."""
+    label = IDENTIFIER_LABELS.get(identifier)
+    named = f"{label} ({identifier})" if label else identifier
+    return f"add {named}: {score:.1f} → {score_with:.1f}"
+
+
 def with_identifier(prepared: event_pb2.PreparedEvent, identifier: str) -> event_pb2.PreparedEvent:
     """A copy of ``prepared`` as if it also carried ``identifier`` (to price the advice)."""
     copy = event_pb2.PreparedEvent()
@@ -189,7 +210,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 preview.advice.add(
                     identifier=identifier,
                     score_with=score_with,
-                    text=f"add {identifier}: {quality.score:.1f} → {score_with:.1f}",
+                    text=advice_text(identifier, quality.score, score_with),
                 )
         return response
 

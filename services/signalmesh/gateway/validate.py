@@ -215,7 +215,7 @@ def _user_data(user_data: event_pb2.UserData, report: Report) -> None:
             report.error("user_data.client_ip_address", "ip.format", "is not an IPv4 or IPv6 address")
         else:
             if address.is_private or address.is_loopback:
-                report.warn("user_data.client_ip_address", "ip.private", "is a private or loopback address: platforms cannot match it")
+                report.warn("user_data.client_ip_address", "ip.private", "is a private, loopback or reserved (documentation) address: platforms cannot match it to a person; send the client's public IP")
     if user_data.gender and user_data.gender.strip().lower() not in ("m", "f", "male", "female") and not is_sha256_hex(user_data.gender):
         report.error("user_data.gender", "gender.value", "must be \"m\" or \"f\"")
     if user_data.date_of_birth and not is_sha256_hex(user_data.date_of_birth):

@@ -186,5 +186,6 @@ async def test_check_event_scores_match_quality_and_prices_each_missing_identifi
     assert preview.advice, "no advice for an event without email or phone"
     best = preview.advice[0]
     assert best.score_with > preview.match_quality
-    assert best.text == f"add {best.identifier}: {preview.match_quality:.1f} → {best.score_with:.1f}"
+    assert best.identifier == "em", "an email is what Meta's weights value most"
+    assert best.text == f"add a hashed email (em): {preview.match_quality:.1f} → {best.score_with:.1f}"
     assert [item.score_with for item in preview.advice] == sorted((item.score_with for item in preview.advice), reverse=True)
