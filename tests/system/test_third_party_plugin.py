@@ -52,6 +52,16 @@ async def test_a_connector_from_the_guide_is_installed_and_receives_events(launc
     )
     assert re.search(r"example\s+│\s+signalmesh-example\s+│\s+0\.1\.0", listing.stdout), listing.stdout
     assert re.search(r"meta\s+│\s+signalmesh-meta", listing.stdout)
+    # The guide's own tests, as its section 4 runs them: discovery, behaviour and the conformance kit.
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package)],
+        env={**os.environ, **environment}, cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert tests.returncode == 0, tests.stdout[-3000:]
+    assert "TestExampleConformance" in subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(package)],
+        env={**os.environ, **environment}, cwd=tmp_path, capture_output=True, text=True,
+    ).stdout, "the guide's conformance test was not collected"
 
     sandbox = await launcher.astart("sandbox", "sandbox", "--listen", "127.0.0.1:0")
     extra = f'[destinations.crm]\nconnector = "example"\nurl = "http://{sandbox.address}/webhook/crm"\n'
