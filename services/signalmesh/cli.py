@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--limit", type=int, default=100, help="most dead letters to list (default 100)")
     sub.add_argument("--id", action="append", default=[], dest="ids", help="replay this entry id (repeatable)")
     sub.add_argument("--all", action="store_true", help="replay every dead letter matching the filters")
+    sub.add_argument("--json", action="store_true", help="list: print each dead letter as JSON, with its last request")
     _client_options(sub)
     sub = command("keys", _keys, "generate an API key and the hash to put in [[clients]]")
     sub.add_argument("action", choices=["new"])
@@ -237,7 +238,7 @@ def _dlq(args: argparse.Namespace) -> int:
     from signalmesh.reports import print_dead_letters, replay_dead_letters
 
     if args.action == "list":
-        return _rpc(lambda: print_dead_letters(_client(args), args.destination, args.reason, args.limit, console))
+        return _rpc(lambda: print_dead_letters(_client(args), args.destination, args.reason, args.limit, args.json, console))
     if not args.ids and not args.all:
         errors.print("dlq replay: name entries with --id ENTRY (repeatable) or pass --all (with optional filters)")
         return 2

@@ -120,8 +120,14 @@ DEAD_LETTER_PAGE = 10_000
 REPLAY_CHUNK = 200
 
 
-def print_dead_letters(client: GatewayClient, destination: str, reason: str, limit: int, console: Console) -> int:
+def print_dead_letters(
+    client: GatewayClient, destination: str, reason: str, limit: int, as_json: bool, console: Console
+) -> int:
     letters = client.dead_letters(destination, reason, limit)
+    if as_json:
+        for letter in letters:
+            console.print_json(json_format.MessageToJson(letter))
+        return 0
     table = Table(title=f"{len(letters)} dead letter(s)" + (f" (first {limit})" if len(letters) == limit else ""))
     for column in ("entry", "event", "destination", "event name", "attempts", "dead since", "reason"):
         table.add_column(column)

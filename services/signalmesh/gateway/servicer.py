@@ -18,7 +18,7 @@ from signalmesh.gateway.intake import EventOutcome, Intake, OutboxFull
 from signalmesh.gateway.policy_client import PolicyUnavailable
 from signalmesh.gateway.validate import Violation
 from signalmesh.plugins import ConnectorRegistry
-from signalmesh.store.base import Store
+from signalmesh.store.base import StatusRecord, Store
 from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc
 
 METHOD_SCOPES = {
@@ -257,9 +257,27 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 attempts=record.attempts,
             )
             letter.dead_at.FromNanoseconds(int(record.updated_at * 1e9))
+            letter.last_request = self._last_request(record)
             if len(response.dead_letters) >= limit:
                 break
         return response
+
+    def _last_request(self, record: StatusRecord) -> str:
+        """The request the connector builds from the kept event: what the platform last saw."""
+        destination = self._destinations.get(record.destination)
+        if destination is None or not record.prepared:
+            return ""
+        prepared = event_pb2.PreparedEvent.FromString(record.prepared)
+        connector = self._registry.get(destination.connector)
+        [request, *_] = connector.build_requests([prepared], destination)
+        # The query string may carry credentials (GA4's api_secret) and headers always may, so
+        # neither is shown; a secret that a connector put in the body is masked.
+        shown = f"{request.method} {request.url.split('?', 1)[0]}\n{request.body.decode('utf-8', errors='replace')}"
+        for field in connector.config_schema:
+            secret = destination.settings.get(field.name) if field.secret else None
+            if isinstance(secret, str) and len(secret) >= 4:
+                shown = shown.replace(secret, "***")
+        return shown
 
     async def ReplayDeadLetters(
         self, request: gateway_pb2.ReplayDeadLettersRequest, context: grpc.aio.ServicerContext

@@ -59,6 +59,9 @@ class StatusRecord:
     updated_at: float = 0.0
     # Set by ``Store.dead_letters`` only: the id to pass to ``Store.replay_dead_letters``.
     entry_id: str = ""
+    # Set by ``Store.dead_letters`` only: the PreparedEvent as kept (hashed), from which the
+    # connector rebuilds the last request exactly (build_requests is pure).
+    prepared: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)

@@ -188,7 +188,7 @@ class RedisStore:
         async with self._redis.pipeline(transaction=False) as pipe:
             for _, name, stream_id in oldest:
                 pipe.hmget(
-                    self._keys.dead_entry(name, stream_id), ["event_id", "event_name", "attempts", "reason"]
+                    self._keys.dead_entry(name, stream_id), ["event_id", "event_name", "attempts", "reason", "prepared"]
                 )
             dead = await pipe.execute()
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -246,7 +246,7 @@ class RedisStore:
 def _dead_letter(
     destination: str, stream_id: str, dead_at: float, fields: list[bytes], raw_status: bytes | None
 ) -> StatusRecord:
-    event_id, event_name, attempts, reason = fields
+    event_id, event_name, attempts, reason, prepared = fields
     # Without a status (none was recorded, or its TTL passed) the entry was still a SEND.
     status = json.loads(raw_status) if raw_status else {}
     return StatusRecord(
@@ -262,4 +262,5 @@ def _dead_letter(
         trace_id=str(status.get("trace_id", "")),
         updated_at=dead_at,
         entry_id=entry_id(destination, stream_id),
+        prepared=prepared or b"",
     )

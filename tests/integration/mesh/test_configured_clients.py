@@ -43,3 +43,14 @@ async def test_a_key_without_the_write_scope_cannot_send_but_can_read(mesh):
             gateway_pb2.GetEventStatusRequest(event_id="client-2"), metadata=(("authorization", f"Bearer {READER_KEY}"),), timeout=10
         )
     assert not_found.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_dead_letters_need_the_admin_scope(mesh):
+    writer = (("authorization", f"Bearer {WRITER_KEY}"),)
+    for call, request in (
+        (mesh.stub.ListDeadLetters, gateway_pb2.ListDeadLettersRequest()),
+        (mesh.stub.ReplayDeadLetters, gateway_pb2.ReplayDeadLettersRequest(all=True)),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await call(request, metadata=writer, timeout=10)
+        assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED and "'admin'" in error.value.details()

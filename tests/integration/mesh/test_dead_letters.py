@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -31,6 +32,11 @@ async def test_an_entry_that_exhausts_its_attempts_is_dead_lettered_and_replayed
     letters = (await mesh.stub.ListDeadLetters(gateway_pb2.ListDeadLettersRequest(destination="meta_strict"), metadata=mesh.metadata, timeout=5)).dead_letters
     assert sorted(letter.event_id for letter in letters) == ["dlq-1", "dlq-2"]
     assert all(letter.attempts == 2 and "503" in letter.reason or "retry" in letter.reason for letter in letters)
+    # The last request is kept: rebuilt from the stored (hashed) event, without credentials.
+    method_and_url, body = letters[0].last_request.split("\n", 1)
+    assert method_and_url == f"POST {mesh.config.destinations['meta_strict'].settings['base_url']}/v25.0/{STRICT_PIXEL}/events"
+    assert [event["event_id"] for event in json.loads(body)["data"]] == [letters[0].event_id]
+    assert "sandbox-token" not in letters[0].last_request and "jane.doe" not in letters[0].last_request
     await mesh.sandbox.clear_faults()
 
     replayed = await mesh.stub.ReplayDeadLetters(
@@ -41,6 +47,8 @@ async def test_an_entry_that_exhausts_its_attempts_is_dead_lettered_and_replayed
     # The CLI replays the rest (admin scope: the local key has every scope).
     code, output = await signalmesh("dlq", "list", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
     assert code == 0 and letters[1].event_id in output and letters[0].event_id not in output
+    code, output = await signalmesh("dlq", "list", "--json", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
+    assert code == 0 and json.loads(output)["lastRequest"].startswith("POST ")
     code, output = await signalmesh("dlq", "replay", "--all", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
     assert code == 0 and "replayed 1" in output
     await mesh.wait_delivered(letters[1].event_id, "meta_strict")

@@ -354,6 +354,7 @@ async def test_a_dead_letter_keeps_what_a_replay_needs_and_replays_with_attempts
         policy_pb2.REASON_ELIGIBLE,
         "a" * 32,
     )
+    assert dead.prepared == retried.prepared, "the dead letter lost the event its last request was built from"
     assert await store.dead_letters("google") == []
     assert await store.outbox_depth() == 1  # evt-2, still leased
 
