@@ -12,11 +12,9 @@ phone number (platforms.md §1.5).
 
 from __future__ import annotations
 
-
 import re
 from collections.abc import Callable
 from datetime import date
-
 
 from signalmesh.normalize import geography
 from signalmesh.normalize.phones import to_e164
@@ -32,7 +30,8 @@ Normaliser = Callable[[str], str | None]
 
 _LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _US_ZIP = re.compile(r"(\d{5})(?:\d{4})?")
-_ISO_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+# Year first, so the day/month order is never guessed; Meta: "input may have punctuation".
+_YEAR_FIRST_DATE = re.compile(r"(\d{4})([-/.]?)(\d{2})\2(\d{2})")
 _EARLIEST_BIRTH_YEAR = 1900  # Meta: db year from 1900 to the current year
 
 
@@ -86,15 +85,18 @@ def gender(value: str) -> str | None:
 
 
 def date_of_birth(value: str, latest_year: int | None = None) -> str | None:
-    """``db``: ``YYYYMMDD`` from ``YYYY-MM-DD`` (or ``YYYYMMDD``); a real date from 1900 on.
+    """``db``: ``YYYYMMDD`` from ``YYYY-MM-DD`` (or ``YYYY/MM/DD``, ``YYYY.MM.DD``, ``YYYYMMDD``);
+    a real date from 1900 on. Day-first or month-first dates (``2/16/1997``) are dropped: their
+    order cannot be told apart, and UserData's contract is ``YYYY-MM-DD``.
 
     ``latest_year`` is the newest acceptable year (the event's year: nobody is born after it).
     """
-    # Meta: db YYYYMMDD, year 1900 to current year, month 01-12, day 01-31; no punctuation.
-    match = _ISO_DATE.fullmatch(value.strip())
+    # Meta: db YYYYMMDD, year 1900 to current year, month 01-12, day 01-31; the input may have
+    # punctuation, the normalised value has none.
+    match = _YEAR_FIRST_DATE.fullmatch(value.strip())
     if match is None:
         return None
-    year, month, day = (int(part) for part in match.groups())
+    year, month, day = (int(match[group]) for group in (1, 3, 4))
     try:
         date(year, month, day)
     except ValueError:

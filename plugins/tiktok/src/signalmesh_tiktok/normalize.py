@@ -90,7 +90,11 @@ def place(value: str) -> str | None:
 
     ``New York`` → ``newyork``, ``São Paulo`` → ``sãopaulo``. Segment strips everything outside
     ASCII ``[A-Za-z0-9]``, which would turn ``München`` into ``mnchen``; we keep Unicode letters.
+    A value that is already a SHA-256 digest is dropped: it would reach TikTok as a "city".
     """
     # TikTok via Segment [3P S3]: city/state non-alphanumerics removed, lower-case, unhashed.
+    # A client-hashed value cannot be sent where TikTok wants plain text: dropped, like GA4's.
+    if is_sha256_hex(value.strip()):
+        return None
     normalised = "".join(char for char in nfc_lower(value) if char.isalnum())
     return normalised or None
