@@ -18,7 +18,7 @@ import structlog
 from aiohttp import web
 
 from signalmesh.config import SANDBOX_TOKEN
-from signalmesh.sandbox import google_ads, linkedin, meta, tiktok, webhook
+from signalmesh.sandbox import ga4, google_ads, linkedin, meta, tiktok, webhook
 from signalmesh.sandbox.faults import FaultInjector, parse_fault
 from signalmesh.sandbox.recorder import Recorder
 
@@ -47,7 +47,7 @@ class Platform(Protocol):
         ...
 
 
-PLATFORMS: tuple[Platform, ...] = (google_ads, linkedin, meta, tiktok, webhook)
+PLATFORMS: tuple[Platform, ...] = (ga4, google_ads, linkedin, meta, tiktok, webhook)
 RECORDER = web.AppKey("recorder", Recorder)
 FAULTS = web.AppKey("faults", FaultInjector)
 TOKENS = web.AppKey("tokens", set)

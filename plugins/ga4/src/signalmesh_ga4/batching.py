@@ -2,9 +2,9 @@
 
 GA4 takes one ``client_id`` (and ``user_id``, ``user_data``, ``consent``) per request
 (platforms.md §2A "Body"), so events are grouped by their byte-identical request-level part
-first, then chunked by count and body size. Test events (and every event of a destination with
-``debug = "true"``) go to the validation server ``/debug/mp/collect`` and never share a request
-with production events.
+first, then chunked by count and body size. Test events (``test_mode`` on the event, or every
+event of a destination with ``test_mode = true``) go to the validation server
+``/debug/mp/collect`` and never share a request with production events.
 
 The body is spliced from canonical JSON pieces in sorted key order, so it is itself canonical
 (sorted keys, no spaces) and the same batch always gives the same bytes.
@@ -35,26 +35,26 @@ def collect_url(destination: Destination, *, validate: bool) -> str:
     # same query and body (§2A "Endpoint"). GA4 takes the secret only in the query string.
     base_url = destination.setting("base_url", DEFAULT_BASE_URL).rstrip("/")
     query = urlencode(
-        {"measurement_id": _required(destination, "measurement_id"), "api_secret": _required(destination, "api_secret")}
+        {
+            "measurement_id": _required(destination, "measurement_id"),
+            "api_secret": _required(destination, "api_secret"),
+        }
     )
     return f"{base_url}{VALIDATION_PATH if validate else COLLECT_PATH}?{query}"
 
 
-def validates_everything(destination: Destination) -> bool:
-    """``debug = "true"``: every event goes to the validation server, none reaches reports."""
-    return destination.setting("debug").strip().lower() == "true"
-
-
 def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destination) -> list[HttpRequest]:
     """Group by (endpoint, request-level part) in order of first appearance, then chunk each group."""
-    debug = validates_everything(destination)
     groups: dict[tuple[bool, bytes], list[_Piece]] = {}
     for prepared in batch:
         payload = json.loads(prepared.payload_json)
         # Re-encoding canonical JSON gives the same bytes back, so the request part is a key.
         request_part = canonical_json(payload["request"])
         event_part = canonical_json(payload["event"])
-        groups.setdefault((debug or prepared.test_mode, request_part), []).append((prepared.event_id, event_part))
+        # The gateway already marks every event of a test-mode destination; checking the
+        # destination too means a test destination can never send live, whoever calls this.
+        validate = prepared.test_mode or destination.test_mode
+        groups.setdefault((validate, request_part), []).append((prepared.event_id, event_part))
     if not groups:
         return []
     headers = {"Content-Type": "application/json"}

@@ -69,15 +69,10 @@ CONFIG_SCHEMA: tuple[ConfigField, ...] = (
     ),
     ConfigField(
         "base_url",
-        "Collection host; https://region1.google-analytics.com collects in the EU; the sandbox for local runs.",
+        "Collection host; https://region1.google-analytics.com collects in the EU; "
+        "the sandbox's URL for local runs.",
         required=False,
         default=batching.DEFAULT_BASE_URL,
-    ),
-    ConfigField(
-        "debug",
-        '"true" sends every event to the validation server /debug/mp/collect: checked, never in reports.',
-        required=False,
-        default="false",
     ),
     ConfigField(
         EVENT_NAMES_SETTING,

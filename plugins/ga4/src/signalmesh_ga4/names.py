@@ -83,3 +83,10 @@ def name_problem(name: str) -> str | None:
 
 def is_valid_param_name(name: str) -> bool:
     return name_problem(name) is None
+
+
+def event_name_problem(name: str) -> str | None:
+    """Like ``name_problem``, and GA4's reserved event names (``session_start`` …) are "reserved"."""
+    if name in RESERVED_EVENT_NAMES:
+        return "reserved"
+    return name_problem(name)

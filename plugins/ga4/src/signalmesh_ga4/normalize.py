@@ -79,7 +79,10 @@ def name(value: str) -> str | None:
 
 
 def city(value: str) -> str | None:
-    """``address.city`` (unhashed): no digits or symbols, lower-case, trimmed (``St. Louis`` → ``st louis``)."""
+    """``address.city`` (unhashed): no digits or symbols, lower-case, trimmed.
+
+    ``St. Louis`` → ``st louis``.
+    """
     # Google (§2A table): city: remove digits and symbols, lower-case, trim; not hashed.
     return _words_only(value)
 

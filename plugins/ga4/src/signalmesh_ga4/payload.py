@@ -28,6 +28,8 @@ MAX_PARAM_VALUE_LENGTH = 100
 MAX_HASHED_VALUES = 3
 # The _ga cookie is GA1.1.<random>.<timestamp>; the client id is its last two parts (§2A, §6.1).
 _GA_COOKIE = re.compile(r"GA\d+\.\d+\.(\d+\.\d+)")
+# "+1 (650) 555-1212": an international phone number. Plain digits stay (numeric CRM ids).
+_PHONE_LIKE = re.compile(r"\+[\d\s().-]{7,}")
 _CONSENT = {event_pb2.CONSENT_STATUS_GRANTED: "GRANTED", event_pb2.CONSENT_STATUS_DENIED: "DENIED"}
 
 
@@ -58,13 +60,16 @@ def ga4_payload(event: event_pb2.ConversionEvent, event_names: Mapping[str, str]
     if client_id := ga_client_id(event.click_ids.ga_client_id):
         request["client_id"] = client_id
         identifiers.add("client_id")
-    if event.user_data.external_ids and (user_id := event.user_data.external_ids[0].strip()):
-        # GA4: user_id is the site's own id, sent raw (§2A, §6.4 "GA4 user_id raw").
+    if user_id := ga_user_id(event.user_data.external_ids):
         request["user_id"] = user_id
         identifiers.add("user_id")
     if user := user_data(event.user_data):
         request["user_data"] = user
         identifiers |= {key for key, field in _USER_DATA_IDENTIFIERS if field in user}
+        # City, region, postal code and country alone identify nobody: "address" counts only
+        # with a hashed name in it.
+        if any(_HASHED_NAME_KEYS & entry.keys() for entry in user.get("address", [])):
+            identifiers.add("address")
     if consent := consent_settings(event.consent):
         request["consent"] = consent
     return Ga4Payload(ga4_event, request, tuple(sorted(identifiers)))
@@ -73,8 +78,25 @@ def ga4_payload(event: event_pb2.ConversionEvent, event_names: Mapping[str, str]
 _USER_DATA_IDENTIFIERS = (
     ("email", "sha256_email_address"),
     ("phone", "sha256_phone_number"),
-    ("address", "address"),
 )
+_HASHED_NAME_KEYS = frozenset({"sha256_first_name", "sha256_last_name"})
+
+
+def ga_user_id(external_ids: Iterable[str]) -> str | None:
+    """GA4's ``user_id``: the first external id, sent raw, unless it looks like contact data.
+
+    GA4 sends ``user_id`` unhashed (§2A, §6.4 "GA4 user_id raw"), and Google's policy forbids
+    personal data in it: an id with an '@' (an email) or shaped like an international phone
+    number (``+`` and digits) is never sent rather than leak it in the clear.
+    """
+    for raw in external_ids:
+        user_id = raw.strip()
+        if not user_id:
+            continue
+        if "@" in user_id or _PHONE_LIKE.fullmatch(user_id):
+            return None
+        return user_id
+    return None
 
 
 def ga_client_id(raw: str) -> str | None:

@@ -1,10 +1,16 @@
 """GA4's answer to one request → one Outcome per event, in request order. Pure.
 
 ``/mp/collect`` answers 2xx whenever it received the request and **never reports a bad event**
-(platforms.md §2A "Responses and validation"): a 2xx there can only mean DELIVERED, and what
-GA4 then drops is invisible. Test mode is how to find out: the validation server
-``/debug/mp/collect`` answers ``{"validationMessages": [{fieldPath, description,
-validationCode}]}``, which is mapped to the events it names; an empty list means valid.
+(platforms.md §2A "Responses and validation"), so a 2xx is not taken on trust:
+
+- GA4's own success answer has an empty body; a 2xx with any other body came from something
+  that is not GA4 (a proxy, a captive portal) and is retried.
+- The body we sent is checked against GA4's rules (``checks``): an event GA4 would drop is
+  REJECTED with the rule, in the validation server's words, rather than called DELIVERED.
+
+Test mode sends to the validation server ``/debug/mp/collect``, whose answer
+``{"validationMessages": [{fieldPath, description, validationCode}]}`` is mapped to the events it
+names; an empty list means valid.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from signalmesh.connector import (
     retry_after_seconds,
 )
 
+from signalmesh_ga4 import checks
 from signalmesh_ga4.batching import VALIDATION_PATH
 
 _MAX_RAW_TEXT = 500
@@ -34,8 +41,8 @@ _EVENT_PATH = re.compile(r"events\[(\d+)\](?:\.(.+))?")
 _INDEX_IN_DESCRIPTION = re.compile(r"index:?\s*\[(\d+)\]")
 _NAMES_THE_NAME = re.compile(r"\bname\b", re.IGNORECASE)
 DELIVERED_MESSAGE = (
-    "GA4 received the request (/mp/collect answers 2xx for every request and reports no errors; "
-    "send test_mode events to validate them)"
+    "GA4 received the event and it passes GA4's rules (/mp/collect reports no errors itself; "
+    "send test_mode events to have the validation server check them)"
 )
 VALIDATED_MESSAGE = "valid: the GA4 validation server returned no message (validation only, not in reports)"
 
@@ -54,9 +61,17 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
             return _all(
                 ids,
                 OutcomeKind.RETRY,
-                f"the GA4 validation server answered {status} without validationMessages: {_raw(response.body)}",
+                f"the GA4 validation server answered {status} without validationMessages: "
+                f"{_raw(response.body)}",
             )
-        return _all(ids, OutcomeKind.DELIVERED, DELIVERED_MESSAGE, code=str(status))
+        if response.body.strip():
+            return _all(
+                ids,
+                OutcomeKind.RETRY,
+                f"HTTP {status} with a body GA4 never sends (its 2xx is empty): {_raw(response.body)}",
+                code=str(status),
+            )
+        return _received(request, status)
     if status in (408, 429) or status >= 500:
         return _all(
             ids,
@@ -67,6 +82,37 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
         )
     kind = OutcomeKind.REJECTED if 400 <= status < 500 else OutcomeKind.RETRY
     return _all(ids, kind, f"HTTP {status}: {_raw(response.body)}", code=str(status))
+
+
+def _received(request: HttpRequest, status: int) -> list[Outcome]:
+    """GA4 took the request: DELIVERED, except events our own body shows GA4 drops."""
+    ids = request.event_ids
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    events = body.get("events") if isinstance(body, dict) else None
+    if not isinstance(events, list) or len(events) != len(ids):
+        # Not a body this connector built; nothing to check it against.
+        return _all(ids, OutcomeKind.DELIVERED, DELIVERED_MESSAGE, code=str(status))
+    shared = checks.request_problems(body)
+    outcomes = []
+    for event_id, event in zip(ids, events, strict=True):
+        found = shared + (checks.event_problems(event) if isinstance(event, dict) else [])
+        if not found:
+            outcomes.append(Outcome(event_id, OutcomeKind.DELIVERED, DELIVERED_MESSAGE, code=str(status)))
+            continue
+        outcomes.append(
+            Outcome(
+                event_id,
+                OutcomeKind.REJECTED,
+                f"GA4 answered {status} but drops this event: "
+                + "; ".join(f"{problem.field}: {problem.description}" for problem in found),
+                code=",".join(dict.fromkeys(problem.code for problem in found)),
+                field=", ".join(dict.fromkeys(problem.field for problem in found)),
+            )
+        )
+    return outcomes
 
 
 def is_validation_request(request: HttpRequest) -> bool:
