@@ -57,6 +57,12 @@ HASHED_VECTORS: list[tuple[str, Normaliser, str | None]] = [
     ("Janet3", normalize.name, "janet"),
     ("Élodie", normalize.name, "élodie"),
     ("Mary  Ann", normalize.name, "mary ann"),
+    # §2C (G10, G4): prefixes and suffixes such as Mrs. or Jr. are removed.
+    ("Mrs. Jane", normalize.name, "jane"),
+    ("Smith Jr.", normalize.name, "smith"),
+    ("Dr Mary Ann III", normalize.name, "mary ann"),
+    # ...but a name that is only such a word stays a name.
+    ("Miss", normalize.name, "miss"),
     ("1234", normalize.name, None),
 ]
 

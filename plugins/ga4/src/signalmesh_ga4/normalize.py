@@ -75,7 +75,19 @@ def name(value: str) -> str | None:
     (``Mary  Ann`` → ``mary ann``): GA4 says "remove digits and symbols", not spaces.
     """
     # Google (§2A table, G4): first/last name: remove digits and symbols, lower-case, trim.
-    return _words_only(value)
+    # Google (§2C, G10/G4): remove prefixes and suffixes such as "Mrs." or "Jr.".
+    words = (_words_only(value) or "").split()
+    while len(words) > 1 and words[0] in NAME_PREFIXES:
+        words.pop(0)
+    while len(words) > 1 and words[-1] in NAME_SUFFIXES:
+        words.pop()
+    return " ".join(words) or None
+
+
+# Honorifics and generational/academic suffixes, after punctuation is gone ("Mrs." → "mrs").
+# A name made only of one ("Miss" as a first name) is kept: Google says remove, not empty.
+NAME_PREFIXES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"})
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "dds"})
 
 
 def city(value: str) -> str | None:
