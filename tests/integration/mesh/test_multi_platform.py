@@ -16,6 +16,7 @@ from tests.integration.mesh.test_cli import signalmesh
 TIKTOK_PIXEL_A, TIKTOK_PIXEL_B = "CTIKTOKPIXELAAAAAAAA", "CTIKTOKPIXELBBBBBBBB"
 GOOGLE_ADS_CUSTOMER = "1234567890"
 WEBHOOK_PATH = "/webhook/crm"
+GA4_MEASUREMENT_ID = "G-SANDBOX1"
 
 
 @pytest.fixture
@@ -53,9 +54,10 @@ async def platforms_mesh(tmp_path, span_exporter):
             "conversion_actions": {"Purchase": "987654321"},
         },
         "crm": {"connector": "webhook", "url": f"{url}{WEBHOOK_PATH}", "secret": "crm-signing-secret"},
+        "ga4": {"connector": "ga4", "measurement_id": GA4_MEASUREMENT_ID, "api_secret": "sandbox-token", "base_url": url},
     }
     settings = mesh_settings(
-        tmp_path / "state", url, plugins={"allow": ["meta", "tiktok", "linkedin", "google_ads", "webhook"]}, destinations=destinations
+        tmp_path / "state", url, plugins={"allow": ["meta", "ga4", "tiktok", "linkedin", "google_ads", "webhook"]}, destinations=destinations
     )
     config = config_from_mapping(settings, {}, source=None)
     policy = await serve_policy(config, listen="127.0.0.1:0")
@@ -80,39 +82,41 @@ async def platforms_mesh(tmp_path, span_exporter):
         await sandbox.close()
 
 
-FIVE = ("meta_strict", "tiktok_a", "linkedin", "google_ads", "crm")
+# Meta, TikTok, LinkedIn, Google Ads, GA4 and a webhook: every connector in the seed.
+EVERY = ("meta_strict", "tiktok_a", "linkedin", "google_ads", "ga4", "crm")
 
 
 def clicked_everywhere(event_id: str, **fields: Any) -> event_pb2.ConversionEvent:
-    """A Purchase carrying each platform's click id, so strict sends it everywhere."""
+    """A Purchase carrying each platform's click id (and GA's client id), so strict sends it everywhere."""
     click_ids = event_pb2.ClickIds(
         fbc=f"fb.1.{int(time.time() * 1000)}.IwAR-click",
         ttclid="E.C.P.tiktok-click-1",
         li_fat_id="df5a6a5c-7f0e-4e8c-9a2c-0c1d2e3f4a5b",
         gclid="Cj0KCQjw-google-click-1",
+        ga_client_id="1234567890.1700000000",
     )
     return make_event(event_id, click_ids=click_ids, order_id=f"order-{event_id}", **fields)
 
 
-async def test_one_event_to_five_platforms_is_one_trace_with_a_branch_per_destination(platforms_mesh, span_exporter):
+async def test_one_event_to_every_platform_is_one_trace_with_a_branch_per_destination(platforms_mesh, span_exporter):
     mesh = platforms_mesh
     span_exporter.clear()
-    response = await mesh.send(clicked_everywhere("everywhere-1", destinations=list(FIVE)))
+    response = await mesh.send(clicked_everywhere("everywhere-1", destinations=list(EVERY)))
     [result] = response.results
-    assert {decision.destination: decision.decision for decision in result.decisions} == dict.fromkeys(FIVE, policy_pb2.DECISION_SEND)
-    statuses = await mesh.wait_delivered("everywhere-1", *FIVE)
-    assert set(statuses) == set(FIVE), "an event routed to five destinations must not reach a sixth"
+    assert {decision.destination: decision.decision for decision in result.decisions} == dict.fromkeys(EVERY, policy_pb2.DECISION_SEND)
+    statuses = await mesh.wait_delivered("everywhere-1", *EVERY)
+    assert set(statuses) == set(EVERY), "an event routed to six destinations must not reach a seventh"
 
     spans = [span for span in span_exporter.get_finished_spans() if span.name.startswith("deliver ")]
     mine = [span for span in spans if span.attributes.get(tracing.EVENT_ID) == "everywhere-1"]
-    assert sorted(span.attributes[tracing.DESTINATION] for span in mine) == sorted(FIVE)
-    assert len({span.context.trace_id for span in mine}) == 1, "the five deliveries are in different traces"
+    assert sorted(span.attributes[tracing.DESTINATION] for span in mine) == sorted(EVERY)
+    assert len({span.context.trace_id for span in mine}) == 1, "the deliveries are in different traces"
     [trace_id] = {format(span.context.trace_id, "032x") for span in mine}
     assert {item.trace_id for item in statuses.values()} == {trace_id}
     http_calls = [
         span for span in span_exporter.get_finished_spans() if span.name.startswith("POST ") and span.context.trace_id == mine[0].context.trace_id
     ]
-    assert sorted(span.attributes[tracing.DESTINATION] for span in http_calls) == sorted(FIVE)
+    assert sorted(span.attributes[tracing.DESTINATION] for span in http_calls) == sorted(EVERY)
 
     recorded = {
         "meta": (await mesh.sandbox.events("meta", STRICT_PIXEL)).events,
@@ -120,13 +124,14 @@ async def test_one_event_to_five_platforms_is_one_trace_with_a_branch_per_destin
         "linkedin": (await mesh.sandbox.events("linkedin", "urn:lla:llaPartnerConversion:123456")).events,
         "google_ads": (await mesh.sandbox.events("google_ads", GOOGLE_ADS_CUSTOMER)).events,
         "webhook": (await mesh.sandbox.events("webhook", "crm")).events,
+        "ga4": (await mesh.sandbox.events("ga4", GA4_MEASUREMENT_ID)).events,
     }
     assert {platform: len(events) for platform, events in recorded.items()} == dict.fromkeys(recorded, 1)
 
     code, output = await signalmesh("status", "everywhere-1", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
     assert code == 0
-    lines = [line for line in output.splitlines() if any(f" {name} " in line for name in FIVE)]
-    assert len(lines) == 5, output
+    lines = [line for line in output.splitlines() if any(f" {name} " in line for name in EVERY)]
+    assert len(lines) == len(EVERY), output
     assert all("SEND" in line and "delivered" in line for line in lines), output
 
 
