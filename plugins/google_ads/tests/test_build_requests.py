@@ -25,7 +25,9 @@ def prepare_many(
 ) -> list[event_pb2.PreparedEvent]:
     prefix = "test" if test_mode else "prod"
     return [
-        connector.prepare(make_event(f"{prefix}-{index}", order_id=f"{prefix}-{index}", test_mode=test_mode), destination)
+        connector.prepare(
+            make_event(f"{prefix}-{index}", order_id=f"{prefix}-{index}", test_mode=test_mode), destination
+        )
         for index in range(count)
     ]
 
@@ -58,14 +60,15 @@ def test_manager_account_is_sent_as_login_customer_id_digits(
 def test_base_url_and_api_version_come_from_the_destination(
     connector: GoogleAdsConnector, destination: Destination, make_event: MakeEvent
 ) -> None:
-    sandbox = replace(
-        destination, settings={**destination.settings, "base_url": "http://127.0.0.1:7480/", "api_version": "v26"}
-    )
+    settings = {**destination.settings, "base_url": "http://127.0.0.1:7480/", "api_version": "v26"}
+    sandbox = replace(destination, settings=settings)
     [request] = connector.build_requests(prepare_many(connector, sandbox, make_event, 1), sandbox)
     assert request.url == "http://127.0.0.1:7480/v26/customers/1234567890:uploadClickConversions"
 
 
-@pytest.mark.parametrize(("setting", "value"), [("customer_id", "12345abc"), ("login_customer_id", "mcc-one")])
+@pytest.mark.parametrize(
+    ("setting", "value"), [("customer_id", "12345abc"), ("login_customer_id", "mcc-one")]
+)
 def test_account_id_that_is_not_digits_stops_the_build_naming_the_setting(
     connector: GoogleAdsConnector, destination: Destination, make_event: MakeEvent, setting: str, value: str
 ) -> None:

@@ -70,7 +70,8 @@ def test_phone_that_cannot_be_made_international_is_dropped(raw: str, region: st
 
 
 @pytest.mark.parametrize(
-    ("country", "region"), [("US", "us"), ("us", "us"), ("United States", "us"), (sha256("us"), None), ("", None)]
+    ("country", "region"),
+    [("US", "us"), ("us", "us"), ("United States", "us"), (sha256("us"), None), ("", None)],
 )
 def test_region_for_phones_comes_from_a_readable_country(country: str, region: str | None) -> None:
     assert normalize.region(country) == region

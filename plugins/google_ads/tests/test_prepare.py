@@ -63,7 +63,8 @@ def test_conversion_date_time_is_utc_with_offset_and_whole_seconds(
     """Google Ads: yyyy-mm-dd hh:mm:ss±hh:mm; fractions dropped so a retry repeats the same text."""
     event = make_event()
     event.event_time.FromNanoseconds(1_795_176_000_750_000_000)  # 2026-11-20 12:00:00.75 UTC
-    assert conversion_of(connector.prepare(event, destination))["conversionDateTime"] == "2026-11-20 12:00:00+00:00"
+    conversion = conversion_of(connector.prepare(event, destination))
+    assert conversion["conversionDateTime"] == "2026-11-20 12:00:00+00:00"
 
 
 @pytest.mark.parametrize(
@@ -115,7 +116,8 @@ def test_unmapped_event_is_prepared_without_a_conversion_action(
     event_name: str,
     mapped_to: str | None,
 ) -> None:
-    settings = {**destination.settings, **({f"conversion_actions.{event_name}": mapped_to} if mapped_to else {})}
+    mapping = {f"conversion_actions.{event_name}": mapped_to} if mapped_to else {}
+    settings = {**destination.settings, **mapping}
     prepared = connector.prepare(make_event(event_name=event_name), replace(destination, settings=settings))
     assert prepared.event_id == "evt-1"
     assert "conversionAction" not in conversion_of(prepared)
@@ -127,7 +129,8 @@ def test_at_most_five_user_identifiers_alternating_email_and_phone(
 ) -> None:
     emails = [f"person{index}@example.com" for index in range(6)]
     phones = ["+1 650 555 1212", "+44 20 7946 0958"]
-    prepared = connector.prepare(make_event(user_data=event_pb2.UserData(emails=emails, phones=phones)), destination)
+    user = event_pb2.UserData(emails=emails, phones=phones)
+    prepared = connector.prepare(make_event(user_data=user), destination)
     identifiers = conversion_of(prepared)["userIdentifiers"]
     assert [next(iter(identifier)) for identifier in identifiers] == [
         "hashedEmail", "hashedPhoneNumber", "hashedEmail", "hashedPhoneNumber", "hashedEmail",
@@ -139,9 +142,11 @@ def test_at_most_five_user_identifiers_alternating_email_and_phone(
 def test_same_email_in_two_spellings_is_sent_once(
     connector: GoogleAdsConnector, destination: Destination, make_event: MakeEvent
 ) -> None:
-    user = event_pb2.UserData(emails=["jane.doe@gmail.com", " JaneDoe@Gmail.com", sha256("janedoe@gmail.com")])
+    spellings = ["jane.doe@gmail.com", " JaneDoe@Gmail.com", sha256("janedoe@gmail.com")]
+    user = event_pb2.UserData(emails=spellings)
     identifiers = conversion_of(connector.prepare(make_event(user_data=user), destination))["userIdentifiers"]
-    assert identifiers == [{"hashedEmail": sha256("janedoe@gmail.com"), "userIdentifierSource": "FIRST_PARTY"}]
+    expected = {"hashedEmail": sha256("janedoe@gmail.com"), "userIdentifierSource": "FIRST_PARTY"}
+    assert identifiers == [expected]
 
 
 def test_lead_without_click_id_carries_only_hashed_identifiers(
@@ -149,7 +154,9 @@ def test_lead_without_click_id_carries_only_hashed_identifiers(
 ) -> None:
     """Enhanced conversions for leads: no click id, hashed email and phone (§2B)."""
     user = event_pb2.UserData(emails=["lead@example.com"], phones=["650 555 1212"], country="United States")
-    event = make_event(event_name="Lead", click_ids=event_pb2.ClickIds(), user_data=user, value="", currency="")
+    event = make_event(
+        event_name="Lead", click_ids=event_pb2.ClickIds(), user_data=user, value="", currency=""
+    )
     prepared = connector.prepare(event, destination)
     conversion = conversion_of(prepared)
     assert not {"gclid", "wbraid", "gbraid", "conversionValue", "currencyCode"} & set(conversion)

@@ -236,10 +236,11 @@ def _click_ids(click_ids: event_pb2.ClickIds, report: Report) -> None:
         )
     google_clicks = [name for name in ("gclid", "wbraid", "gbraid") if getattr(click_ids, name)]
     if len(google_clicks) > 1:
+        both = "both" if len(google_clicks) == 2 else "all"
         report.error(
             f"click_ids.{google_clicks[1]}",
             "click_ids.google_exclusive",
-            f"{' and '.join(google_clicks)} are both set: Google accepts one click id per conversion "
+            f"{' and '.join(google_clicks)} are {both} set: Google accepts one click id per conversion "
             "(gclid for web clicks, wbraid for iOS web, gbraid for iOS app); send only the one the click carried",
         )
     for name in ("fbc", "fbp"):

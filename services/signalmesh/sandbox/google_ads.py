@@ -130,16 +130,22 @@ def failure_detail(errors: tuple[AdsError, ...] | list[AdsError], version: str) 
 def authenticate(
     authorization: str | None, developer_token: str | None, tokens: frozenset[str]
 ) -> RequestFailure | None:
-    """Google Ads: ``Authorization: Bearer <OAuth2 token>`` and ``developer-token`` on each call (§2B)."""
+    """Google Ads: ``Authorization: Bearer <OAuth2 token>`` and ``developer-token`` on each call (§2B).
+
+    A missing or unknown token is 401 UNAUTHENTICATED (an unknown one, as an expired or revoked
+    token, with ``authenticationError.OAUTH_TOKEN_INVALID``); a missing developer token is
+    400 INVALID_ARGUMENT with ``requestError.DEVELOPER_TOKEN_PARAMETER_MISSING`` (S2 errors).
+    """
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return RequestFailure(401, "UNAUTHENTICATED", message=_NO_CREDENTIAL)
     if token.strip() not in tokens:
-        return RequestFailure(401, "UNAUTHENTICATED", message=_BAD_CREDENTIAL)
+        message = "Oauth token in the header is not valid."
+        invalid = AdsError("authenticationError", "OAUTH_TOKEN_INVALID", message)
+        return RequestFailure(401, "UNAUTHENTICATED", (invalid,), message=_BAD_CREDENTIAL)
     if not (developer_token or "").strip():
-        message = "The developer-token header is required for all requests."
-        missing = AdsError("requestError", "DEVELOPER_TOKEN_PARAMETER_MISSING", message)
-        return RequestFailure(401, "UNAUTHENTICATED", (missing,), message=_NO_CREDENTIAL)
+        message = "The developer-token parameter is required for all requests."
+        return _invalid(AdsError("requestError", "DEVELOPER_TOKEN_PARAMETER_MISSING", message))
     return None
 
 
@@ -340,11 +346,11 @@ class GoogleAdsEndpoint:
         if isinstance(parsed, RequestFailure):
             return web.json_response(parsed.to_body(version), status=parsed.http_status)
         now = self._clock()
+        test = parsed.validate_only
         errors: list[AdsError] = []
         results: list[dict[str, Any]] = []
         seen_in_request: set[Hashable] = set()
         for index, row in enumerate(parsed.conversions):
-            test = parsed.validate_only
             row_errors = validate_conversion(row, index, customer_id, now)
             if not row_errors:
                 row_errors = self._record(customer_id, index, row, seen_in_request, test=test)

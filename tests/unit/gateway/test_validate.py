@@ -179,6 +179,32 @@ def test_two_google_click_ids_are_refused_naming_the_second():
     assert violation.field == "click_ids.gbraid" and "gclid and gbraid are both set" in violation.description
 
 
+@pytest.mark.parametrize(
+    ("click_ids", "field", "says"),
+    [
+        ({"gclid": "Cj0KCQ", "wbraid": "wb1"}, "click_ids.wbraid", "gclid and wbraid are both set"),
+        ({"wbraid": "wb1", "gbraid": "gb1"}, "click_ids.gbraid", "wbraid and gbraid are both set"),
+        (
+            {"gclid": "Cj0KCQ", "wbraid": "wb1", "gbraid": "gb1"},
+            "click_ids.wbraid",
+            "gclid and wbraid and gbraid are all set",
+        ),
+    ],
+)
+def test_every_pair_of_google_click_ids_is_refused_with_one_violation(click_ids, field, says):
+    event = good_event()
+    event.click_ids.MergeFrom(event_pb2.ClickIds(**click_ids))
+    [violation] = validate_event(event, NOW, DESTINATIONS).violations
+    assert (violation.field, violation.reason) == (field, "click_ids.google_exclusive")
+    assert says in violation.description
+
+
+def test_one_google_click_id_beside_other_platforms_click_ids_is_fine():
+    event = good_event()
+    event.click_ids.MergeFrom(event_pb2.ClickIds(gclid="Cj0KCQ", ttclid="E.C.P.x", li_fat_id="li-1"))
+    assert validate_event(event, NOW, DESTINATIONS).violations == []
+
+
 def test_a_zero_value_purchase_is_accepted_with_a_warning():
     report = validate_event(good_event(value="0.00"), NOW, DESTINATIONS)
     assert report.violations == [] and [warning.reason for warning in report.warnings] == ["value.zero"]

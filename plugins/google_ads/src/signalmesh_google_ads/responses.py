@@ -3,7 +3,9 @@
 With ``partialFailure`` on, Google accepts the good rows and reports each bad one in
 ``partialFailureError`` with its index (``fieldPathElements[{fieldName: "conversions", index}]``);
 failed rows come back as empty ``results`` entries (platforms.md §2B). Errors outside the rows
-(auth, quota, a malformed request) come back as an HTTP error with a ``google.rpc.Status`` body.
+(auth, quota, a malformed request) come back as an HTTP error with a ``google.rpc.Status`` body;
+refused credentials are RETRY with ``credentials=True``, so the dispatcher pauses the destination
+instead of rejecting events that did nothing wrong.
 """
 
 from __future__ import annotations
@@ -52,6 +54,19 @@ _TRANSIENT_STATUSES = frozenset(
 )
 # When a row has several errors the worst decides: a refused row stays refused even if it was
 # also "too recent".
+# Google Ads: who is calling was refused, not what was sent (S2 errors.py): an expired, revoked or
+# invalid OAuth token (authenticationError, HTTP 401 UNAUTHENTICATED), a developer token or
+# account the caller may not use (authorizationError, HTTP 403 PERMISSION_DENIED), no
+# developer-token header (HTTP 400). Every event alike, and no resend can fix it.
+_CREDENTIAL_CATEGORIES = frozenset({"authenticationError", "authorizationError"})
+_CREDENTIAL_CODES = frozenset(
+    {"requestError.DEVELOPER_TOKEN_PARAMETER_MISSING", "requestError.LOGIN_CUSTOMER_ID_PARAMETER_MISSING"}
+)
+_OAUTH_ERRORS = frozenset({"invalid_grant", "invalid_token", "invalid_client", "unauthorized_client"})
+CREDENTIALS_FIX = (
+    "renew access_token (OAuth 2, scope https://www.googleapis.com/auth/adwords) and check "
+    "developer_token and login_customer_id; the events wait until Google accepts them"
+)
 _RANK = {REJECTED: 0, RETRY: 1, DELIVERED: 2}
 _RETRY_DELAY = re.compile(r"(\d+(?:\.\d+)?)s")
 _MAX_RAW_TEXT = 500
@@ -92,6 +107,12 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
         return _all(ids, RETRY, message, code=rpc_status or str(response.status), retry_after=retry_after)
 
     errors = _ads_errors(rpc_error.get("details"))
+    if (refusal := _credentials_refusal(response.status, rpc_status, errors, document)) is not None:
+        # Not the events' fault: they wait in the outbox while the core pauses the destination and
+        # raises an alert, and go out once the credentials work again.
+        code, reason = refusal
+        text = f"Google Ads refused the credentials ({reason or message}): {CREDENTIALS_FIX}"
+        return [Outcome(event_id, RETRY, text, code=code, credentials=True) for event_id in ids]
     blamed = {error.row: error for error in errors if error.row is not None and error.row < len(ids)}
     if blamed:
         # Not expected with partialFailure on, but if Google names rows, only they are at fault.
@@ -101,13 +122,31 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
             _outcome(event_id, REJECTED, blamed[row]) if row in blamed else Outcome(event_id, RETRY, resend)
             for row, event_id in enumerate(ids)
         ]
-    # Auth (401 UNAUTHENTICATED), permissions (403) or a malformed request: every event alike.
-    # The GoogleAdsFailure says what is wrong; the status message is often only its category.
+    # A malformed request: every event alike. The GoogleAdsFailure says what is wrong; the status
+    # message is often only its category.
     if errors:
         first = errors[0]
         text = first.message or message
         return [Outcome(event_id, REJECTED, text, code=first.code, field=first.field) for event_id in ids]
     return _all(ids, REJECTED, message, code=rpc_status or str(response.status))
+
+
+def _credentials_refusal(
+    status: int, rpc_status: str, errors: Sequence[AdsError], document: Any
+) -> tuple[str, str] | None:
+    """(code, Google's message) when Google refused who is calling rather than what was sent."""
+    for error in errors:
+        category = error.code.partition(".")[0]
+        if category in _CREDENTIAL_CATEGORIES or error.code in _CREDENTIAL_CODES:
+            return error.code, error.message
+    if status in (401, 403) or rpc_status in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
+        return rpc_status or str(status), ""
+    # Google OAuth 2: an expired or revoked refresh token is HTTP 400 {"error": "invalid_grant",
+    # "error_description": "Token has been expired or revoked."} (RFC 6749 §5.2).
+    oauth_error = document.get("error") if isinstance(document, dict) else None
+    if isinstance(oauth_error, str) and oauth_error in _OAUTH_ERRORS:
+        return oauth_error, _text(document.get("error_description"))
+    return None
 
 
 def _rows(ids: Sequence[str], document: dict[str, Any], *, validate_only: bool) -> list[Outcome]:
