@@ -7,7 +7,6 @@ import json
 from signalmesh.config import SANDBOX_TOKEN
 from signalmesh.connector import Destination, HttpRequest, HttpResponse
 from signalmesh.testing import ConformanceSuite
-from signalmesh.testing.cases import OFFLINE_SANDBOX_URL
 from signalmesh.v1 import event_pb2
 
 from signalmesh_linkedin.connector import LinkedInConnector
@@ -28,20 +27,6 @@ class TestLinkedInConformance(ConformanceSuite):
                 "conversion_rules.Lead": "urn:lla:llaPartnerConversion:654321",
             },
         )
-
-    def test_destination_sets_every_required_setting(self) -> None:
-        """The kit's check, with the core's rule for table settings (``config.check_destinations``):
-        a required table such as ``conversion_rules`` is set when any ``conversion_rules.<key>`` is.
-
-        The kit looks only for a plain ``conversion_rules`` key, which the core never produces for
-        a table; drop this override once the kit applies the same prefix rule as the core.
-        """
-        settings = self.destination(OFFLINE_SANDBOX_URL).settings
-        required = [field.name for field in self.connector.config_schema if field.required]
-        present = {name for name, value in settings.items() if value} | {
-            name.partition(".")[0] for name, value in settings.items() if value and "." in name
-        }
-        assert [name for name in required if name not in present] == []
 
     def sample_events(self, now: float) -> list[event_pb2.ConversionEvent]:
         purchase = event_pb2.ConversionEvent(

@@ -106,7 +106,12 @@ class ConformanceSuite:
     def test_destination_sets_every_required_setting(self) -> None:
         settings = self.destination(OFFLINE_SANDBOX_URL).settings
         required = [field.name for field in self.connector.config_schema if field.required]
-        assert [name for name in required if not settings.get(name)] == []
+        # The core's rule (config.check_destinations): a table setting such as conversion_rules
+        # arrives flattened as "conversion_rules.<event name>" keys, and any one of them sets it.
+        present = {name for name, value in settings.items() if value} | {
+            name.partition(".")[0] for name, value in settings.items() if value and "." in name
+        }
+        assert [name for name in required if name not in present] == []
 
     def test_test_channel_is_a_description_or_none(self) -> None:
         channel = self.connector.test_channel(self.destination(OFFLINE_SANDBOX_URL))
