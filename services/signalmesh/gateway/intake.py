@@ -7,8 +7,10 @@ own RPC context, so each event's trace continues from there into the dispatcher.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +31,13 @@ from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
 _tracer = trace.get_tracer("signalmesh.gateway")
 # Below this estimate (Meta's EMQ scale) an accepted event carries a warning.
 LOW_MATCH_QUALITY = 4.0
+ORPHAN_DETAIL = (
+    "enqueued again: an earlier copy claimed the dedup key but never reached the outbox "
+    "(its gateway or policy failed between the decision and the outbox write)"
+)
+# (event_id, destination) pairs this process enqueued lately: a duplicate of one of them needs no
+# store read to know its first copy is durable (a duplicate storm stays cheap).
+RECENTLY_ENQUEUED = 100_000
 
 
 class OutboxFull(Exception):
@@ -67,7 +76,11 @@ class Intake:
         tracking_plan: Mapping[str, TrackingRule] | None = None,
         generate_missing_event_id: bool = False,
         max_outbox_depth: int | None = None,
+        orphan_wait_seconds: float = 6.0,
     ) -> None:
+        self._orphan_wait_seconds = orphan_wait_seconds
+        self._recently_enqueued: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._enqueueing: dict[tuple[str, str], asyncio.Future[None]] = {}
         self._max_outbox_depth = max_outbox_depth
         self._depth = 0
         self._depth_read_at = float("-inf")
@@ -112,14 +125,48 @@ class Intake:
             return outcomes
         with _tracer.start_as_current_span("policy.decide", attributes={tracing.EVENT_IDS: _unique_ids(events)}):
             decisions = await self._policy.decide([decision_input(prepared) for _, prepared in pairs], dry_run=dry_run)
+        if dry_run:
+            for (outcome, _), decision in zip(pairs, decisions, strict=True):
+                outcome.decisions.append(decision)
+            return outcomes
+        # Claimed for this batch: a concurrent duplicate waits for this write, not for the store.
+        loop = asyncio.get_running_loop()
+        mine = {
+            (prepared.event_id, prepared.destination): loop.create_future()
+            for (_, prepared), decision in zip(pairs, decisions, strict=True)
+            if decision.decision == policy_pb2.DECISION_SEND and (prepared.event_id, prepared.destination) not in self._enqueueing
+        }
+        self._enqueueing.update(mine)
+        try:
+            decisions = await self._resend_orphaned_claims([prepared for _, prepared in pairs], decisions)
+            await self._write(outcomes, pairs, decisions, event_contexts, now)
+            for (_, prepared), decision in zip(pairs, decisions, strict=True):
+                if decision.decision == policy_pb2.DECISION_SEND:
+                    self._recently_enqueued[(prepared.event_id, prepared.destination)] = None
+                    self._recently_enqueued.move_to_end((prepared.event_id, prepared.destination))
+            while len(self._recently_enqueued) > RECENTLY_ENQUEUED:
+                self._recently_enqueued.popitem(last=False)
+        finally:
+            for pair, future in mine.items():
+                self._enqueueing.pop(pair, None)
+                future.set_result(None)
+        return outcomes
 
+    async def _write(
+        self,
+        outcomes: list[EventOutcome],
+        pairs: list[tuple[EventOutcome, event_pb2.PreparedEvent]],
+        decisions: Sequence[policy_pb2.DecisionOutput],
+        event_contexts: list[otel_context.Context],
+        now: float,
+    ) -> None:
+        """One transaction: an outbox entry per SEND and a status per decision (duplicates excepted)."""
+        metrics = get_metrics()
         entries: list[NewEntry] = []
         statuses: list[StatusRecord] = []
         context_of = {id(outcome): event_contexts[index] for index, outcome in enumerate(outcomes)}
         for (outcome, prepared), decision in zip(pairs, decisions, strict=True):
             outcome.decisions.append(decision)
-            if dry_run:
-                continue
             metrics.events_decided.add(
                 1,
                 {
@@ -170,16 +217,68 @@ class Intake:
                     updated_at=now,
                 )
             )
-        if not dry_run:
-            with _tracer.start_as_current_span(
-                "outbox.enqueue", attributes={tracing.EVENT_IDS: [entry.event_id for entry in entries]}
-            ):
-                await self._store.accept(entries, statuses, now)
-            self._depth += len(entries)
-            if entries:
-                self._on_enqueued({entry.destination for entry in entries})
-        return outcomes
+        with _tracer.start_as_current_span("outbox.enqueue", attributes={tracing.EVENT_IDS: [entry.event_id for entry in entries]}):
+            await self._store.accept(entries, statuses, now)
+        self._depth += len(entries)
+        if entries:
+            self._on_enqueued({entry.destination for entry in entries})
 
+    async def _resend_orphaned_claims(
+        self, prepared_events: Sequence[event_pb2.PreparedEvent], decisions: Sequence[policy_pb2.DecisionOutput]
+    ) -> list[policy_pb2.DecisionOutput]:
+        """Turn DUPLICATE into SEND where the earlier copy never reached the outbox.
+
+        Policy claims the dedup key before the gateway writes the outbox. When the gateway is
+        killed in between, or policy dies (or the call times out) after its claim, the client
+        hears no acknowledgement and sends again, and policy calls the retry a duplicate of a
+        copy that exists nowhere: acknowledged, then lost. A first copy that did reach the
+        outbox has a status; one still on its way gets ``orphan_wait_seconds`` to write it.
+        Past that the claim is orphaned and this copy is enqueued. The rare cost, a first copy
+        slower than the wait, is a second delivery the platform drops by event id, never a loss.
+        """
+        sent_here = {
+            (prepared.event_id, prepared.destination)
+            for prepared, decision in zip(prepared_events, decisions, strict=True)
+            if decision.decision == policy_pb2.DECISION_SEND
+        }
+        duplicates = {
+            (prepared.event_id, prepared.destination)
+            for prepared, decision in zip(prepared_events, decisions, strict=True)
+            if decision.reason == policy_pb2.REASON_DUPLICATE
+        } - sent_here  # a copy repeated within this batch: its first copy is in this batch
+        orphaned = await self._without_status(duplicates)
+        if not orphaned:
+            return list(decisions)
+        resent = []
+        for prepared, decision in zip(prepared_events, decisions, strict=True):
+            if (prepared.event_id, prepared.destination) in orphaned and decision.reason == policy_pb2.REASON_DUPLICATE:
+                orphaned.discard((prepared.event_id, prepared.destination))  # once per pair
+                decision = policy_pb2.DecisionOutput(
+                    event_id=decision.event_id,
+                    destination=decision.destination,
+                    decision=policy_pb2.DECISION_SEND,
+                    reason=policy_pb2.REASON_ELIGIBLE,
+                    detail=ORPHAN_DETAIL,
+                    strategy=decision.strategy,
+                )
+            resent.append(decision)
+        return resent
+
+    async def _without_status(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (event_id, destination) pairs that still have no status after the wait."""
+        deadline = time.monotonic() + self._orphan_wait_seconds
+        in_flight = [self._enqueueing[pair] for pair in pairs if pair in self._enqueueing]
+        if in_flight:  # first copies this process is writing right now
+            await asyncio.wait(in_flight, timeout=self._orphan_wait_seconds)
+        pending = {pair for pair in pairs if pair not in self._recently_enqueued}
+        while pending:
+            event_ids = sorted({event_id for event_id, _ in pending})
+            for records in await asyncio.gather(*(self._store.event_status(event_id) for event_id in event_ids)):
+                pending -= {(record.event_id, record.destination) for record in records}
+            if not pending or time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.05)
+        return pending
 
     async def _refuse_when_full(self, now: float) -> None:
         """Backpressure: the depth is read at most every 250 ms and counted up in between."""

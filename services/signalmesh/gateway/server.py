@@ -87,6 +87,8 @@ async def serve_gateway(
         tracking_plan=config.tracking_plan,
         generate_missing_event_id=config.gateway.generate_missing_event_id,
         max_outbox_depth=config.gateway.max_outbox_depth,
+        # A first copy's claim is orphaned once its own policy call would have timed out.
+        orphan_wait_seconds=config.gateway.policy_timeout_seconds + 1.0,
     )
     batcher: MicroBatcher[EventOutcome] = MicroBatcher(
         intake.submit, linger_seconds=config.gateway.micro_batch_linger_ms / 1000, max_size=config.gateway.max_batch_size
