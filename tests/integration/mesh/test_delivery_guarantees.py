@@ -119,3 +119,30 @@ async def test_a_duplicate_storm_costs_no_extra_platform_call(mesh):
         await mesh.wait_delivered(event.event_id, "meta_send_all")
     stats = (await mesh.sandbox.stats())["meta"]
     assert stats["accepted_events"] == 40 and stats["duplicates"] == 0
+
+
+async def test_a_claim_orphaned_between_decision_and_outbox_write_does_not_lose_the_retry(mesh):
+    """Policy claimed the dedup key, then the gateway died before its outbox write (the client
+    never heard back). The client's retry must be enqueued, not skipped as a duplicate of nothing."""
+    event = clicked("orphan-1", destinations=["meta_strict"])
+    claim = policy_pb2.DecisionInput(
+        event_id=event.event_id,
+        event_name=event.event_name,
+        destination="meta_strict",
+        connector="meta",
+        event_time=event.event_time,
+        action_source=event.action_source,
+        identifiers=["fbc", "em", "client_user_agent", "client_ip_address", "event_source_url"],
+    )
+    [first] = await mesh.gateway.policy.decide([claim])
+    assert first.decision == policy_pb2.DECISION_SEND  # the claim the dead gateway never wrote down
+
+    response = await mesh.send(event)
+    [decision] = response.results[0].decisions
+    assert (decision.decision, decision.reason) == (policy_pb2.DECISION_SEND, policy_pb2.REASON_ELIGIBLE)
+    assert "never reached the outbox" in decision.detail
+    await mesh.wait_delivered("orphan-1", "meta_strict")
+    # A genuine duplicate of a copy that is in the outbox stays a duplicate.
+    again = await mesh.send(event)
+    assert again.results[0].decisions[0].reason == policy_pb2.REASON_DUPLICATE
+    assert [item["event_id"] for item in (await mesh.sandbox.events("meta", STRICT_PIXEL)).events] == ["orphan-1"]
