@@ -7,7 +7,7 @@ gateway's validator and every connector.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 
 import phonenumbers
@@ -80,6 +80,9 @@ def _country_tables() -> tuple[frozenset[str], dict[str, str]]:
     return frozenset(code.lower() for code in codes), names
 
 
+# Pure and called for every event (validation, then each connector): a handful of distinct
+# values per customer base, so a small cache saves the Unicode folding each time.
+@lru_cache(maxsize=4096)
 def country_code(value: str) -> str | None:
     """Lower-case ISO 3166-1 alpha-2 code for a code or name, or None when unknown.
 
@@ -96,6 +99,7 @@ def country_code(value: str) -> str | None:
     return names.get(key)
 
 
+@lru_cache(maxsize=4096)
 def us_state_code(value: str) -> str | None:
     """Lower-case two-letter code for a US state name or code, or None when it is neither."""
     key = folded_key(value)
