@@ -18,7 +18,8 @@ answer promised. Then the audit, per (event, destination):
 - dead-lettered: given up by the dispatcher, each with its reason (an empty reason fails);
 - lost: acknowledged, neither delivered nor dead-lettered: must be 0.
 
-Scenarios are small functions; ``--short`` runs all of them with fewer events and kills (what
+Scenarios are small functions (platform faults, one platform down, gateway kills, policy kill,
+duplicate storm, backpressure with every platform down); ``--short`` runs all of them with fewer events and kills (what
 `tests/system/test_chaos.py` runs). The process exits 1 when any scenario fails its audit.
 """
 
@@ -35,6 +36,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import grpc
 from google.protobuf import timestamp_pb2
@@ -51,6 +53,7 @@ CONFIG = """\
 state_dir = "{state_dir}"
 [gateway]
 policy_timeout = "1s"
+max_outbox_depth = {max_outbox_depth}
 [policy]
 default_strategy = "send_all"
 [dispatcher]
@@ -118,7 +121,10 @@ def make_events(count: int, prefix: str) -> list[event_pb2.ConversionEvent]:
 class Mesh:
     """Sandbox, policy and gateway as processes; gateway and policy restart on their own port."""
 
-    def __init__(self, run_dir: Path, *, request_timeout: str = "10s", lease: str = "12s") -> None:
+    def __init__(
+        self, run_dir: Path, *, request_timeout: str = "10s", lease: str = "12s", max_outbox_depth: int = 1_000_000
+    ) -> None:
+        self.max_outbox_depth = max_outbox_depth
         # Only the platform-fault scenario times calls out at 1 s: elsewhere a slow answer under
         # full CPU load must not look like a timeout (an ambiguous failure, hence a redelivery).
         self.request_timeout, self.lease = request_timeout, lease
@@ -138,6 +144,7 @@ class Mesh:
                 webhook=WEBHOOK,
                 request_timeout=self.request_timeout,
                 lease=self.lease,
+                max_outbox_depth=self.max_outbox_depth,
             )
         )
         await self.restart("policy", "127.0.0.1:0")
@@ -379,6 +386,9 @@ class Sizes:
     policy_events: int = 3_000
     storm_events: int = 1_000
     storm_repeats: int = 50
+    # Outbox entries (events x 3 destinations) before the gateway refuses; seconds of refusals.
+    backpressure_depth: int = 3_000
+    backpressure_seconds: float = 20.0
 
     @classmethod
     def short(cls) -> Sizes:
@@ -390,6 +400,8 @@ class Sizes:
             policy_events=600,
             storm_events=200,
             storm_repeats=20,
+            backpressure_depth=600,
+            backpressure_seconds=4.0,
         )
 
 
@@ -585,20 +597,87 @@ async def duplicate_storm(mesh: Mesh, client: Client, sizes: Sizes, rng: random.
     return result
 
 
+def rss_mib(process: ServiceProcess) -> float:
+    """Resident memory of a service process, from /proc (Linux)."""
+    for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc status")
+
+
+async def backpressure(mesh: Mesh, client: Client, sizes: Sizes, rng: random.Random) -> Audit:
+    """Every platform down while a producer keeps sending new events: past max_outbox_depth the
+    gateway answers RESOURCE_EXHAUSTED with a retry hint, accepts nothing more, and its memory
+    stays flat; when the platforms return, everything it did accept is delivered."""
+    for platform in ("meta", "webhook"):
+        await mesh.control.inject(platform=platform, status=503)
+    gateway = mesh.processes["gateway"]
+    stub, batch, sent = client.stubs[0], 50, 0
+    exhausted, hinted, samples = 0, 0, []
+    deadline = time.monotonic() + sizes.backpressure_seconds
+    while time.monotonic() < deadline:
+        events = make_events(batch, f"pressure-{sent}")
+        sent += batch
+        started = time.time()
+        try:
+            response = await stub.SendEvents(
+                gateway_pb2.SendEventsRequest(events=events), metadata=client.metadata, timeout=10
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() != grpc.StatusCode.RESOURCE_EXHAUSTED:
+                raise
+            exhausted += 1
+            hinted += "retry" in (error.details() or "")
+            samples.append(rss_mib(gateway))
+            continue
+        client.ledger.record(response, started, time.time())
+    accepted_while_down = len(client.ledger.acknowledged)
+    await mesh.control.clear_faults()
+    result = await audit(
+        "6 · all platforms down, producer keeps sending (backpressure)",
+        mesh,
+        client,
+        settle_seconds=60,
+        redelivery_allowed=False,
+    )
+    # The depth is re-read every 250 ms: a few batches past the limit may get in before it is seen.
+    allowed = sizes.backpressure_depth // len(DESTINATIONS) + 4 * batch
+    if exhausted == 0:
+        result.failures.append("the gateway never answered RESOURCE_EXHAUSTED")
+    if accepted_while_down > allowed:
+        result.failures.append(f"{accepted_while_down} events accepted past a limit of about {allowed}")
+    if hinted < exhausted:
+        result.failures.append(f"{exhausted - hinted} RESOURCE_EXHAUSTED answers gave no retry hint")
+    if len(samples) >= 4:
+        quarter = len(samples) // 4
+        early, late = statistics.median(samples[:quarter]), statistics.median(samples[-quarter:])
+        result.notes.append(
+            f"{sent:,} events offered, {accepted_while_down:,} accepted, {exhausted:,} calls refused "
+            f"with RESOURCE_EXHAUSTED; gateway RSS while refusing {early:.1f} → {late:.1f} MiB "
+            f"({late - early:+.1f} MiB over {len(samples):,} refusals)"
+        )
+        if late - early > 25:
+            result.failures.append(f"gateway memory grew {late - early:.1f} MiB while refusing")
+    return result
+
+
 SCENARIOS: dict[str, Scenario] = {
     "faults": platform_faults,
     "outage": platform_outage,
     "gateway-kill": gateway_kills,
     "policy-kill": policy_kill,
     "storm": duplicate_storm,
+    "backpressure": backpressure,
 }
 
 
 async def run_scenario(name: str, sizes: Sizes, seed: int = 0, console: Console | None = None) -> Audit:
     """One scenario against its own fresh mesh (so counts never mix), audited."""
     with tempfile.TemporaryDirectory(prefix=f"signalmesh-chaos-{name}-") as directory:
-        timeouts = {"request_timeout": "1s", "lease": "5s"} if name == "faults" else {}
-        mesh = Mesh(Path(directory), **timeouts)
+        settings: dict[str, Any] = {"request_timeout": "1s", "lease": "5s"} if name == "faults" else {}
+        if name == "backpressure":
+            settings["max_outbox_depth"] = sizes.backpressure_depth
+        mesh = Mesh(Path(directory), **settings)
         started = time.monotonic()
         try:
             await mesh.start()
