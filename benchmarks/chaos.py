@@ -417,7 +417,8 @@ async def paced(
 
 
 async def platform_faults(mesh: Mesh, client: Client, sizes: Sizes, rng: random.Random) -> Audit:
-    """30 % of platform calls answer 500, 10 % 429 with Retry-After, 5 % time out (every platform)."""
+    """30 % of platform calls answer 500, 10 % 429 with Retry-After, 5 % time out (every platform);
+    1 % of events are refused by Meta for good (dead letters with the platform's reason)."""
     # Rules are drawn in order: the latency rule fires on its own; the first answering rule
     # that fires decides, so later rates are conditional on the earlier ones not firing.
     for platform in ("meta", "webhook"):
@@ -428,17 +429,30 @@ async def platform_faults(mesh: Mesh, client: Client, sizes: Sizes, rng: random.
         )
     # Small batches at a steady pace: many platform calls, so the rates are drawn often.
     events = make_events(sizes.faults, "faults")
+    # 1 % carry an fbc whose creation time is in seconds, not milliseconds: valid at the gateway,
+    # refused by Meta (as the real API does). Those pairs must end as explained dead letters while
+    # the events batched with them are delivered, and the webhook copy of each is delivered too.
+    for event in events[::100]:
+        event.click_ids.fbc = "fb.1.1554763741.chaos"
     await asyncio.gather(
         *(paced(client, events[part::4], batch=10, pause=0.02, connection=part) for part in range(4))
     )
     result = await audit(
-        "1 · 30 % 500, 10 % 429 + Retry-After, 5 % timeouts",
+        "1 · 30 % 500, 10 % 429 + Retry-After, 5 % timeouts, 1 % refused",
         mesh,
         client,
         settle_seconds=120,
         redelivery_allowed=True,
     )
     await mesh.control.clear_faults()
+    refused = {(name, event.event_id) for event in events[::100] for name in ("meta_a", "meta_b")}
+    dead = await _dead_letters(client)
+    if set(dead) != refused:
+        result.failures.append(
+            f"dead letters {sorted(set(dead) ^ refused)[:5]} differ from the {len(refused)} refused pairs"
+        )
+    for reason, count in Counter(dead.values()).most_common(2):
+        result.notes.append(f"dead letter ×{count}: {reason[:140]}")
     stats = await mesh.control.stats()
     by_status: Counter[str] = Counter()
     requests = 0

@@ -129,12 +129,19 @@ def print_dead_letters(
             console.print_json(json_format.MessageToJson(letter))
         return 0
     table = Table(title=f"{len(letters)} dead letter(s)" + (f" (first {limit})" if len(letters) == limit else ""))
-    for column in ("entry", "event", "destination", "event name", "attempts", "dead since", "reason"):
+    for column in ("entry", "event", "destination", "event name", "state", "attempts", "since", "reason"):
         table.add_column(column)
     for letter in letters:
         dead_at = letter.dead_at.ToDatetime().strftime("%Y-%m-%d %H:%M:%S") if letter.HasField("dead_at") else ""
         table.add_row(
-            letter.entry_id, letter.event_id, letter.destination, letter.event_name, str(letter.attempts), dead_at, letter.reason
+            letter.entry_id,
+            letter.event_id,
+            letter.destination,
+            letter.event_name,
+            state_name(letter.state),
+            str(letter.attempts),
+            dead_at,
+            letter.reason,
         )
     console.print(table)
     return 0

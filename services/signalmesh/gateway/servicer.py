@@ -255,6 +255,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 event_name=record.event_name,
                 reason=record.platform_response,
                 attempts=record.attempts,
+                state=record.state,
             )
             letter.dead_at.FromNanoseconds(int(record.updated_at * 1e9))
             letter.last_request = self._last_request(record)

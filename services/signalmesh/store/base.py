@@ -123,7 +123,8 @@ class Store(Protocol):
         ...
 
     async def dead_letters(self, destination: str | None = None, limit: int = 100) -> list[StatusRecord]:
-        """Dead-lettered entries, oldest first; each record's ``entry_id`` names the entry to replay."""
+        """Entries given up (DEAD_LETTERED) or refused by the platform (REJECTED), oldest first;
+        each record's ``entry_id`` names the entry to replay and ``state`` says which it was."""
         ...
 
     async def replay_dead_letters(self, entry_ids: Sequence[str] | None, now: float) -> int:

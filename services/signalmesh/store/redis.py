@@ -37,7 +37,9 @@ _ACTIONS: dict[int, str] = {
     gateway_pb2.DELIVERY_STATE_RETRYING: "retry",
     gateway_pb2.DELIVERY_STATE_DEAD_LETTERED: "dead",
     gateway_pb2.DELIVERY_STATE_DELIVERED: "final",
-    gateway_pb2.DELIVERY_STATE_REJECTED: "final",
+    # A platform's refusal is permanent: kept as a dead letter (state stays REJECTED) so the
+    # operator can see its request and response, fix the cause and replay it.
+    gateway_pb2.DELIVERY_STATE_REJECTED: "dead",
 }
 
 
@@ -256,7 +258,7 @@ def _dead_letter(
         decision=int(status.get("decision", policy_pb2.DECISION_SEND)),
         reason=int(status.get("reason", policy_pb2.REASON_UNSPECIFIED)),
         detail=str(status.get("detail", "")),
-        state=gateway_pb2.DELIVERY_STATE_DEAD_LETTERED,
+        state=int(status.get("state", gateway_pb2.DELIVERY_STATE_DEAD_LETTERED)),
         attempts=int(attempts),
         platform_response=text(reason),
         trace_id=str(status.get("trace_id", "")),

@@ -49,7 +49,7 @@ _BURY = (
 _DEAD_LETTERS = (
     "SELECT dead.event_id, dead.destination, dead.event_name, "
     f"COALESCE(status.decision, {policy_pb2.DECISION_SEND}), "
-    f"COALESCE(status.reason, {policy_pb2.REASON_UNSPECIFIED}), COALESCE(status.detail, ''), {_DEAD}, "
+    f"COALESCE(status.reason, {policy_pb2.REASON_UNSPECIFIED}), COALESCE(status.detail, ''), COALESCE(status.state, {_DEAD}), "
     "dead.attempts, dead.reason, COALESCE(status.trace_id, ''), dead.dead_at, CAST(dead.entry_id AS TEXT), dead.prepared "
     "FROM dead_letters AS dead LEFT JOIN event_status AS status "
     "ON status.event_id = dead.event_id AND status.destination = dead.destination "
@@ -164,7 +164,9 @@ class SqliteStore:
                         (attempts, result.next_attempt_at, result.platform_response, entry_id),
                     )
                 else:
-                    if result.state == _DEAD:
+                    # Dead letters: given up, or refused by the platform (permanent; kept so it
+                    # can be inspected and replayed once its cause is fixed).
+                    if result.state in (_DEAD, gateway_pb2.DELIVERY_STATE_REJECTED):
                         connection.execute(_BURY, (attempts, result.platform_response, now, entry_id))
                     connection.execute("DELETE FROM outbox WHERE entry_id = ?", (entry_id,))
                 connection.execute(

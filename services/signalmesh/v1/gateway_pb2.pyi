@@ -199,7 +199,7 @@ class ListDeadLettersRequest(_message.Message):
     def __init__(self, destination: _Optional[str] = ..., reason_contains: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class DeadLetter(_message.Message):
-    __slots__ = ("entry_id", "event_id", "destination", "event_name", "reason", "attempts", "dead_at", "last_request")
+    __slots__ = ("entry_id", "event_id", "destination", "event_name", "reason", "attempts", "dead_at", "last_request", "state")
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
@@ -208,6 +208,7 @@ class DeadLetter(_message.Message):
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     DEAD_AT_FIELD_NUMBER: _ClassVar[int]
     LAST_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
     entry_id: str
     event_id: str
     destination: str
@@ -216,7 +217,8 @@ class DeadLetter(_message.Message):
     attempts: int
     dead_at: _timestamp_pb2.Timestamp
     last_request: str
-    def __init__(self, entry_id: _Optional[str] = ..., event_id: _Optional[str] = ..., destination: _Optional[str] = ..., event_name: _Optional[str] = ..., reason: _Optional[str] = ..., attempts: _Optional[int] = ..., dead_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_request: _Optional[str] = ...) -> None: ...
+    state: DeliveryState
+    def __init__(self, entry_id: _Optional[str] = ..., event_id: _Optional[str] = ..., destination: _Optional[str] = ..., event_name: _Optional[str] = ..., reason: _Optional[str] = ..., attempts: _Optional[int] = ..., dead_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_request: _Optional[str] = ..., state: _Optional[_Union[DeliveryState, str]] = ...) -> None: ...
 
 class ListDeadLettersResponse(_message.Message):
     __slots__ = ("dead_letters",)

@@ -46,6 +46,11 @@ async def test_one_bad_event_is_rejected_alone_and_the_rest_of_its_batch_is_deli
         await mesh.wait_delivered(event.event_id, "meta_strict")
     recorded = {event["event_id"] for event in (await mesh.sandbox.events("meta", STRICT_PIXEL)).events}
     assert recorded == {event.event_id for event in good}
+    # The refusal is kept as a dead letter: the platform's answer and the request it refused.
+    letters = await mesh.stub.ListDeadLetters(gateway_pb2.ListDeadLettersRequest(), metadata=mesh.metadata, timeout=5)
+    [letter] = letters.dead_letters
+    assert (letter.event_id, letter.state) == ("batch-bad", REJECTED)
+    assert "fbc" in letter.reason and '"event_id":"batch-bad"' in letter.last_request.replace(" ", "")
 
 
 async def test_an_event_that_would_age_out_while_retrying_is_dead_lettered_as_expired(mesh):
