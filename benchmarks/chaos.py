@@ -122,7 +122,12 @@ class Mesh:
     """Sandbox, policy and gateway as processes; gateway and policy restart on their own port."""
 
     def __init__(
-        self, run_dir: Path, *, request_timeout: str = "10s", lease: str = "12s", max_outbox_depth: int = 1_000_000
+        self,
+        run_dir: Path,
+        *,
+        request_timeout: str = "10s",
+        lease: str = "12s",
+        max_outbox_depth: int = 1_000_000,
     ) -> None:
         self.max_outbox_depth = max_outbox_depth
         # Only the platform-fault scenario times calls out at 1 s: elsewhere a slow answer under

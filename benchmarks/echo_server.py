@@ -11,23 +11,30 @@ import asyncio
 import signal
 
 import grpc
-
 from signalmesh import serving
 from signalmesh.launcher import write_ready_file
 from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc
 
 
 class EchoGateway(gateway_pb2_grpc.GatewayServicer):
-    async def SendEvents(self, request: gateway_pb2.SendEventsRequest, context: grpc.aio.ServicerContext) -> gateway_pb2.SendEventsResponse:
+    async def SendEvents(
+        self, request: gateway_pb2.SendEventsRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.SendEventsResponse:
         results = [
-            gateway_pb2.EventResult(event_id=event.event_id, index=index, disposition=gateway_pb2.DISPOSITION_ACCEPTED)
+            gateway_pb2.EventResult(
+                event_id=event.event_id, index=index, disposition=gateway_pb2.DISPOSITION_ACCEPTED
+            )
             for index, event in enumerate(request.events)
         ]
         return gateway_pb2.SendEventsResponse(results=results, accepted=len(results))
 
-    async def SendEvent(self, request: gateway_pb2.SendEventRequest, context: grpc.aio.ServicerContext) -> gateway_pb2.SendEventResponse:
+    async def SendEvent(
+        self, request: gateway_pb2.SendEventRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.SendEventResponse:
         return gateway_pb2.SendEventResponse(
-            result=gateway_pb2.EventResult(event_id=request.event.event_id, disposition=gateway_pb2.DISPOSITION_ACCEPTED)
+            result=gateway_pb2.EventResult(
+                event_id=request.event.event_id, disposition=gateway_pb2.DISPOSITION_ACCEPTED
+            )
         )
 
 

@@ -21,7 +21,6 @@ import grpc
 from google.protobuf import timestamp_pb2
 from rich.console import Console
 from rich.table import Table
-
 from signalmesh.launcher import ServiceProcess, start_service
 from signalmesh.sandbox.client import SandboxControl
 from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc
@@ -108,17 +107,31 @@ async def drive(
     return time.perf_counter() - started, latencies
 
 
-async def measure(address: str, key: str, name: str, events: list[event_pb2.ConversionEvent], batch_size: int,
-                  concurrency: int, delivered: Callable[[], Awaitable[int]] | None) -> Figures:
+async def measure(
+    address: str,
+    key: str,
+    name: str,
+    events: list[event_pb2.ConversionEvent],
+    batch_size: int,
+    concurrency: int,
+    delivered: Callable[[], Awaitable[int]] | None,
+) -> Figures:
     metadata = (("authorization", f"Bearer {key}"),)
     async with grpc.aio.insecure_channel(address) as channel:
         stub = gateway_pb2_grpc.GatewayStub(channel)
         if batch_size == 1:
+
             async def call(batch: list[event_pb2.ConversionEvent]) -> object:
-                return await stub.SendEvent(gateway_pb2.SendEventRequest(event=batch[0]), metadata=metadata, timeout=60)
+                return await stub.SendEvent(
+                    gateway_pb2.SendEventRequest(event=batch[0]), metadata=metadata, timeout=60
+                )
         else:
+
             async def call(batch: list[event_pb2.ConversionEvent]) -> object:
-                return await stub.SendEvents(gateway_pb2.SendEventsRequest(events=batch), metadata=metadata, timeout=60)
+                return await stub.SendEvents(
+                    gateway_pb2.SendEventsRequest(events=batch), metadata=metadata, timeout=60
+                )
+
         started = time.perf_counter()
         _, latencies = await drive(call, events, batch_size, concurrency)
         if delivered is not None:
@@ -135,11 +148,17 @@ async def run(args: argparse.Namespace, console: Console) -> None:
             sandbox = start_service("sandbox", ["sandbox", "--listen", "127.0.0.1:0"], run_dir)
             processes.append(sandbox)
             config = run_dir / "signalmesh.toml"
-            config.write_text(CONFIG.format(state_dir=run_dir / "state", pixel=PIXEL, sandbox=sandbox.address))
-            policy = start_service("policy", ["policy", "--config", str(config), "--listen", "127.0.0.1:0"], run_dir)
+            config.write_text(
+                CONFIG.format(state_dir=run_dir / "state", pixel=PIXEL, sandbox=sandbox.address)
+            )
+            policy = start_service(
+                "policy", ["policy", "--config", str(config), "--listen", "127.0.0.1:0"], run_dir
+            )
             processes.append(policy)
             gateway = start_service(
-                "gateway", ["gateway", "--config", str(config), "--listen", "127.0.0.1:0", "--policy", policy.address], run_dir
+                "gateway",
+                ["gateway", "--config", str(config), "--listen", "127.0.0.1:0", "--policy", policy.address],
+                run_dir,
             )
             processes.append(gateway)
             echo = start_service("echo", [], run_dir, module="benchmarks.echo_server")
@@ -155,28 +174,53 @@ async def run(args: argparse.Namespace, console: Console) -> None:
                 ("SendEvents", args.events, args.batch_size, args.concurrency),
                 ("SendEvent (unary)", args.unary_events, 1, args.unary_concurrency),
             ):
-                floor = await measure(echo.address, key, f"echo {label}", make_events(count, f"echo-{batch}"), batch, concurrency, None)
+                floor = await measure(
+                    echo.address,
+                    key,
+                    f"echo {label}",
+                    make_events(count, f"echo-{batch}"),
+                    batch,
+                    concurrency,
+                    None,
+                )
                 before = await recorded()
                 mesh_events = make_events(count, f"mesh-{batch}")
 
                 async def delivered_since(before: int = before) -> int:
                     return await recorded() - before
 
-                mesh = await measure(gateway.address, key, f"mesh {label}", mesh_events, batch, concurrency, delivered_since)
+                mesh = await measure(
+                    gateway.address, key, f"mesh {label}", mesh_events, batch, concurrency, delivered_since
+                )
                 rows.append((mesh, floor))
             await control.close()
         finally:
             for process in reversed(processes):
                 process.stop()
-    table = Table(title="make bench — one run, same machine (2 cores); mesh = client → gateway → policy → SQLite outbox → sandbox")
-    for column in ("workload", "server", "events", "events/s", "p50 ms/call", "p99 ms/call", "floor ÷ mesh (events/s)"):
+    table = Table(
+        title="make bench — one run, same machine (2 cores); mesh = client → gateway → policy → SQLite outbox → sandbox"
+    )
+    for column in (
+        "workload",
+        "server",
+        "events",
+        "events/s",
+        "p50 ms/call",
+        "p99 ms/call",
+        "floor ÷ mesh (events/s)",
+    ):
         table.add_column(column, justify="right")
     for mesh, floor in rows:
         ratio = floor.events_per_second / mesh.events_per_second
         for figures, shown_ratio in ((mesh, f"{ratio:.1f}×"), (floor, "")):
             table.add_row(
-                figures.name.split(" ", 1)[1], figures.name.split(" ", 1)[0], str(figures.events),
-                f"{figures.events_per_second:,.0f}", f"{figures.percentile(0.5):.1f}", f"{figures.percentile(0.99):.1f}", shown_ratio,
+                figures.name.split(" ", 1)[1],
+                figures.name.split(" ", 1)[0],
+                str(figures.events),
+                f"{figures.events_per_second:,.0f}",
+                f"{figures.percentile(0.5):.1f}",
+                f"{figures.percentile(0.99):.1f}",
+                shown_ratio,
             )
     console.print(table)
     console.print(

@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 from rich.console import Console
@@ -19,6 +20,9 @@ from rich.table import Table
 
 from signalmesh.config import Config, ConfigError, load_config
 from signalmesh.plugins import PluginError
+
+if TYPE_CHECKING:
+    from signalmesh.client import GatewayClient
 
 # Piped output (CI logs, `make demo | tee`) gets a wide table rather than rich's 80-column default.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -83,9 +87,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--destination", default="", help="only this destination")
     sub.add_argument("--reason", default="", help="only reasons containing this text, e.g. expired")
     sub.add_argument("--limit", type=int, default=100, help="most dead letters to list (default 100)")
-    sub.add_argument("--id", action="append", default=[], dest="ids", help="replay this entry id (repeatable)")
+    sub.add_argument(
+        "--id", action="append", default=[], dest="ids", help="replay this entry id (repeatable)"
+    )
     sub.add_argument("--all", action="store_true", help="replay every dead letter matching the filters")
-    sub.add_argument("--json", action="store_true", help="list: print each dead letter as JSON, with its last request")
+    sub.add_argument(
+        "--json", action="store_true", help="list: print each dead letter as JSON, with its last request"
+    )
     _client_options(sub)
     sub = command("keys", _keys, "generate an API key and the hash to put in [[clients]]")
     sub.add_argument("action", choices=["new"])
@@ -122,7 +130,9 @@ def _run_service(args: argparse.Namespace) -> int:
 
             runtime = await serve_gateway(config, listen=args.listen, policy_address=args.policy)
             if runtime.local_key:
-                errors.print(f"local API key: {runtime.local_key} (stored in {config.state_dir / 'local-api-key'})")
+                errors.print(
+                    f"local API key: {runtime.local_key} (stored in {config.state_dir / 'local-api-key'})"
+                )
         else:
             from signalmesh.policy.server import serve_policy
 
@@ -196,14 +206,16 @@ def _keys(args: argparse.Namespace) -> int:
 
     key = generate_api_key()
     console.print(f"API key (give it to the client, store it nowhere else): {key}")
-    console.print(f'[[clients]]\nname = "my-service"\nkey_sha256 = "{hash_api_key(key)}"\nscopes = ["events:write", "events:read"]')
+    console.print(
+        f'[[clients]]\nname = "my-service"\nkey_sha256 = "{hash_api_key(key)}"\nscopes = ["events:write", "events:read"]'
+    )
     return 0
 
 
 # --- client commands --------------------------------------------------------------------------
 
 
-def _client(args: argparse.Namespace) -> object:
+def _client(args: argparse.Namespace) -> GatewayClient:
     from signalmesh.client import GatewayClient
 
     config = _config(args)
@@ -211,7 +223,9 @@ def _client(args: argparse.Namespace) -> object:
     if key is None:
         key_file = config.state_dir / "local-api-key"
         if not key_file.exists():
-            raise ConfigError(f"no --key given and no local key at {key_file}: pass --key or start the mesh with `signalmesh up`")
+            raise ConfigError(
+                f"no --key given and no local key at {key_file}: pass --key or start the mesh with `signalmesh up`"
+            )
         key = key_file.read_text().strip()
     return GatewayClient(args.gateway or config.gateway.listen, key)
 
@@ -238,9 +252,15 @@ def _dlq(args: argparse.Namespace) -> int:
     from signalmesh.reports import print_dead_letters, replay_dead_letters
 
     if args.action == "list":
-        return _rpc(lambda: print_dead_letters(_client(args), args.destination, args.reason, args.limit, args.json, console))
+        return _rpc(
+            lambda: print_dead_letters(
+                _client(args), args.destination, args.reason, args.limit, args.json, console
+            )
+        )
     if not args.ids and not args.all:
-        errors.print("dlq replay: name entries with --id ENTRY (repeatable) or pass --all (with optional filters)")
+        errors.print(
+            "dlq replay: name entries with --id ENTRY (repeatable) or pass --all (with optional filters)"
+        )
         return 2
     return _rpc(lambda: replay_dead_letters(_client(args), args.ids, args.destination, args.reason, console))
 

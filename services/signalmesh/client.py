@@ -40,7 +40,9 @@ def _parse(text: str, path: Path, line: int) -> event_pb2.ConversionEvent:
 
 
 class GatewayClient:
-    def __init__(self, address: str, api_key: str, timeout_seconds: float = 30.0, channel: grpc.Channel | None = None) -> None:
+    def __init__(
+        self, address: str, api_key: str, timeout_seconds: float = 30.0, channel: grpc.Channel | None = None
+    ) -> None:
         self._channel = channel or grpc.insecure_channel(address)
         self._stub = gateway_pb2_grpc.GatewayStub(self._channel)
         self._metadata = (("authorization", f"Bearer {api_key}"),)
@@ -52,24 +54,38 @@ class GatewayClient:
         )
 
     def send_event(self, event: event_pb2.ConversionEvent) -> gateway_pb2.SendEventResponse:
-        return self._stub.SendEvent(gateway_pb2.SendEventRequest(event=event), metadata=self._metadata, timeout=self._timeout)
+        return self._stub.SendEvent(
+            gateway_pb2.SendEventRequest(event=event), metadata=self._metadata, timeout=self._timeout
+        )
 
     def check_event(self, event: event_pb2.ConversionEvent) -> gateway_pb2.CheckEventResponse:
-        return self._stub.CheckEvent(gateway_pb2.CheckEventRequest(event=event), metadata=self._metadata, timeout=self._timeout)
+        return self._stub.CheckEvent(
+            gateway_pb2.CheckEventRequest(event=event), metadata=self._metadata, timeout=self._timeout
+        )
 
     def status(self, event_id: str) -> gateway_pb2.GetEventStatusResponse:
         return self._stub.GetEventStatus(
-            gateway_pb2.GetEventStatusRequest(event_id=event_id), metadata=self._metadata, timeout=self._timeout
+            gateway_pb2.GetEventStatusRequest(event_id=event_id),
+            metadata=self._metadata,
+            timeout=self._timeout,
         )
 
-    def dead_letters(self, destination: str = "", reason_contains: str = "", limit: int = 100) -> list[gateway_pb2.DeadLetter]:
-        request = gateway_pb2.ListDeadLettersRequest(destination=destination, reason_contains=reason_contains, limit=limit)
-        return list(self._stub.ListDeadLetters(request, metadata=self._metadata, timeout=self._timeout).dead_letters)
+    def dead_letters(
+        self, destination: str = "", reason_contains: str = "", limit: int = 100
+    ) -> list[gateway_pb2.DeadLetter]:
+        request = gateway_pb2.ListDeadLettersRequest(
+            destination=destination, reason_contains=reason_contains, limit=limit
+        )
+        return list(
+            self._stub.ListDeadLetters(request, metadata=self._metadata, timeout=self._timeout).dead_letters
+        )
 
     def replay_dead_letters(self, entry_ids: Sequence[str]) -> int:
         """Put these dead letters back in the outbox; how many were still dead and now replayed."""
         request = gateway_pb2.ReplayDeadLettersRequest(entry_ids=entry_ids)
-        return int(self._stub.ReplayDeadLetters(request, metadata=self._metadata, timeout=self._timeout).replayed)
+        return int(
+            self._stub.ReplayDeadLetters(request, metadata=self._metadata, timeout=self._timeout).replayed
+        )
 
     def close(self) -> None:
         self._channel.close()

@@ -134,7 +134,11 @@ def default_destinations(sandbox_listen: str = DEFAULT_SANDBOX_LISTEN) -> dict[s
         "meta": Destination(
             name="meta",
             connector="meta",
-            settings={"pixel_id": SANDBOX_PIXEL, "access_token": SANDBOX_TOKEN, "base_url": f"http://{sandbox_listen}"},
+            settings={
+                "pixel_id": SANDBOX_PIXEL,
+                "access_token": SANDBOX_TOKEN,
+                "base_url": f"http://{sandbox_listen}",
+            },
         )
     }
 
@@ -145,7 +149,7 @@ def parse_duration(value: Any, key: str) -> float:
         return float(value)
     if isinstance(value, str) and (match := _DURATION.match(value.strip())):
         return float(match.group(1)) * _DURATION_SECONDS[match.group(2)]
-    raise ConfigError(f"{key}: {value!r} is not a duration; write e.g. \"48h\", \"250ms\" or a number of seconds")
+    raise ConfigError(f'{key}: {value!r} is not a duration; write e.g. "48h", "250ms" or a number of seconds')
 
 
 def resolve_secret(value: str, key: str, environ: Mapping[str, str]) -> str:
@@ -171,7 +175,9 @@ def refresh_secrets(destination: Destination, environ: Mapping[str, str] | None 
     settings = dict(destination.settings)
     for setting, reference in destination.secret_references.items():
         try:
-            settings[setting] = resolve_secret(reference, f"destinations.{destination.name}.{setting}", environment)
+            settings[setting] = resolve_secret(
+                reference, f"destinations.{destination.name}.{setting}", environment
+            )
         except ConfigError:
             continue
     return replace(destination, settings=settings)
@@ -192,7 +198,16 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
 
 _SECTION_KEYS = {
-    "state_dir", "gateway", "policy", "store", "dispatcher", "sandbox", "destinations", "clients", "plugins", "tracking_plan",
+    "state_dir",
+    "gateway",
+    "policy",
+    "store",
+    "dispatcher",
+    "sandbox",
+    "destinations",
+    "clients",
+    "plugins",
+    "tracking_plan",
 }
 
 
@@ -209,17 +224,31 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
     gateway = GatewayConfig(
         listen=_typed(gateway_data, "listen", str, GatewayConfig().listen, "gateway"),
         policy_address=_typed(gateway_data, "policy_address", str, GatewayConfig().policy_address, "gateway"),
-        policy_timeout_seconds=parse_duration(gateway_data.get("policy_timeout", 5.0), "gateway.policy_timeout"),
-        micro_batch_linger_ms=parse_duration(gateway_data.get("micro_batch_linger", 0.002), "gateway.micro_batch_linger") * 1000,
-        max_batch_size=_positive_int(gateway_data, "max_batch_size", GatewayConfig().max_batch_size, "gateway"),
+        policy_timeout_seconds=parse_duration(
+            gateway_data.get("policy_timeout", 5.0), "gateway.policy_timeout"
+        ),
+        micro_batch_linger_ms=parse_duration(
+            gateway_data.get("micro_batch_linger", 0.002), "gateway.micro_batch_linger"
+        )
+        * 1000,
+        max_batch_size=_positive_int(
+            gateway_data, "max_batch_size", GatewayConfig().max_batch_size, "gateway"
+        ),
         generate_missing_event_id=_typed(gateway_data, "generate_missing_event_id", bool, False, "gateway"),
-        max_outbox_depth=_positive_int(gateway_data, "max_outbox_depth", GatewayConfig().max_outbox_depth, "gateway"),
+        max_outbox_depth=_positive_int(
+            gateway_data, "max_outbox_depth", GatewayConfig().max_outbox_depth, "gateway"
+        ),
     )
     _reject_unknown(
         gateway_data,
         {
-            "listen", "policy_address", "policy_timeout", "micro_batch_linger", "max_batch_size",
-            "generate_missing_event_id", "max_outbox_depth",
+            "listen",
+            "policy_address",
+            "policy_timeout",
+            "micro_batch_linger",
+            "max_batch_size",
+            "generate_missing_event_id",
+            "max_outbox_depth",
         },
         "gateway",
     )
@@ -227,7 +256,9 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
     policy_data = _section(data, "policy")
     default_strategy = _typed(policy_data, "default_strategy", str, STRICT, "policy")
     if default_strategy not in STRATEGIES:
-        raise ConfigError(f"policy.default_strategy: {default_strategy!r} is not a strategy; use one of {list(STRATEGIES)}")
+        raise ConfigError(
+            f"policy.default_strategy: {default_strategy!r} is not a strategy; use one of {list(STRATEGIES)}"
+        )
     policy = PolicyConfig(
         listen=_typed(policy_data, "listen", str, PolicyConfig().listen, "policy"),
         default_strategy=default_strategy,
@@ -238,7 +269,7 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
     store_data = _section(data, "store")
     backend = _typed(store_data, "backend", str, "sqlite", "store")
     if backend not in ("sqlite", "redis"):
-        raise ConfigError(f"store.backend: {backend!r} is not a backend; use \"sqlite\" (embedded) or \"redis\"")
+        raise ConfigError(f'store.backend: {backend!r} is not a backend; use "sqlite" (embedded) or "redis"')
     store = StoreConfig(
         backend=backend,
         path=_typed(store_data, "path", str, StoreConfig().path, "store"),
@@ -249,22 +280,48 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
     dispatcher_data = _section(data, "dispatcher")
     dispatcher = DispatcherConfig(
         linger_ms=parse_duration(dispatcher_data.get("linger", "20ms"), "dispatcher.linger") * 1000,
-        poll_interval_ms=parse_duration(dispatcher_data.get("poll_interval", "50ms"), "dispatcher.poll_interval") * 1000,
+        poll_interval_ms=parse_duration(
+            dispatcher_data.get("poll_interval", "50ms"), "dispatcher.poll_interval"
+        )
+        * 1000,
         lease_seconds=parse_duration(dispatcher_data.get("lease", "30s"), "dispatcher.lease"),
         max_attempts=_non_negative_int(dispatcher_data, "max_attempts", 0, "dispatcher"),
-        retry_horizon_seconds=parse_duration(dispatcher_data.get("retry_horizon", "24h"), "dispatcher.retry_horizon"),
-        concurrency=_positive_int(dispatcher_data, "concurrency", DispatcherConfig().concurrency, "dispatcher"),
-        breaker_threshold=_positive_int(dispatcher_data, "breaker_threshold", DispatcherConfig().breaker_threshold, "dispatcher"),
-        breaker_cooldown_seconds=parse_duration(dispatcher_data.get("breaker_cooldown", "30s"), "dispatcher.breaker_cooldown"),
-        base_backoff_seconds=parse_duration(dispatcher_data.get("base_backoff", "500ms"), "dispatcher.base_backoff"),
-        max_backoff_seconds=parse_duration(dispatcher_data.get("max_backoff", "5m"), "dispatcher.max_backoff"),
-        request_timeout_seconds=parse_duration(dispatcher_data.get("request_timeout", "10s"), "dispatcher.request_timeout"),
+        retry_horizon_seconds=parse_duration(
+            dispatcher_data.get("retry_horizon", "24h"), "dispatcher.retry_horizon"
+        ),
+        concurrency=_positive_int(
+            dispatcher_data, "concurrency", DispatcherConfig().concurrency, "dispatcher"
+        ),
+        breaker_threshold=_positive_int(
+            dispatcher_data, "breaker_threshold", DispatcherConfig().breaker_threshold, "dispatcher"
+        ),
+        breaker_cooldown_seconds=parse_duration(
+            dispatcher_data.get("breaker_cooldown", "30s"), "dispatcher.breaker_cooldown"
+        ),
+        base_backoff_seconds=parse_duration(
+            dispatcher_data.get("base_backoff", "500ms"), "dispatcher.base_backoff"
+        ),
+        max_backoff_seconds=parse_duration(
+            dispatcher_data.get("max_backoff", "5m"), "dispatcher.max_backoff"
+        ),
+        request_timeout_seconds=parse_duration(
+            dispatcher_data.get("request_timeout", "10s"), "dispatcher.request_timeout"
+        ),
     )
     _reject_unknown(
         dispatcher_data,
         {
-            "linger", "poll_interval", "lease", "max_attempts", "base_backoff", "max_backoff", "request_timeout",
-            "retry_horizon", "concurrency", "breaker_threshold", "breaker_cooldown",
+            "linger",
+            "poll_interval",
+            "lease",
+            "max_attempts",
+            "base_backoff",
+            "max_backoff",
+            "request_timeout",
+            "retry_horizon",
+            "concurrency",
+            "breaker_threshold",
+            "breaker_cooldown",
         },
         "dispatcher",
     )
@@ -273,7 +330,9 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
     tokens = sandbox_data.get("tokens", [SANDBOX_TOKEN])
     if not isinstance(tokens, list) or not all(isinstance(token, str) and token for token in tokens):
         raise ConfigError("sandbox.tokens: must be a list of non-empty strings")
-    sandbox = SandboxConfig(listen=_typed(sandbox_data, "listen", str, DEFAULT_SANDBOX_LISTEN, "sandbox"), tokens=tuple(tokens))
+    sandbox = SandboxConfig(
+        listen=_typed(sandbox_data, "listen", str, DEFAULT_SANDBOX_LISTEN, "sandbox"), tokens=tuple(tokens)
+    )
     _reject_unknown(sandbox_data, {"listen", "tokens"}, "sandbox")
 
     destinations = _destinations(data.get("destinations"), environ) or default_destinations(sandbox.listen)
@@ -281,8 +340,10 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
 
     plugins_data = _section(data, "plugins")
     allow = plugins_data.get("allow")
-    if allow is not None and (not isinstance(allow, list) or not all(isinstance(name, str) for name in allow)):
-        raise ConfigError("plugins.allow: must be a list of entry-point names, e.g. [\"meta\"]")
+    if allow is not None and (
+        not isinstance(allow, list) or not all(isinstance(name, str) for name in allow)
+    ):
+        raise ConfigError('plugins.allow: must be a list of entry-point names, e.g. ["meta"]')
     _reject_unknown(plugins_data, {"allow"}, "plugins")
 
     return Config(
@@ -309,15 +370,19 @@ def _destinations(raw: Any, environ: Mapping[str, str]) -> dict[str, Destination
     for name, table in raw.items():
         key = f"destinations.{name}"
         if not re.fullmatch(r"[a-z][a-z0-9_-]{0,62}", name):
-            raise ConfigError(f"{key}: destination names are lower-case letters, digits, '_' or '-', starting with a letter")
+            raise ConfigError(
+                f"{key}: destination names are lower-case letters, digits, '_' or '-', starting with a letter"
+            )
         if not isinstance(table, dict):
             raise ConfigError(f"{key}: must be a table")
         connector = table.get("connector")
         if not isinstance(connector, str) or not connector:
-            raise ConfigError(f"{key}.connector: required; the name of an installed connector, e.g. \"meta\"")
+            raise ConfigError(f'{key}.connector: required; the name of an installed connector, e.g. "meta"')
         strategy = table.get("strategy")
         if strategy is not None and strategy not in STRATEGIES:
-            raise ConfigError(f"{key}.strategy: {strategy!r} is not a strategy; use one of {list(STRATEGIES)}")
+            raise ConfigError(
+                f"{key}.strategy: {strategy!r} is not a strategy; use one of {list(STRATEGIES)}"
+            )
         test_mode = table.get("test_mode", False)
         if not isinstance(test_mode, bool):
             raise ConfigError(f"{key}.test_mode: must be true or false")
@@ -337,7 +402,11 @@ def _destinations(raw: Any, environ: Mapping[str, str]) -> dict[str, Destination
                 if str(sub_value).startswith(("env:", "file:")):
                     references[flat_name] = str(sub_value)
         result[name] = Destination(
-            name=name, connector=connector, settings=settings, strategy=strategy, test_mode=test_mode,
+            name=name,
+            connector=connector,
+            settings=settings,
+            strategy=strategy,
+            test_mode=test_mode,
             secret_references=references,
         )
     return result
@@ -348,21 +417,31 @@ def _tracking_plan(raw: Mapping[str, Any]) -> dict[str, TrackingRule]:
     for event_name, table in raw.items():
         key = f"tracking_plan.{event_name}"
         if not isinstance(table, dict):
-            raise ConfigError(f"{key}: must be a table with required, required_one_of and/or custom_properties")
+            raise ConfigError(
+                f"{key}: must be a table with required, required_one_of and/or custom_properties"
+            )
         _reject_unknown(table, {"required", "required_one_of", "custom_properties"}, key)
         paths: dict[str, tuple[str, ...]] = {}
         for list_key in ("required", "required_one_of"):
             values = table.get(list_key, [])
             if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
-                raise ConfigError(f"{key}.{list_key}: must be a list of ConversionEvent field paths, e.g. [\"order_id\"]")
+                raise ConfigError(
+                    f'{key}.{list_key}: must be a list of ConversionEvent field paths, e.g. ["order_id"]'
+                )
             for value in values:
                 if problem := unknown_path(value):
                     raise ConfigError(f"{key}.{list_key}: {value!r}: {problem}")
             paths[list_key] = tuple(values)
         properties = table.get("custom_properties", {})
-        if not isinstance(properties, dict) or not all(isinstance(value, str) for value in properties.values()):
-            raise ConfigError(f"{key}.custom_properties: must be a table of required string values, e.g. payment_status = \"succeeded\"")
-        plan[event_name] = TrackingRule(event_name, paths["required"], paths["required_one_of"], dict(properties))
+        if not isinstance(properties, dict) or not all(
+            isinstance(value, str) for value in properties.values()
+        ):
+            raise ConfigError(
+                f'{key}.custom_properties: must be a table of required string values, e.g. payment_status = "succeeded"'
+            )
+        plan[event_name] = TrackingRule(
+            event_name, paths["required"], paths["required_one_of"], dict(properties)
+        )
     return plan
 
 
@@ -433,7 +512,9 @@ def check_destinations(config: Config, registry: ConnectorRegistry) -> None:
     for name, destination in config.destinations.items():
         key = f"destinations.{name}"
         if destination.connector not in registry:
-            raise ConfigError(f"{key}.connector: no connector {destination.connector!r} is installed (installed: {installed})")
+            raise ConfigError(
+                f"{key}.connector: no connector {destination.connector!r} is installed (installed: {installed})"
+            )
         schema = {field.name: field for field in registry.get(destination.connector).config_schema}
         for setting in destination.settings:
             if setting.partition(".")[0] not in schema:
@@ -446,4 +527,6 @@ def check_destinations(config: Config, registry: ConnectorRegistry) -> None:
             )
             if field_spec.required and not present and field_spec.default is None:
                 hint = " (a secret: write it as env:VARIABLE)" if field_spec.secret else ""
-                raise ConfigError(f"{key}.{field_name}: required by connector {destination.connector!r}: {field_spec.description}{hint}")
+                raise ConfigError(
+                    f"{key}.{field_name}: required by connector {destination.connector!r}: {field_spec.description}{hint}"
+                )

@@ -209,7 +209,9 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
 def canonical_json(value: Any) -> bytes:
     """Deterministic JSON (sorted keys, no spaces, UTF-8): the same event always gives the same
     bytes, so retries are identical and tests compare bodies exactly. NaN is refused."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
 
 
 def json_array(items: Iterable[bytes]) -> bytes:

@@ -97,13 +97,24 @@ def sample_events(now: float) -> list[Sample]:
     )
     organic_user = event_pb2.UserData(emails=["sam@example.org"], first_name="Sam", last_name="Lee")
     organic_user.MergeFrom(browser)
-    organic = event("order-1002", "Purchase", 2, user_data=organic_user, value="45.00", currency="EUR", order_id="1002")
+    organic = event(
+        "order-1002", "Purchase", 2, user_data=organic_user, value="45.00", currency="EUR", order_id="1002"
+    )
     weak_user = event_pb2.UserData(city="Paris", country="FR")
     weak_user.MergeFrom(event_pb2.UserData(client_user_agent="Mozilla/5.0 (demo)"))
     weak = event("lead-2001", "Lead", 5, user_data=weak_user)
-    stale = event("order-0999", "Purchase", 10 * 24 * 60, user_data=user, value="10.00", currency="USD",
-                  click_ids=event_pb2.ClickIds(fbc="fb.1.1554763741205.AbCdEf"))
-    invalid = event("order-1003", "Purchase", 1, user_data=event_pb2.UserData(emails=["not-an-email"]), value="$29.99")
+    stale = event(
+        "order-0999",
+        "Purchase",
+        10 * 24 * 60,
+        user_data=user,
+        value="10.00",
+        currency="USD",
+        click_ids=event_pb2.ClickIds(fbc="fb.1.1554763741205.AbCdEf"),
+    )
+    invalid = event(
+        "order-1003", "Purchase", 1, user_data=event_pb2.UserData(emails=["not-an-email"]), value="$29.99"
+    )
     return [
         Sample("purchase after an ad click", clicked),
         Sample("organic purchase (no click id)", organic),
@@ -123,13 +134,19 @@ def run_demo(console: Console) -> int:
             sandbox = start_service("sandbox", ["sandbox", "--listen", "127.0.0.1:0"], run_dir)
             processes.append(sandbox)
             config_path = run_dir / "signalmesh.toml"
-            config_path.write_text(DEMO_CONFIG.format(state_dir=run_dir / "state", token=SANDBOX_TOKEN, sandbox=sandbox.address))
+            config_path.write_text(
+                DEMO_CONFIG.format(state_dir=run_dir / "state", token=SANDBOX_TOKEN, sandbox=sandbox.address)
+            )
             policy = start_service("policy", ["policy", "--config", str(config_path)], run_dir)
             processes.append(policy)
-            gateway = start_service("gateway", ["gateway", "--config", str(config_path), "--policy", policy.address], run_dir)
+            gateway = start_service(
+                "gateway", ["gateway", "--config", str(config_path), "--policy", policy.address], run_dir
+            )
             processes.append(gateway)
             key = (run_dir / "state" / "local-api-key").read_text().strip()
-            console.print(f"  sandbox http://{sandbox.address} · policy {policy.address} · gateway {gateway.address}")
+            console.print(
+                f"  sandbox http://{sandbox.address} · policy {policy.address} · gateway {gateway.address}"
+            )
             return _exercise(GatewayClient(gateway.address, key), sandbox.address, console)
         finally:
             for process in reversed(processes):
@@ -146,9 +163,13 @@ def _exercise(client: GatewayClient, sandbox_address: str, console: Console) -> 
         client.send_event(samples[4].event)
     except grpc.RpcError as error:
         unary_violations = bad_request_violations(error)
-        console.print(f"  SendEvent(invalid) → {error.code().name} with {len(unary_violations)} field violations")  # type: ignore[attr-defined]
+        console.print(
+            f"  SendEvent(invalid) → {error.code().name} with {len(unary_violations)} field violations"
+        )  # type: ignore[attr-defined]
 
-    accepted = {result.event_id for result in results if result.disposition == gateway_pb2.DISPOSITION_ACCEPTED}
+    accepted = {
+        result.event_id for result in results if result.disposition == gateway_pb2.DISPOSITION_ACCEPTED
+    }
     statuses = _wait_for_delivery(client, accepted)
     table = Table(title="SignalMesh demo: every sample event, every destination")
     for column in ("#", "event", "sample", "destination", "decision", "reason", "outcome"):
@@ -156,28 +177,45 @@ def _exercise(client: GatewayClient, sandbox_address: str, console: Console) -> 
     notes: list[str] = []
     for number, (sample, result) in enumerate(zip(samples, results, strict=True), start=1):
         if result.disposition == gateway_pb2.DISPOSITION_REJECTED:
-            table.add_row(str(number), result.event_id, sample.label, "—", "REJECTED", "invalid", "nothing sent")
+            table.add_row(
+                str(number), result.event_id, sample.label, "—", "REJECTED", "invalid", "nothing sent"
+            )
             notes += [f"#{number} {item.field}: {item.description}" for item in result.violations]
             continue
         for decision in result.decisions:
             state = statuses.get((result.event_id, decision.destination))
             duplicate = decision.reason == policy_pb2.REASON_DUPLICATE
-            outcome = state_name(state.state) if state and not duplicate else "— (first copy stands)" if duplicate else "—"
+            outcome = (
+                state_name(state.state)
+                if state and not duplicate
+                else "— (first copy stands)"
+                if duplicate
+                else "—"
+            )
             if state and state.platform_response and state.state != gateway_pb2.DELIVERY_STATE_DELIVERED:
                 notes.append(f"#{number} {decision.destination}: platform said {state.platform_response}")
             if decision.decision == policy_pb2.DECISION_SKIP and not duplicate:
                 notes.append(f"#{number} {decision.destination}: {decision.detail}")
             table.add_row(
-                str(number), result.event_id, sample.label, decision.destination,
-                decision_name(decision.decision), reason_name(decision.reason), outcome,
+                str(number),
+                result.event_id,
+                sample.label,
+                decision.destination,
+                decision_name(decision.decision),
+                reason_name(decision.reason),
+                outcome,
             )
     console.print(table)
     for note in notes:
         console.print(f"  {note}")
     recorded = _sandbox_counts(sandbox_address)
     console.print(f"Sandbox recorded: {recorded}")
-    undelivered = [key for key, status in statuses.items() if status.state != gateway_pb2.DELIVERY_STATE_DELIVERED
-                   and status.state != gateway_pb2.DELIVERY_STATE_SKIPPED]
+    undelivered = [
+        key
+        for key, status in statuses.items()
+        if status.state != gateway_pb2.DELIVERY_STATE_DELIVERED
+        and status.state != gateway_pb2.DELIVERY_STATE_SKIPPED
+    ]
     return 1 if undelivered else 0
 
 
@@ -188,7 +226,9 @@ def _wait_for_delivery(
     waiting = {gateway_pb2.DELIVERY_STATE_PENDING, gateway_pb2.DELIVERY_STATE_RETRYING}
     while True:
         statuses = {
-            (event_id, item.destination): item for event_id in event_ids for item in client.status(event_id).destinations
+            (event_id, item.destination): item
+            for event_id in event_ids
+            for item in client.status(event_id).destinations
         }
         if all(item.state not in waiting for item in statuses.values()) or time.monotonic() > deadline:
             return statuses
@@ -198,7 +238,9 @@ def _wait_for_delivery(
 def _sandbox_counts(address: str) -> dict[str, int]:
     counts = {}
     for pixel in ("1111111111", "2222222222"):
-        with urllib.request.urlopen(f"http://{address}/_sandbox/events?platform=meta&destination={pixel}", timeout=5) as answer:
+        with urllib.request.urlopen(
+            f"http://{address}/_sandbox/events?platform=meta&destination={pixel}", timeout=5
+        ) as answer:
             counts[f"pixel {pixel}"] = len(json.load(answer)["events"])
     return counts
 
@@ -220,7 +262,9 @@ def run_mesh_until_interrupted(config: Config, config_path: Path | None, *, with
             console.print(f"{process.name:8} {process.address:22} log: {process.log_path}")
         key_file = config.state_dir / "local-api-key"
         if not config.clients and key_file.exists():
-            console.print(f"local API key: {key_file.read_text().strip()}  (send it as `authorization: Bearer <key>`)")
+            console.print(
+                f"local API key: {key_file.read_text().strip()}  (send it as `authorization: Bearer <key>`)"
+            )
         console.print("Ctrl-C stops the mesh.")
         stopped = False
 

@@ -70,7 +70,9 @@ def start_service(
     command = [sys.executable, "-m", module, *arguments, "--ready-file", str(ready)]
     env = {**os.environ, **(environment or {})}
     with log_path.open("ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if ready.exists():

@@ -22,7 +22,9 @@ class ConnectorInfo:
     version: str
 
 
-def make_plugin_manager(*, load_entry_points: bool = True, allow: Iterable[str] | None = None) -> pluggy.PluginManager:
+def make_plugin_manager(
+    *, load_entry_points: bool = True, allow: Iterable[str] | None = None
+) -> pluggy.PluginManager:
     """A plugin manager with our hookspecs and, unless told otherwise, every installed plugin.
 
     ``allow`` restricts loading to the named entry points (an allowlist for locked-down installs).
@@ -59,13 +61,16 @@ class ConnectorRegistry:
         for plugin_name, plugin in manager.list_name_plugin():
             distribution, version = _distribution_of(manager, plugin, plugin_name)
             collected: list[Connector] = []
-            caller = manager.subset_hook_caller("register_connectors", remove_plugins=[
-                other for other in manager.get_plugins() if other is not plugin
-            ])
+            caller = manager.subset_hook_caller(
+                "register_connectors",
+                remove_plugins=[other for other in manager.get_plugins() if other is not plugin],
+            )
             caller(register=collected.append)
             for connector in collected:
                 if not isinstance(connector, Connector):
-                    raise PluginError(f"plugin {plugin_name!r} registered {connector!r}, which is not a Connector")
+                    raise PluginError(
+                        f"plugin {plugin_name!r} registered {connector!r}, which is not a Connector"
+                    )
                 infos.append(ConnectorInfo(connector, distribution, version))
         return cls(infos)
 

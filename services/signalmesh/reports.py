@@ -42,9 +42,13 @@ def send_file(client: GatewayClient, path: Path, batch_size: int, console: Conso
                 for violation in result.violations:
                     rejected.append((result.event_id or f"#{start + result.index}", violation))
                 for decision in result.decisions:
-                    decisions[(decision.destination, decision_name(decision.decision), reason_name(decision.reason))] += 1
+                    decisions[
+                        (decision.destination, decision_name(decision.decision), reason_name(decision.reason))
+                    ] += 1
             progress.advance(task, len(batch))
-    summary = Table(title=f"{path.name}: {accepted} accepted, {len(events) - accepted} rejected of {len(events)}")
+    summary = Table(
+        title=f"{path.name}: {accepted} accepted, {len(events) - accepted} rejected of {len(events)}"
+    )
     for column in ("destination", "decision", "reason", "events"):
         summary.add_column(column)
     for (destination, decision, reason), count in sorted(decisions.items()):
@@ -63,7 +67,16 @@ def send_file(client: GatewayClient, path: Path, batch_size: int, console: Conso
 def print_status(client: GatewayClient, event_id: str, console: Console) -> int:
     response = client.status(event_id)
     table = Table(title=f"event {event_id}")
-    for column in ("destination", "event", "decision", "reason", "state", "attempts", "platform response", "trace id"):
+    for column in (
+        "destination",
+        "event",
+        "decision",
+        "reason",
+        "state",
+        "attempts",
+        "platform response",
+        "trace id",
+    ):
         table.add_column(column)
     for item in response.destinations:
         table.add_row(
@@ -96,7 +109,9 @@ def check_file(client: GatewayClient, path: Path, as_json: bool, console: Consol
 
 def print_check(response: gateway_pb2.CheckEventResponse, label: str, console: Console) -> None:
     result = response.result
-    verdict = "would be accepted" if result.disposition == gateway_pb2.DISPOSITION_ACCEPTED else "would be REJECTED"
+    verdict = (
+        "would be accepted" if result.disposition == gateway_pb2.DISPOSITION_ACCEPTED else "would be REJECTED"
+    )
     console.rule(f"{label}: {verdict}")
     for kind, items in (("error", result.violations), ("warning", result.warnings)):
         for item in items:
@@ -104,15 +119,15 @@ def print_check(response: gateway_pb2.CheckEventResponse, label: str, console: C
     for preview in response.previews:
         reason = reason_name(preview.reason)
         detail = f" · {preview.detail}" if preview.detail and preview.detail != reason else ""
-        console.print(f"  → {preview.destination} ({preview.connector}): {decision_name(preview.decision)} · {reason}{detail}")
+        console.print(
+            f"  → {preview.destination} ({preview.connector}): {decision_name(preview.decision)} · {reason}{detail}"
+        )
         console.print(f"    match quality {preview.match_quality:.1f}/10")
         for advice in preview.advice[:3]:
             console.print(f"      {advice.text}")
         if preview.decision == policy_pb2.DECISION_SEND:
             console.print(f"    POST {preview.url}")
             console.print_json(preview.payload_json)
-
-
 
 
 # A dead-letter listing the CLI fetches at once; more than this and the operator narrows it down.
@@ -128,11 +143,15 @@ def print_dead_letters(
         for letter in letters:
             console.print_json(json_format.MessageToJson(letter))
         return 0
-    table = Table(title=f"{len(letters)} dead letter(s)" + (f" (first {limit})" if len(letters) == limit else ""))
+    table = Table(
+        title=f"{len(letters)} dead letter(s)" + (f" (first {limit})" if len(letters) == limit else "")
+    )
     for column in ("entry", "event", "destination", "event name", "state", "attempts", "since", "reason"):
         table.add_column(column)
     for letter in letters:
-        dead_at = letter.dead_at.ToDatetime().strftime("%Y-%m-%d %H:%M:%S") if letter.HasField("dead_at") else ""
+        dead_at = (
+            letter.dead_at.ToDatetime().strftime("%Y-%m-%d %H:%M:%S") if letter.HasField("dead_at") else ""
+        )
         table.add_row(
             letter.entry_id,
             letter.event_id,
@@ -164,5 +183,8 @@ def replay_dead_letters(
             replayed += client.replay_dead_letters(chunk)
             progress.advance(task, len(chunk))
     skipped = len(entry_ids) - replayed
-    console.print(f"replayed {replayed} dead letter(s)" + (f"; {skipped} were no longer dead letters" if skipped else ""))
+    console.print(
+        f"replayed {replayed} dead letter(s)"
+        + (f"; {skipped} were no longer dead letters" if skipped else "")
+    )
     return 0 if skipped == 0 else 1

@@ -21,14 +21,20 @@ def test_every_hookspec_is_documented_for_plugin_authors():
     assert specs, "hookspecs.py declares no hooks"
     for function in specs:
         doc = inspect.getdoc(function) or ""
-        assert len(doc.split()) >= 30, f"hook {function.__name__} needs a docstring that teaches a plugin author"
+        assert len(doc.split()) >= 30, (
+            f"hook {function.__name__} needs a docstring that teaches a plugin author"
+        )
     guide = (ROOT / "plugins" / "README.md").read_text()
     for function in specs:
         assert function.__name__ in guide, f"the connector guide does not mention hook {function.__name__}"
 
 
 def plugin_packages() -> set[str]:
-    return {path.name for path in (ROOT / "plugins").glob("*/src/*") if path.is_dir() and not path.name.endswith(".egg-info")}
+    return {
+        path.name
+        for path in (ROOT / "plugins").glob("*/src/*")
+        if path.is_dir() and not path.name.endswith(".egg-info")
+    }
 
 
 def test_core_never_imports_a_connector_package():
@@ -43,7 +49,9 @@ def test_core_never_imports_a_connector_package():
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.relative_to(ROOT)}: {name}" for name in names if name.split(".")[0] in forbidden]
+            offenders += [
+                f"{path.relative_to(ROOT)}: {name}" for name in names if name.split(".")[0] in forbidden
+            ]
     assert offenders == []
 
 
@@ -65,7 +73,11 @@ def test_every_connector_in_the_repository_runs_the_conformance_kit():
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, ConformanceSuite) and value is not ConformanceSuite:
+            if (
+                isinstance(value, type)
+                and issubclass(value, ConformanceSuite)
+                and value is not ConformanceSuite
+            ):
                 covered[value.connector.name] = test_file.parts[-3]
     in_repository = {
         info.connector.name

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 from google.protobuf import descriptor_pb2
-
 from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,12 +52,22 @@ def test_field_numbers_are_never_renumbered_or_reused():
         current = {field.name: field.number for field in message.fields}
         for name, number in history.items():
             if name in current:
-                assert current[name] == number, f"{message.full_name}.{name} was renumbered {number} → {current[name]}"
+                assert current[name] == number, (
+                    f"{message.full_name}.{name} was renumbered {number} → {current[name]}"
+                )
             else:
-                assert number in reserved_numbers, f"{message.full_name}.{name} was removed: add `reserved {number};`"
-                assert name in proto.reserved_name, f"{message.full_name}.{name} was removed: add `reserved \"{name}\";`"
+                assert number in reserved_numbers, (
+                    f"{message.full_name}.{name} was removed: add `reserved {number};`"
+                )
+                assert name in proto.reserved_name, (
+                    f'{message.full_name}.{name} was removed: add `reserved "{name}";`'
+                )
         for name, number in current.items():
             previous_owners = {old for old, old_number in history.items() if old_number == number}
-            assert previous_owners <= {name}, f"{message.full_name}.{name} reuses number {number} of {previous_owners}"
+            assert previous_owners <= {name}, (
+                f"{message.full_name}.{name} reuses number {number} of {previous_owners}"
+            )
         unrecorded = set(current) - set(history)
-        assert not unrecorded, f"{message.full_name} fields {unrecorded} are not in the field lock: run `make protos`"
+        assert not unrecorded, (
+            f"{message.full_name} fields {unrecorded} are not in the field lock: run `make protos`"
+        )

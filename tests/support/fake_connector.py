@@ -28,12 +28,19 @@ class FakeConnector:
 
     name = "fake"
     description = "test connector"
-    config_schema = (ConfigField("url", "where to POST"), ConfigField("test_url", "test channel", required=False))
+    config_schema = (
+        ConfigField("url", "where to POST"),
+        ConfigField("test_url", "test channel", required=False),
+    )
     limits = Limits(max_events_per_request=3, max_event_age=timedelta(days=2))
     eligibility = {
-        "strict": EligibilityRule((frozenset({"click"}),), policy_pb2.REASON_MISSING_CLICK_ID, "strict needs gclid"),
+        "strict": EligibilityRule(
+            (frozenset({"click"}),), policy_pb2.REASON_MISSING_CLICK_ID, "strict needs gclid"
+        ),
         "send_all": EligibilityRule(
-            (frozenset({"click"}), frozenset({"email"})), policy_pb2.REASON_INSUFFICIENT_USER_DATA, "needs an email"
+            (frozenset({"click"}), frozenset({"email"})),
+            policy_pb2.REASON_INSUFFICIENT_USER_DATA,
+            "needs an email",
         ),
     }
     required_identifiers = {event_pb2.ACTION_SOURCE_WEBSITE: frozenset({"user_agent"})}
@@ -70,15 +77,22 @@ class FakeConnector:
     def test_channel(self, destination: Destination) -> str | None:
         return destination.setting("test_url") or None
 
-    def build_requests(self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination) -> list[HttpRequest]:
+    def build_requests(
+        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
+    ) -> list[HttpRequest]:
         requests = []
         size = self.limits.max_events_per_request
         for start in range(0, len(batch), size):
             chunk = batch[start : start + size]
             body = b'{"events":' + json_array(item.payload_json for item in chunk) + b"}"
             requests.append(
-                HttpRequest("POST", destination.setting("url"), {"Content-Type": "application/json"}, body,
-                            tuple(item.event_id for item in chunk))
+                HttpRequest(
+                    "POST",
+                    destination.setting("url"),
+                    {"Content-Type": "application/json"},
+                    body,
+                    tuple(item.event_id for item in chunk),
+                )
             )
         return requests
 
@@ -89,4 +103,7 @@ class FakeConnector:
             kind = OutcomeKind.REJECTED
         else:
             kind = OutcomeKind.DELIVERED
-        return [Outcome(event_id, kind, message=str(getattr(response, "status", response))) for event_id in request.event_ids]
+        return [
+            Outcome(event_id, kind, message=str(getattr(response, "status", response)))
+            for event_id in request.event_ids
+        ]

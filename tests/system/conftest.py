@@ -10,7 +10,6 @@ from typing import Any
 
 import grpc
 import pytest
-
 from signalmesh.launcher import ServiceProcess, start_service
 from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc
 
@@ -44,19 +43,29 @@ class Launcher:
         self.run_dir = run_dir
         self.processes: list[ServiceProcess] = []
 
-    def start(self, name: str, *arguments: str, environment: Mapping[str, str] | None = None) -> ServiceProcess:
+    def start(
+        self, name: str, *arguments: str, environment: Mapping[str, str] | None = None
+    ) -> ServiceProcess:
         process = start_service(name, arguments, self.run_dir, environment=environment)
         self.processes.append(process)
         return process
 
-    async def astart(self, name: str, *arguments: str, environment: Mapping[str, str] | None = None) -> ServiceProcess:
+    async def astart(
+        self, name: str, *arguments: str, environment: Mapping[str, str] | None = None
+    ) -> ServiceProcess:
         return await asyncio.to_thread(self.start, name, *arguments, environment=environment)
 
-    def write_config(self, sandbox: ServiceProcess, *, lease: str = "30s", request_timeout: str = "10s", extra: str = "") -> Path:
+    def write_config(
+        self, sandbox: ServiceProcess, *, lease: str = "30s", request_timeout: str = "10s", extra: str = ""
+    ) -> Path:
         path = self.run_dir / "signalmesh.toml"
         path.write_text(
             CONFIG.format(
-                state_dir=self.run_dir / "state", sandbox=sandbox.address, lease=lease, request_timeout=request_timeout, extra=extra
+                state_dir=self.run_dir / "state",
+                sandbox=sandbox.address,
+                lease=lease,
+                request_timeout=request_timeout,
+                extra=extra,
             )
         )
         return path

@@ -6,6 +6,7 @@ import time
 
 from signalmesh.sandbox.client import SandboxControl
 from signalmesh.v1 import event_pb2, gateway_pb2
+
 from tests.integration.mesh.conftest import make_event
 from tests.system.conftest import gateway_stub, wait_until
 
@@ -22,11 +23,20 @@ async def test_events_acknowledged_before_a_sigkill_are_delivered_after_restart(
     channel, stub = gateway_stub(gateway.address)
     metadata = (("authorization", f"Bearer {launcher.api_key()}"),)
     event_ids = [f"crash-{index}" for index in range(300)]
-    events = [make_event(event_id, click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.x{event_id}")) for event_id in event_ids]
+    events = [
+        make_event(event_id, click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.x{event_id}"))
+        for event_id in event_ids
+    ]
     acknowledged = set()
     for start in range(0, len(events), 100):
-        response = await stub.SendEvents(gateway_pb2.SendEventsRequest(events=events[start : start + 100]), metadata=metadata, timeout=10)
-        acknowledged |= {result.event_id for result in response.results if result.disposition == gateway_pb2.DISPOSITION_ACCEPTED}
+        response = await stub.SendEvents(
+            gateway_pb2.SendEventsRequest(events=events[start : start + 100]), metadata=metadata, timeout=10
+        )
+        acknowledged |= {
+            result.event_id
+            for result in response.results
+            if result.disposition == gateway_pb2.DISPOSITION_ACCEPTED
+        }
     await channel.close()
     assert acknowledged == set(event_ids)
 
@@ -46,7 +56,9 @@ async def test_events_acknowledged_before_a_sigkill_are_delivered_after_restart(
         return {event["event_id"] for event in recorded.events} >= acknowledged
 
     await wait_until(all_delivered, 30, "acknowledged events were lost")
-    status = await stub.GetEventStatus(gateway_pb2.GetEventStatusRequest(event_id="crash-0"), metadata=metadata, timeout=5)
+    status = await stub.GetEventStatus(
+        gateway_pb2.GetEventStatusRequest(event_id="crash-0"), metadata=metadata, timeout=5
+    )
     assert status.destinations[0].state == gateway_pb2.DELIVERY_STATE_DELIVERED
     await channel.close()
     await control.close()

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from signalmesh.config import config_from_mapping
 from signalmesh.gateway.server import serve_gateway
 from signalmesh.policy.server import serve_policy
@@ -77,13 +76,22 @@ async def embedded_mesh(tmp_path: Path):
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-async def test_signalmesh_check_prints_what_the_readme_shows(name: str, embedded_mesh, tmp_path: Path) -> None:
+async def test_signalmesh_check_prints_what_the_readme_shows(
+    name: str, embedded_mesh, tmp_path: Path
+) -> None:
     event, back = moved_to_now(json.loads(EXAMPLES[name]))
     path = tmp_path / name
     path.write_text(json.dumps(event))
     process = await asyncio.create_subprocess_exec(
-        str(SIGNALMESH), "check", str(path), "--gateway", embedded_mesh.address, "--key", embedded_mesh.local_key,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        str(SIGNALMESH),
+        "check",
+        str(path),
+        "--gateway",
+        embedded_mesh.address,
+        "--key",
+        embedded_mesh.local_key,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     printed = stdout.decode()

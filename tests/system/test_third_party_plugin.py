@@ -14,6 +14,7 @@ from pathlib import Path
 
 from signalmesh.sandbox.client import SandboxControl
 from signalmesh.v1 import event_pb2, gateway_pb2
+
 from tests.integration.mesh.conftest import make_event
 from tests.system.conftest import gateway_stub, wait_until
 
@@ -36,7 +37,18 @@ def package_from_guide(target: Path) -> Path:
 def install(package: Path, site: Path) -> dict[str, str]:
     """pip-install the package into its own directory; return the environment that sees it."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(site), str(package)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(package),
+        ],
         check=True,
         capture_output=True,
     )
@@ -48,34 +60,65 @@ async def test_a_connector_from_the_guide_is_installed_and_receives_events(launc
     environment = install(package, tmp_path / "site")
 
     listing = subprocess.run(
-        [sys.executable, "-m", "signalmesh.cli", "plugins"], env={**os.environ, **environment}, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "signalmesh.cli", "plugins"],
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert re.search(r"example\s+│\s+signalmesh-example\s+│\s+0\.1\.0", listing.stdout), listing.stdout
     assert re.search(r"meta\s+│\s+signalmesh-meta", listing.stdout)
     # The guide's own tests, as its section 4 runs them: discovery, behaviour and the conformance kit.
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package)],
-        env={**os.environ, **environment}, cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, **environment},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert tests.returncode == 0, tests.stdout[-3000:]
-    assert "TestExampleConformance" in subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(package)],
-        env={**os.environ, **environment}, cwd=tmp_path, capture_output=True, text=True,
-    ).stdout, "the guide's conformance test was not collected"
+    assert (
+        "TestExampleConformance"
+        in subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(package)],
+            env={**os.environ, **environment},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        ).stdout
+    ), "the guide's conformance test was not collected"
 
     sandbox = await launcher.astart("sandbox", "sandbox", "--listen", "127.0.0.1:0")
     extra = f'[destinations.crm]\nconnector = "example"\nurl = "http://{sandbox.address}/webhook/crm"\n'
     config = launcher.write_config(sandbox, extra=extra)
-    policy = await launcher.astart("policy", "policy", "--config", str(config), "--listen", "127.0.0.1:0", environment=environment)
+    policy = await launcher.astart(
+        "policy", "policy", "--config", str(config), "--listen", "127.0.0.1:0", environment=environment
+    )
     gateway = await launcher.astart(
-        "gateway", "gateway", "--config", str(config), "--listen", "127.0.0.1:0", "--policy", policy.address, environment=environment
+        "gateway",
+        "gateway",
+        "--config",
+        str(config),
+        "--listen",
+        "127.0.0.1:0",
+        "--policy",
+        policy.address,
+        environment=environment,
     )
     channel, stub = gateway_stub(gateway.address)
-    event = make_event("third-party-1", destinations=["crm"], click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.x"))
-    response = await stub.SendEvents(
-        gateway_pb2.SendEventsRequest(events=[event]), metadata=(("authorization", f"Bearer {launcher.api_key()}"),), timeout=10
+    event = make_event(
+        "third-party-1",
+        destinations=["crm"],
+        click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.x"),
     )
-    assert [item.destination for item in response.results[0].decisions] == ["crm"], "routed beyond the event's destinations"
+    response = await stub.SendEvents(
+        gateway_pb2.SendEventsRequest(events=[event]),
+        metadata=(("authorization", f"Bearer {launcher.api_key()}"),),
+        timeout=10,
+    )
+    assert [item.destination for item in response.results[0].decisions] == ["crm"], (
+        "routed beyond the event's destinations"
+    )
     control = SandboxControl(f"http://{sandbox.address}")
 
     async def received() -> list:

@@ -11,9 +11,9 @@ from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
 from signalmesh.telemetry import tracing
 from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc
+
 from tests.integration.mesh.conftest import make_event
 from tests.support.otlp_receiver import running_otlp_receiver
 
@@ -29,14 +29,30 @@ async def test_one_event_is_one_trace_from_client_to_platform_call(launcher):
         }
         sandbox = await launcher.astart("sandbox", "sandbox", "--listen", "127.0.0.1:0")
         config = launcher.write_config(sandbox)
-        policy = await launcher.astart("policy", "policy", "--config", str(config), "--listen", "127.0.0.1:0", environment=otel)
+        policy = await launcher.astart(
+            "policy", "policy", "--config", str(config), "--listen", "127.0.0.1:0", environment=otel
+        )
         gateway = await launcher.astart(
-            "gateway", "gateway", "--config", str(config), "--listen", "127.0.0.1:0", "--policy", policy.address, environment=otel
+            "gateway",
+            "gateway",
+            "--config",
+            str(config),
+            "--listen",
+            "127.0.0.1:0",
+            "--policy",
+            policy.address,
+            environment=otel,
         )
         provider = TracerProvider(resource=Resource.create({"service.name": "checkout-service"}))
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=receiver.address, insecure=True)))
-        event = make_event("traced-1", click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.AbC"))
-        async with grpc.aio.insecure_channel(gateway.address, interceptors=tracing.client_interceptors(provider)) as channel:
+        provider.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=receiver.address, insecure=True))
+        )
+        event = make_event(
+            "traced-1", click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.AbC")
+        )
+        async with grpc.aio.insecure_channel(
+            gateway.address, interceptors=tracing.client_interceptors(provider)
+        ) as channel:
             await gateway_pb2_grpc.GatewayStub(channel).SendEvent(
                 gateway_pb2.SendEventRequest(event=event),
                 metadata=(("authorization", f"Bearer {launcher.api_key()}"),),
@@ -47,7 +63,9 @@ async def test_one_event_is_one_trace_from_client_to_platform_call(launcher):
         def complete(spans) -> bool:
             services_with_server_spans = {span.service_name for span in spans if span.kind == SERVER}
             http_done = any(
-                span.kind == CLIENT and span.name.startswith("POST") and span.attributes.get(tracing.EVENT_ID) == "traced-1"
+                span.kind == CLIENT
+                and span.name.startswith("POST")
+                and span.attributes.get(tracing.EVENT_ID) == "traced-1"
                 for span in spans
             )
             return http_done and {"signalmesh-gateway", "signalmesh-policy"} <= services_with_server_spans
@@ -66,13 +84,21 @@ async def test_one_event_is_one_trace_from_client_to_platform_call(launcher):
         [policy_server] = [s for s in trace if s.service_name == "signalmesh-policy" and s.kind == SERVER]
         [decision] = [s for s in trace if s.name == "decision meta"]
         [dispatch] = [s for s in trace if s.name == "dispatch meta"]
-        [http_call] = [s for s in trace if s.kind == CLIENT and s.service_name == "signalmesh-gateway" and s.name.startswith("POST")]
+        [http_call] = [
+            s
+            for s in trace
+            if s.kind == CLIENT and s.service_name == "signalmesh-gateway" and s.name.startswith("POST")
+        ]
         [deliver] = [s for s in trace if s.name == "deliver meta"]
 
         assert gateway_server.parent_span_id == client_span.span_id
-        assert gateway_server in ancestors(policy_server), "policy's span is not a child of the gateway's call"
+        assert gateway_server in ancestors(policy_server), (
+            "policy's span is not a child of the gateway's call"
+        )
         assert gateway_server in ancestors(decision)
-        assert decision in ancestors(dispatch), "delivery did not continue the trace stored with the outbox entry"
+        assert decision in ancestors(dispatch), (
+            "delivery did not continue the trace stored with the outbox entry"
+        )
         assert http_call.parent_span_id == dispatch.span_id
         assert deliver.parent_span_id == decision.span_id
         assert decision.attributes[tracing.EVENT_ID] == "traced-1"

@@ -11,7 +11,6 @@ import pytest
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
-
 from signalmesh.client import EventFileError, GatewayClient, bad_request_violations, read_events
 from signalmesh.v1 import event_pb2, gateway_pb2
 
@@ -22,7 +21,9 @@ def test_send_events_carries_the_api_key():
     channel = grpc_testing.channel([GATEWAY], grpc_testing.strict_real_time())
     client = GatewayClient("unused:0", "sm_secret", timeout_seconds=7, channel=channel)
     answers: list[gateway_pb2.SendEventsResponse] = []
-    caller = threading.Thread(target=lambda: answers.append(client.send_events([event_pb2.ConversionEvent(event_id="e1")])))
+    caller = threading.Thread(
+        target=lambda: answers.append(client.send_events([event_pb2.ConversionEvent(event_id="e1")]))
+    )
     caller.start()
     metadata, request, rpc = channel.take_unary_unary(GATEWAY.methods_by_name["SendEvents"])
     assert ("authorization", "Bearer sm_secret") in metadata
@@ -34,11 +35,15 @@ def test_send_events_carries_the_api_key():
 
 def test_bad_request_details_are_read_back_field_by_field():
     bad_request = error_details_pb2.BadRequest(
-        field_violations=[error_details_pb2.BadRequest.FieldViolation(field="value", description="send 29.99")]
+        field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field="value", description="send 29.99")
+        ]
     )
     detail = any_pb2.Any()
     detail.Pack(bad_request)
-    status = rpc_status.to_status(status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message="invalid", details=[detail]))
+    status = rpc_status.to_status(
+        status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message="invalid", details=[detail])
+    )
 
     class Error(grpc.RpcError, grpc.Call):
         def trailing_metadata(self):

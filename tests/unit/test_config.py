@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from signalmesh.config import ConfigError, check_destinations, load_config, parse_duration
-from signalmesh.plugins import ConnectorRegistry, ConnectorInfo
+from signalmesh.plugins import ConnectorInfo, ConnectorRegistry
+
 from tests.support.fake_connector import FakeConnector
 
 
@@ -27,7 +27,9 @@ def test_no_file_gives_an_embedded_mesh_sending_to_the_local_sandbox():
 
 
 def test_secret_references_are_resolved_from_the_environment(tmp_path):
-    path = write(tmp_path, '[destinations.shop]\nconnector = "fake"\nurl = "env:SHOP_URL"\nstrategy = "send_all"\n')
+    path = write(
+        tmp_path, '[destinations.shop]\nconnector = "fake"\nurl = "env:SHOP_URL"\nstrategy = "send_all"\n'
+    )
     config = load_config(path, environ={"SHOP_URL": "http://example.test/hook"})
     assert config.destinations["shop"].settings["url"] == "http://example.test/hook"
     assert config.strategy_for("shop") == "send_all"
@@ -38,9 +40,12 @@ def test_secret_references_are_resolved_from_the_environment(tmp_path):
     [
         ('[policy]\ndefault_strategy = "yolo"\n', "policy.default_strategy: 'yolo' is not a strategy"),
         ('[policy]\ndedup_window = "two days"\n', "policy.dedup_window: 'two days' is not a duration"),
-        ('[destinations.x]\nconnector = "fake"\nurl = "env:MISSING"\n', "destinations.x.url: environment variable MISSING is not set"),
+        (
+            '[destinations.x]\nconnector = "fake"\nurl = "env:MISSING"\n',
+            "destinations.x.url: environment variable MISSING is not set",
+        ),
         ('[destinations.x]\nurl = "u"\n', "destinations.x.connector: required"),
-        ('[gateway]\nlisten = 7400\n', "gateway.listen: must be a str"),
+        ("[gateway]\nlisten = 7400\n", "gateway.listen: must be a str"),
         ('[gateway]\nlistn = "x"\n', "gateway: unknown key(s) ['listn']"),
         ('[[clients]]\nname = "a"\nkey_sha256 = "abc"\n', "clients[0].key_sha256: must be the SHA-256 hex"),
         ('[store]\nbackend = "mongo"\n', "store.backend: 'mongo' is not a backend"),
@@ -67,7 +72,9 @@ def test_destination_settings_are_checked_against_the_connector_schema(tmp_path)
     missing = load_config(write(tmp_path, '[destinations.x]\nconnector = "fake"\n'), environ={})
     with pytest.raises(ConfigError, match=r"destinations.x.url: required by connector 'fake'"):
         check_destinations(missing, registry())
-    unknown = load_config(write(tmp_path, '[destinations.x]\nconnector = "fake"\nurl = "u"\npixel = "1"\n'), environ={})
+    unknown = load_config(
+        write(tmp_path, '[destinations.x]\nconnector = "fake"\nurl = "u"\npixel = "1"\n'), environ={}
+    )
     with pytest.raises(ConfigError, match=r"destinations.x.pixel: connector 'fake' has no setting 'pixel'"):
         check_destinations(unknown, registry())
     absent = load_config(write(tmp_path, '[destinations.x]\nconnector = "tiktok"\n'), environ={})

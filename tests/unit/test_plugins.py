@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pluggy
 import pytest
-
 from signalmesh.hookspecs import hookimpl
 from signalmesh.plugins import ConnectorRegistry, PluginError, make_plugin_manager
+
 from tests.support.fake_connector import FakeConnector
 
 

@@ -33,7 +33,9 @@ def test_entry_point_is_installed_and_discovered() -> None:
 
 def test_prepare_hashes_personal_data_and_keeps_no_raw_value() -> None:
     prepared = TemplateConnector().prepare(purchase(), DESTINATION)
-    assert json.loads(prepared.payload_json)["email_sha256"] == [hashlib.sha256(b"someone@example.com").hexdigest()]
+    assert json.loads(prepared.payload_json)["email_sha256"] == [
+        hashlib.sha256(b"someone@example.com").hexdigest()
+    ]
     assert b"someone@example.com" not in prepared.SerializeToString().lower()
     assert list(prepared.identifiers) == ["email"]
 
@@ -42,7 +44,9 @@ def test_already_hashed_email_is_not_hashed_twice() -> None:
     digest = hashlib.sha256(b"someone@example.com").hexdigest()
     event = purchase()
     event.user_data.emails[:] = [digest]
-    assert json.loads(TemplateConnector().prepare(event, DESTINATION).payload_json)["email_sha256"] == [digest]
+    assert json.loads(TemplateConnector().prepare(event, DESTINATION).payload_json)["email_sha256"] == [
+        digest
+    ]
 
 
 def test_send_all_accepts_an_email() -> None:

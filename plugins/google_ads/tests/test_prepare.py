@@ -133,7 +133,11 @@ def test_at_most_five_user_identifiers_alternating_email_and_phone(
     prepared = connector.prepare(make_event(user_data=user), destination)
     identifiers = conversion_of(prepared)["userIdentifiers"]
     assert [next(iter(identifier)) for identifier in identifiers] == [
-        "hashedEmail", "hashedPhoneNumber", "hashedEmail", "hashedPhoneNumber", "hashedEmail",
+        "hashedEmail",
+        "hashedPhoneNumber",
+        "hashedEmail",
+        "hashedPhoneNumber",
+        "hashedEmail",
     ]
     assert identifiers[1]["hashedPhoneNumber"] == sha256("+16505551212")
     assert identifiers[4]["hashedEmail"] == sha256("person2@example.com")

@@ -11,9 +11,9 @@ import hashlib
 from collections.abc import Callable
 
 import pytest
+from signalmesh.normalize.text import sha256_hex
 
 from signalmesh_meta import normalize
-from signalmesh.normalize.text import sha256_hex
 
 # (raw input, normaliser, normalised plain text, doc digest prefix, doc digest suffix)
 DOC_VECTORS: list[tuple[str, Callable[[str], str | None], str, str, str]] = [

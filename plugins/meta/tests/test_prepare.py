@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import timestamp_pb2
 from signalmesh.connector import Destination
+from signalmesh.normalize.text import sha256_hex
 from signalmesh.v1 import event_pb2
 
-import json
 from signalmesh_meta.connector import MetaConnector
-from signalmesh.normalize.text import sha256_hex
 
 MakeEvent = Callable[..., event_pb2.ConversionEvent]
 

@@ -48,9 +48,10 @@ def sandbox_destination(sandbox: SandboxServer) -> Destination:
 
 
 async def send(connector: TikTokConnector, request: HttpRequest) -> list[Outcome]:
-    async with aiohttp.ClientSession() as http, http.request(
-        request.method, request.url, headers=request.headers, data=request.body
-    ) as answer:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.request(request.method, request.url, headers=request.headers, data=request.body) as answer,
+    ):
         response = HttpResponse(answer.status, dict(answer.headers), await answer.read())
     return connector.classify(request, response)
 

@@ -27,7 +27,9 @@ class MicroBatcher(Generic[Result]):
 
     def __init__(
         self,
-        submit: Callable[[Sequence[event_pb2.ConversionEvent], Sequence[otel_context.Context]], Awaitable[Sequence[Result]]],
+        submit: Callable[
+            [Sequence[event_pb2.ConversionEvent], Sequence[otel_context.Context]], Awaitable[Sequence[Result]]
+        ],
         *,
         linger_seconds: float,
         max_size: int,
@@ -64,7 +66,9 @@ class MicroBatcher(Generic[Result]):
             # The batch-level spans (the policy call) belong to the first caller's trace.
             token = otel_context.attach(batch[0].context)
             try:
-                results = await self._submit([waiter.event for waiter in batch], [waiter.context for waiter in batch])
+                results = await self._submit(
+                    [waiter.event for waiter in batch], [waiter.context for waiter in batch]
+                )
             finally:
                 otel_context.detach(token)
         except Exception as error:  # every waiter learns of the failure; nothing is half-accepted

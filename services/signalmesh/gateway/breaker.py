@@ -61,7 +61,11 @@ class CircuitBreaker:
         """Returns True when this failure opened the breaker."""
         self.consecutive_failures += 1
         self.probe_in_flight = False
-        should_open = credentials or self.state is BreakerState.HALF_OPEN or self.consecutive_failures >= self.failure_threshold
+        should_open = (
+            credentials
+            or self.state is BreakerState.HALF_OPEN
+            or self.consecutive_failures >= self.failure_threshold
+        )
         if not should_open:
             return False
         was_open = self.state is BreakerState.OPEN

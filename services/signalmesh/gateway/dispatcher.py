@@ -39,7 +39,9 @@ _STATE_OF = {
 }
 
 
-def backoff_seconds(attempt: int, config: DispatcherConfig, rng: random.Random, retry_after: float | None) -> float:
+def backoff_seconds(
+    attempt: int, config: DispatcherConfig, rng: random.Random, retry_after: float | None
+) -> float:
     """Full-jitter exponential backoff; a platform's Retry-After is a floor, never ignored."""
     ceiling = min(config.max_backoff_seconds, config.base_backoff_seconds * 2 ** max(0, attempt - 1))
     return max(rng.uniform(0, ceiling), retry_after or 0.0)
@@ -80,9 +82,16 @@ def retry_or_give_up(
         reason = f"gave up after {attempt} attempts · {describe(outcome)}"
     else:
         return DeliveryResult(
-            entry.entry_id, entry.event_id, entry.destination, gateway_pb2.DELIVERY_STATE_RETRYING, describe(outcome), retry_at
+            entry.entry_id,
+            entry.event_id,
+            entry.destination,
+            gateway_pb2.DELIVERY_STATE_RETRYING,
+            describe(outcome),
+            retry_at,
         )
-    return DeliveryResult(entry.entry_id, entry.event_id, entry.destination, gateway_pb2.DELIVERY_STATE_DEAD_LETTERED, reason)
+    return DeliveryResult(
+        entry.entry_id, entry.event_id, entry.destination, gateway_pb2.DELIVERY_STATE_DEAD_LETTERED, reason
+    )
 
 
 class Dispatcher:
@@ -106,7 +115,8 @@ class Dispatcher:
         self._rng = rng or random.Random()
         self._wake = {name: asyncio.Event() for name in destinations}
         self.breakers = {
-            name: CircuitBreaker(config.breaker_threshold, config.breaker_cooldown_seconds) for name in destinations
+            name: CircuitBreaker(config.breaker_threshold, config.breaker_cooldown_seconds)
+            for name in destinations
         }
         self._limiters: dict[str, RateLimiter] = {}
         for name, destination in destinations.items():
@@ -168,7 +178,7 @@ class Dispatcher:
         wake = self._wake[name]
         try:
             await asyncio.wait_for(wake.wait(), timeout=poll)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         wake.clear()
 
@@ -188,7 +198,9 @@ class Dispatcher:
         await self._deliver(destination, connector, entries)
         return len(entries)
 
-    async def _deliver(self, destination: Destination, connector: Connector, entries: list[OutboxEntry]) -> None:
+    async def _deliver(
+        self, destination: Destination, connector: Connector, entries: list[OutboxEntry]
+    ) -> None:
         by_event: dict[str, list[OutboxEntry]] = defaultdict(list)
         prepared_by_event: dict[str, event_pb2.PreparedEvent] = {}
         for entry in entries:
@@ -240,7 +252,9 @@ class Dispatcher:
             return isolated
         return outcomes
 
-    async def _exchange(self, request: HttpRequest, connector: Connector, destination: Destination) -> list[Outcome]:
+    async def _exchange(
+        self, request: HttpRequest, connector: Connector, destination: Destination
+    ) -> list[Outcome]:
         """One HTTP round trip, rate-limited, with the breaker told how the platform fared."""
         limiter = self._limiters.get(destination.name)
         if limiter is not None and (delay := limiter.delay_for_next(self._clock())) > 0:
@@ -267,10 +281,17 @@ class Dispatcher:
             _log.info("destination_recovered", destination=name)
 
     def _result(
-        self, entry: OutboxEntry, outcome: Outcome, now: float, connector: Connector, prepared: event_pb2.PreparedEvent
+        self,
+        entry: OutboxEntry,
+        outcome: Outcome,
+        now: float,
+        connector: Connector,
+        prepared: event_pb2.PreparedEvent,
     ) -> DeliveryResult:
         if outcome.kind is not OutcomeKind.RETRY:
-            return DeliveryResult(entry.entry_id, entry.event_id, entry.destination, _STATE_OF[outcome.kind], describe(outcome))
+            return DeliveryResult(
+                entry.entry_id, entry.event_id, entry.destination, _STATE_OF[outcome.kind], describe(outcome)
+            )
         breaker = self.breakers[entry.destination]
         outcome_paused = outcome.credentials
         if outcome.credentials:

@@ -109,7 +109,9 @@ class Intake:
         if not dry_run:
             await self._refuse_when_full(now)
         metrics = get_metrics()
-        event_contexts = list(contexts) if contexts is not None else [otel_context.get_current()] * len(events)
+        event_contexts = (
+            list(contexts) if contexts is not None else [otel_context.get_current()] * len(events)
+        )
         outcomes = [self._validate(event, now) for event in events]
         for outcome in outcomes:
             mode = {"mode": "test" if outcome.event.test_mode else "live"}
@@ -117,14 +119,20 @@ class Intake:
             for violation in outcome.report.violations:
                 metrics.events_rejected.add(1, {**mode, "rule": violation.reason})
             if outcome.accepted:
-                outcome.prepared = prepare_event(outcome.event, route(outcome.event, self._destinations), self._registry)
+                outcome.prepared = prepare_event(
+                    outcome.event, route(outcome.event, self._destinations), self._registry
+                )
                 self._warn_low_match_quality(outcome)
 
         pairs = [(outcome, prepared) for outcome in outcomes for prepared in outcome.prepared]
         if not pairs:
             return outcomes
-        with _tracer.start_as_current_span("policy.decide", attributes={tracing.EVENT_IDS: _unique_ids(events)}):
-            decisions = await self._policy.decide([decision_input(prepared) for _, prepared in pairs], dry_run=dry_run)
+        with _tracer.start_as_current_span(
+            "policy.decide", attributes={tracing.EVENT_IDS: _unique_ids(events)}
+        ):
+            decisions = await self._policy.decide(
+                [decision_input(prepared) for _, prepared in pairs], dry_run=dry_run
+            )
         if dry_run:
             for (outcome, _), decision in zip(pairs, decisions, strict=True):
                 outcome.decisions.append(decision)
@@ -134,7 +142,8 @@ class Intake:
         mine = {
             (prepared.event_id, prepared.destination): loop.create_future()
             for (_, prepared), decision in zip(pairs, decisions, strict=True)
-            if decision.decision == policy_pb2.DECISION_SEND and (prepared.event_id, prepared.destination) not in self._enqueueing
+            if decision.decision == policy_pb2.DECISION_SEND
+            and (prepared.event_id, prepared.destination) not in self._enqueueing
         }
         self._enqueueing.update(mine)
         try:
@@ -217,14 +226,18 @@ class Intake:
                     updated_at=now,
                 )
             )
-        with _tracer.start_as_current_span("outbox.enqueue", attributes={tracing.EVENT_IDS: [entry.event_id for entry in entries]}):
+        with _tracer.start_as_current_span(
+            "outbox.enqueue", attributes={tracing.EVENT_IDS: [entry.event_id for entry in entries]}
+        ):
             await self._store.accept(entries, statuses, now)
         self._depth += len(entries)
         if entries:
             self._on_enqueued({entry.destination for entry in entries})
 
     async def _resend_orphaned_claims(
-        self, prepared_events: Sequence[event_pb2.PreparedEvent], decisions: Sequence[policy_pb2.DecisionOutput]
+        self,
+        prepared_events: Sequence[event_pb2.PreparedEvent],
+        decisions: Sequence[policy_pb2.DecisionOutput],
     ) -> list[policy_pb2.DecisionOutput]:
         """Turn DUPLICATE into SEND where the earlier copy never reached the outbox.
 
@@ -251,7 +264,10 @@ class Intake:
             return list(decisions)
         resent = []
         for prepared, decision in zip(prepared_events, decisions, strict=True):
-            if (prepared.event_id, prepared.destination) in orphaned and decision.reason == policy_pb2.REASON_DUPLICATE:
+            if (
+                prepared.event_id,
+                prepared.destination,
+            ) in orphaned and decision.reason == policy_pb2.REASON_DUPLICATE:
                 orphaned.discard((prepared.event_id, prepared.destination))  # once per pair
                 decision = policy_pb2.DecisionOutput(
                     event_id=decision.event_id,
@@ -273,7 +289,9 @@ class Intake:
         pending = {pair for pair in pairs if pair not in self._recently_enqueued}
         while pending:
             event_ids = sorted({event_id for event_id, _ in pending})
-            for records in await asyncio.gather(*(self._store.event_status(event_id) for event_id in event_ids)):
+            for records in await asyncio.gather(
+                *(self._store.event_status(event_id) for event_id in event_ids)
+            ):
                 pending -= {(record.event_id, record.destination) for record in records}
             if not pending or time.monotonic() >= deadline:
                 break

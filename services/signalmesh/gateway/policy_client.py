@@ -14,20 +14,28 @@ class PolicyUnavailable(Exception):
 
 
 class PolicyClient:
-    def __init__(self, address: str, timeout_seconds: float, interceptors: Sequence[grpc.aio.ClientInterceptor] = ()) -> None:
+    def __init__(
+        self, address: str, timeout_seconds: float, interceptors: Sequence[grpc.aio.ClientInterceptor] = ()
+    ) -> None:
         self._channel = grpc.aio.insecure_channel(address, interceptors=list(interceptors))
         self._stub = policy_pb2_grpc.PolicyStub(self._channel)
         self._timeout = timeout_seconds
         self.address = address
 
-    async def decide(self, items: Sequence[policy_pb2.DecisionInput], dry_run: bool = False) -> list[policy_pb2.DecisionOutput]:
+    async def decide(
+        self, items: Sequence[policy_pb2.DecisionInput], dry_run: bool = False
+    ) -> list[policy_pb2.DecisionOutput]:
         request = policy_pb2.DecideRequest(items=items, dry_run=dry_run)
         try:
             response = await self._stub.Decide(request, timeout=self._timeout, wait_for_ready=True)
         except grpc.aio.AioRpcError as error:
-            raise PolicyUnavailable(f"policy service at {self.address}: {error.code().name}: {error.details()}") from error
+            raise PolicyUnavailable(
+                f"policy service at {self.address}: {error.code().name}: {error.details()}"
+            ) from error
         if len(response.decisions) != len(items):
-            raise PolicyUnavailable(f"policy answered {len(response.decisions)} decisions for {len(items)} items")
+            raise PolicyUnavailable(
+                f"policy answered {len(response.decisions)} decisions for {len(items)} items"
+            )
         return list(response.decisions)
 
     async def close(self) -> None:

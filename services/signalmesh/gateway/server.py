@@ -14,7 +14,12 @@ from signalmesh.gateway.intake import EventOutcome, Intake
 from signalmesh.gateway.policy_client import PolicyClient
 from signalmesh.gateway.servicer import METHOD_SCOPES, GatewayServicer
 from signalmesh.gateway.transport import Transport
-from signalmesh.interceptors import AuthInterceptor, LoggingInterceptor, hash_api_key, load_or_create_local_key
+from signalmesh.interceptors import (
+    AuthInterceptor,
+    LoggingInterceptor,
+    hash_api_key,
+    load_or_create_local_key,
+)
 from signalmesh.plugins import ConnectorRegistry, load_registry
 from signalmesh.store import open_store
 from signalmesh.store.base import Store
@@ -76,7 +81,11 @@ async def serve_gateway(
     )
     transport = Transport(config.dispatcher.request_timeout_seconds)
     dispatcher = Dispatcher(
-        destinations=config.destinations, registry=registry, store=store, transport=transport, config=config.dispatcher
+        destinations=config.destinations,
+        registry=registry,
+        store=store,
+        transport=transport,
+        config=config.dispatcher,
     )
     intake = Intake(
         destinations=config.destinations,
@@ -91,7 +100,9 @@ async def serve_gateway(
         orphan_wait_seconds=config.gateway.policy_timeout_seconds + 1.0,
     )
     batcher: MicroBatcher[EventOutcome] = MicroBatcher(
-        intake.submit, linger_seconds=config.gateway.micro_batch_linger_ms / 1000, max_size=config.gateway.max_batch_size
+        intake.submit,
+        linger_seconds=config.gateway.micro_batch_linger_ms / 1000,
+        max_size=config.gateway.max_batch_size,
     )
     servicer = GatewayServicer(
         intake=intake,

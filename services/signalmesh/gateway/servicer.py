@@ -35,20 +35,28 @@ RETRY_WHEN_FULL_SECONDS = 5
 
 
 def _violations(items: list[Violation]) -> list[gateway_pb2.FieldViolation]:
-    return [gateway_pb2.FieldViolation(field=item.field, description=item.description, reason=item.reason) for item in items]
+    return [
+        gateway_pb2.FieldViolation(field=item.field, description=item.description, reason=item.reason)
+        for item in items
+    ]
 
 
 def to_result(outcome: EventOutcome, index: int) -> gateway_pb2.EventResult:
     result = gateway_pb2.EventResult(
         event_id=outcome.event.event_id,
         index=index,
-        disposition=gateway_pb2.DISPOSITION_ACCEPTED if outcome.accepted else gateway_pb2.DISPOSITION_REJECTED,
+        disposition=gateway_pb2.DISPOSITION_ACCEPTED
+        if outcome.accepted
+        else gateway_pb2.DISPOSITION_REJECTED,
         violations=_violations(outcome.report.violations),
         warnings=_violations(outcome.report.warnings),
     )
     for decision in outcome.decisions:
         result.decisions.add(
-            destination=decision.destination, decision=decision.decision, reason=decision.reason, detail=decision.detail
+            destination=decision.destination,
+            decision=decision.decision,
+            reason=decision.reason,
+            detail=decision.detail,
         )
     return result
 
@@ -60,14 +68,18 @@ def outbox_full_status(error: OutboxFull) -> grpc.Status:
     detail = any_pb2.Any()
     detail.Pack(retry_info)
     message = f"nothing accepted: {error}"
-    return rpc_status.to_status(status_pb2.Status(code=code_pb2.RESOURCE_EXHAUSTED, message=message, details=[detail]))
+    return rpc_status.to_status(
+        status_pb2.Status(code=code_pb2.RESOURCE_EXHAUSTED, message=message, details=[detail])
+    )
 
 
 def bad_request_status(outcome: EventOutcome) -> grpc.Status:
     """INVALID_ARGUMENT with google.rpc.BadRequest: every violation, each naming its field."""
     bad_request = error_details_pb2.BadRequest(
         field_violations=[
-            error_details_pb2.BadRequest.FieldViolation(field=item.field, description=item.description, reason=item.reason)
+            error_details_pb2.BadRequest.FieldViolation(
+                field=item.field, description=item.description, reason=item.reason
+            )
             for item in outcome.report.violations
         ]
     )
@@ -75,25 +87,45 @@ def bad_request_status(outcome: EventOutcome) -> grpc.Status:
     detail.Pack(bad_request)
     summary = "; ".join(f"{item.field}: {item.description}" for item in outcome.report.violations)
     message = f"event {outcome.event.event_id or '(no event_id)'} is invalid: {summary}"
-    return rpc_status.to_status(status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail]))
+    return rpc_status.to_status(
+        status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail])
+    )
 
 
 # What each connector's identifier keys mean to the person reading the advice; unknown keys are
 # shown as they are. Keys are the platforms' own names (Meta's em/ph/fn, TikTok's ttclid, ...).
 IDENTIFIER_LABELS: Mapping[str, str] = {
-    "em": "a hashed email", "email": "a hashed email", "ph": "a hashed phone", "phone": "a hashed phone",
-    "fn": "a first name", "ln": "a last name", "fn+ln": "first and last name", "ge": "gender",
-    "db": "date of birth", "ct": "city", "st": "state", "zp": "zip code", "country": "country",
-    "address": "a postal address", "external_id": "your customer id", "user_id": "your customer id",
-    "fbc": "the click id (fbc or fbclid)", "fbp": "the _fbp browser id", "ttclid": "the TikTok click id",
-    "ttp": "the _ttp browser id", "click_id": "a click id", "client_id": "the GA client id",
-    "client_ip_address": "the client IP address", "ip": "the client IP address",
-    "client_user_agent": "the browser user agent", "user_agent": "the browser user agent",
+    "em": "a hashed email",
+    "email": "a hashed email",
+    "ph": "a hashed phone",
+    "phone": "a hashed phone",
+    "fn": "a first name",
+    "ln": "a last name",
+    "fn+ln": "first and last name",
+    "ge": "gender",
+    "db": "date of birth",
+    "ct": "city",
+    "st": "state",
+    "zp": "zip code",
+    "country": "country",
+    "address": "a postal address",
+    "external_id": "your customer id",
+    "user_id": "your customer id",
+    "fbc": "the click id (fbc or fbclid)",
+    "fbp": "the _fbp browser id",
+    "ttclid": "the TikTok click id",
+    "ttp": "the _ttp browser id",
+    "click_id": "a click id",
+    "client_id": "the GA client id",
+    "client_ip_address": "the client IP address",
+    "ip": "the client IP address",
+    "client_user_agent": "the browser user agent",
+    "user_agent": "the browser user agent",
 }
 
 
 def advice_text(identifier: str, score: float, score_with: float) -> str:
-    """"add a hashed email (em): 4.1 → 6.6" — what to add, in words, and what it is worth."""
+    """ "add a hashed email (em): 4.1 → 6.6" — what to add, in words, and what it is worth."""
     label = IDENTIFIER_LABELS.get(identifier)
     named = f"{label} ({identifier})" if label else identifier
     return f"add {named}: {score:.1f} → {score_with:.1f}"
@@ -129,7 +161,9 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         self._destinations = destinations
         self._max_batch_size = max_batch_size
 
-    async def SendEvent(self, request: gateway_pb2.SendEventRequest, context: grpc.aio.ServicerContext) -> gateway_pb2.SendEventResponse:
+    async def SendEvent(
+        self, request: gateway_pb2.SendEventRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.SendEventResponse:
         try:
             outcome = await self._batcher.submit(request.event)
         except PolicyUnavailable as error:
@@ -140,7 +174,9 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
             await context.abort_with_status(bad_request_status(outcome))
         return gateway_pb2.SendEventResponse(result=to_result(outcome, 0))
 
-    async def SendEvents(self, request: gateway_pb2.SendEventsRequest, context: grpc.aio.ServicerContext) -> gateway_pb2.SendEventsResponse:
+    async def SendEvents(
+        self, request: gateway_pb2.SendEventsRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.SendEventsResponse:
         if len(request.events) > self._max_batch_size:
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT,
@@ -154,13 +190,17 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
             await context.abort_with_status(outbox_full_status(error))
         results = [to_result(outcome, index) for index, outcome in enumerate(outcomes)]
         accepted = sum(outcome.accepted for outcome in outcomes)
-        return gateway_pb2.SendEventsResponse(results=results, accepted=accepted, rejected=len(outcomes) - accepted)
+        return gateway_pb2.SendEventsResponse(
+            results=results, accepted=accepted, rejected=len(outcomes) - accepted
+        )
 
     async def StreamEvents(
         self, request_iterator: AsyncIterator[gateway_pb2.SendEventRequest], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[gateway_pb2.SendEventResponse]:
         """Reads ahead so concurrent events share micro-batches; answers strictly in order."""
-        answers: asyncio.Queue[asyncio.Task[EventOutcome] | None] = asyncio.Queue(maxsize=self._max_batch_size)
+        answers: asyncio.Queue[asyncio.Task[EventOutcome] | None] = asyncio.Queue(
+            maxsize=self._max_batch_size
+        )
 
         async def read() -> None:
             async for request in request_iterator:
@@ -174,7 +214,9 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 try:
                     outcome = await pending
                 except PolicyUnavailable as error:
-                    await context.abort(grpc.StatusCode.UNAVAILABLE, f"event #{index} and later not accepted: {error}")
+                    await context.abort(
+                        grpc.StatusCode.UNAVAILABLE, f"event #{index} and later not accepted: {error}"
+                    )
                 except OutboxFull as error:
                     await context.abort_with_status(outbox_full_status(error))
                 yield gateway_pb2.SendEventResponse(result=to_result(outcome, index))
@@ -183,7 +225,9 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         finally:
             reader.cancel()
 
-    async def CheckEvent(self, request: gateway_pb2.CheckEventRequest, context: grpc.aio.ServicerContext) -> gateway_pb2.CheckEventResponse:
+    async def CheckEvent(
+        self, request: gateway_pb2.CheckEventRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.CheckEventResponse:
         try:
             [outcome] = await self._intake.submit([request.event], dry_run=True)
         except PolicyUnavailable as error:
@@ -204,7 +248,10 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 url=first.url.split("?", 1)[0],
                 match_quality=quality.score,
             )
-            priced = [(connector.match_quality(with_identifier(prepared, name)).score, name) for name in quality.missing]
+            priced = [
+                (connector.match_quality(with_identifier(prepared, name)).score, name)
+                for name in quality.missing
+            ]
             # Most valuable first, by what each identifier alone would add to this event.
             for score_with, identifier in sorted(priced, key=lambda item: -item[0]):
                 preview.advice.add(
@@ -219,7 +266,9 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
     ) -> gateway_pb2.GetEventStatusResponse:
         records = await self._store.event_status(request.event_id)
         if not records:
-            await context.abort(grpc.StatusCode.NOT_FOUND, f"event_id: no event {request.event_id!r} was accepted here")
+            await context.abort(
+                grpc.StatusCode.NOT_FOUND, f"event_id: no event {request.event_id!r} was accepted here"
+            )
         response = gateway_pb2.GetEventStatusResponse(event_id=request.event_id)
         for record in records:
             status = response.destinations.add(
@@ -240,13 +289,20 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         self, request: gateway_pb2.ListDeadLettersRequest, context: grpc.aio.ServicerContext
     ) -> gateway_pb2.ListDeadLettersResponse:
         if request.destination and request.destination not in self._destinations:
-            await context.abort(grpc.StatusCode.NOT_FOUND, f"destination: no destination named {request.destination!r}")
+            await context.abort(
+                grpc.StatusCode.NOT_FOUND, f"destination: no destination named {request.destination!r}"
+            )
         limit = request.limit or DEAD_LETTER_PAGE
         # Filtering by reason happens here, so read generously and cut to the limit afterwards.
-        records = await self._store.dead_letters(request.destination or None, limit if not request.reason_contains else 100_000)
+        records = await self._store.dead_letters(
+            request.destination or None, limit if not request.reason_contains else 100_000
+        )
         response = gateway_pb2.ListDeadLettersResponse()
         for record in records:
-            if request.reason_contains and request.reason_contains.lower() not in record.platform_response.lower():
+            if (
+                request.reason_contains
+                and request.reason_contains.lower() not in record.platform_response.lower()
+            ):
                 continue
             letter = response.dead_letters.add(
                 entry_id=record.entry_id,
@@ -286,7 +342,9 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         if request.all == bool(request.entry_ids):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "give entry_ids, or all = true (not both)")
         if request.all and request.destination:
-            ids: list[str] | None = [record.entry_id for record in await self._store.dead_letters(request.destination, 1_000_000)]
+            ids: list[str] | None = [
+                record.entry_id for record in await self._store.dead_letters(request.destination, 1_000_000)
+            ]
         else:
             ids = None if request.all else list(request.entry_ids)
         replayed = await self._store.replay_dead_letters(ids, self._clock())

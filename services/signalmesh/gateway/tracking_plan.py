@@ -63,17 +63,25 @@ def check(event: event_pb2.ConversionEvent, rule: TrackingRule) -> list[tuple[st
             problems.append((path, "tracking_plan.required", f"required for {name} by the tracking plan"))
     if rule.required_one_of and not any(is_present(event, path) for path in rule.required_one_of):
         paths = " or ".join(rule.required_one_of)
-        problems.append((rule.required_one_of[0], "tracking_plan.one_of", f"{name} needs {paths} (tracking plan)"))
+        problems.append(
+            (rule.required_one_of[0], "tracking_plan.one_of", f"{name} needs {paths} (tracking plan)")
+        )
     for key, expected in rule.custom_properties.items():
         path = f"custom_properties.{key}"
         actual = event.custom_properties.fields.get(key)
         if actual is None:
-            problems.append((path, "tracking_plan.property", f"required for {name}: must be {expected!r} (tracking plan)"))
+            problems.append(
+                (path, "tracking_plan.property", f"required for {name}: must be {expected!r} (tracking plan)")
+            )
             continue
         shown = actual.string_value if actual.WhichOneof("kind") == "string_value" else _plain(actual)
         if shown != expected:
             problems.append(
-                (path, "tracking_plan.property", f"is {shown!r} but {name} requires {expected!r} (tracking plan): do not send it")
+                (
+                    path,
+                    "tracking_plan.property",
+                    f"is {shown!r} but {name} requires {expected!r} (tracking plan): do not send it",
+                )
             )
     return problems
 

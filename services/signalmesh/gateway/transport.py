@@ -6,7 +6,6 @@ tracing and timeouts are right for every platform by construction.
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -42,17 +41,21 @@ class Transport:
         }
         if len(request.event_ids) == 1:
             attributes[tracing.EVENT_ID] = request.event_ids[0]
-        with _tracer.start_as_current_span(f"{request.method} {destination}", kind=SpanKind.CLIENT, attributes=attributes) as span:
+        with _tracer.start_as_current_span(
+            f"{request.method} {destination}", kind=SpanKind.CLIENT, attributes=attributes
+        ) as span:
             headers = dict(request.headers)
             propagate.inject(headers)
             try:
-                async with self._client().request(request.method, request.url, data=request.body, headers=headers) as answer:
+                async with self._client().request(
+                    request.method, request.url, data=request.body, headers=headers
+                ) as answer:
                     body = await answer.read()
                     span.set_attribute("http.response.status_code", answer.status)
                     if answer.status >= 500:
                         span.set_status(Status(StatusCode.ERROR))
                     return HttpResponse(status=answer.status, headers=dict(answer.headers), body=body)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 span.set_status(Status(StatusCode.ERROR, "timeout"))
                 return TransportFailure.TIMEOUT
             except aiohttp.ClientError as error:

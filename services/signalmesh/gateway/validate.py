@@ -29,9 +29,24 @@ _DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 STANDARD_EVENT_NAMES = frozenset(
     {
-        "Purchase", "Lead", "CompleteRegistration", "AddToCart", "InitiateCheckout", "Subscribe",
-        "Contact", "SubmitApplication", "ViewContent", "AddPaymentInfo", "Search", "AddToWishlist",
-        "Schedule", "StartTrial", "CustomizeProduct", "Donate", "FindLocation", "PageView",
+        "Purchase",
+        "Lead",
+        "CompleteRegistration",
+        "AddToCart",
+        "InitiateCheckout",
+        "Subscribe",
+        "Contact",
+        "SubmitApplication",
+        "ViewContent",
+        "AddPaymentInfo",
+        "Search",
+        "AddToWishlist",
+        "Schedule",
+        "StartTrial",
+        "CustomizeProduct",
+        "Donate",
+        "FindLocation",
+        "PageView",
     }
 )
 
@@ -77,7 +92,11 @@ def validate_event(
     for index, name in enumerate(event.destinations):
         if name not in destinations:
             known = ", ".join(sorted(destinations))
-            report.error(f"destinations[{index}]", "destination.unknown", f"{name!r} is not a configured destination; use one of: {known}")
+            report.error(
+                f"destinations[{index}]",
+                "destination.unknown",
+                f"{name!r} is not a configured destination; use one of: {known}",
+            )
     rule = (tracking_plan or {}).get(event.event_name)
     if rule is not None:
         for path, reason, description in tracking_plan_check(event, rule):
@@ -87,13 +106,23 @@ def validate_event(
 
 def _identity(event: event_pb2.ConversionEvent, report: Report) -> None:
     if not event.event_id:
-        report.error("event_id", "event_id.required", "required: send the id your browser pixel uses, so platforms can deduplicate")
+        report.error(
+            "event_id",
+            "event_id.required",
+            "required: send the id your browser pixel uses, so platforms can deduplicate",
+        )
     elif not _EVENT_ID.fullmatch(event.event_id):
         report.error(
-            "event_id", "event_id.format", "must be 1–256 printable ASCII characters without spaces (e.g. an order id or UUID)"
+            "event_id",
+            "event_id.format",
+            "must be 1–256 printable ASCII characters without spaces (e.g. an order id or UUID)",
         )
     if not event.event_name:
-        report.error("event_name", "event_name.required", "required: a standard name such as Purchase or Lead, or a custom name")
+        report.error(
+            "event_name",
+            "event_name.required",
+            "required: a standard name such as Purchase or Lead, or a custom name",
+        )
     elif not _EVENT_NAME.fullmatch(event.event_name):
         report.error(
             "event_name",
@@ -104,7 +133,11 @@ def _identity(event: event_pb2.ConversionEvent, report: Report) -> None:
 
 def _timing(event: event_pb2.ConversionEvent, now: float, report: Report) -> None:
     if not event.HasField("event_time"):
-        report.error("event_time", "event_time.required", "required: when the conversion happened (the server's time is never substituted)")
+        report.error(
+            "event_time",
+            "event_time.required",
+            "required: when the conversion happened (the server's time is never substituted)",
+        )
         return
     seconds = event.event_time.seconds + event.event_time.nanos / 1e9
     if seconds - now > MAX_FUTURE_SKEW_SECONDS:
@@ -117,31 +150,64 @@ def _timing(event: event_pb2.ConversionEvent, now: float, report: Report) -> Non
 
 def _source(event: event_pb2.ConversionEvent, report: Report) -> None:
     if event.action_source == event_pb2.ACTION_SOURCE_UNSPECIFIED:
-        report.error("action_source", "action_source.required", "required: where the conversion happened, e.g. ACTION_SOURCE_WEBSITE")
+        report.error(
+            "action_source",
+            "action_source.required",
+            "required: where the conversion happened, e.g. ACTION_SOURCE_WEBSITE",
+        )
     if event.event_source_url:
         parts = urlsplit(event.event_source_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            report.error("event_source_url", "event_source_url.format", "must be an absolute http(s) URL of the page where the event happened")
+            report.error(
+                "event_source_url",
+                "event_source_url.format",
+                "must be an absolute http(s) URL of the page where the event happened",
+            )
     elif event.action_source == event_pb2.ACTION_SOURCE_WEBSITE:
-        report.error("event_source_url", "event_source_url.required", "required for website events: the page URL where the conversion happened")
+        report.error(
+            "event_source_url",
+            "event_source_url.required",
+            "required for website events: the page URL where the conversion happened",
+        )
 
 
 def _money(event: event_pb2.ConversionEvent, report: Report) -> None:
     currency = event.currency.strip().upper()
     if event.currency and not is_active_currency(currency):
-        report.error("currency", "currency.iso4217", f"{event.currency!r} is not an active ISO 4217 code; send e.g. USD, EUR, JPY")
+        report.error(
+            "currency",
+            "currency.iso4217",
+            f"{event.currency!r} is not an active ISO 4217 code; send e.g. USD, EUR, JPY",
+        )
     if event.value:
         problem = decimal_problem(event.value)
         if problem:
             report.error("value", "value.decimal", problem)
         elif not event.currency:
-            report.error("value", "value.currency_required", f"value {event.value} needs a currency: add currency, e.g. USD (none is assumed)")
+            report.error(
+                "value",
+                "value.currency_required",
+                f"value {event.value} needs a currency: add currency, e.g. USD (none is assumed)",
+            )
         elif is_active_currency(currency):
             _check_minor_units("value", event.value, currency, report)
-    if event.event_name == "Purchase" and event.value and not decimal_problem(event.value) and float(event.value) == 0:
-        report.warn("value", "value.zero", "is 0 on a Purchase: value-based bidding learns nothing from it; send the order total")
+    if (
+        event.event_name == "Purchase"
+        and event.value
+        and not decimal_problem(event.value)
+        and float(event.value) == 0
+    ):
+        report.warn(
+            "value",
+            "value.zero",
+            "is 0 on a Purchase: value-based bidding learns nothing from it; send the order total",
+        )
     elif event.event_name == "Purchase" and not event.value:
-        report.error("value", "value.required", "required for Purchase: the amount as a decimal string, e.g. \"29.99\", with currency")
+        report.error(
+            "value",
+            "value.required",
+            'required for Purchase: the amount as a decimal string, e.g. "29.99", with currency',
+        )
     if event.event_name == "Purchase" and not event.currency:
         report.error("currency", "currency.required", "required for Purchase: an ISO 4217 code, e.g. USD")
     for index, content in enumerate(event.contents):
@@ -189,17 +255,25 @@ def _user_data(user_data: event_pb2.UserData, report: Report) -> None:
     country = geography.country_code(user_data.country) if user_data.country else None
     if user_data.country and not is_sha256_hex(user_data.country) and country is None:
         report.error(
-            "user_data.country", "country.iso3166", f"{user_data.country!r} is not a country: send an ISO 3166-1 alpha-2 code, e.g. US"
+            "user_data.country",
+            "country.iso3166",
+            f"{user_data.country!r} is not a country: send an ISO 3166-1 alpha-2 code, e.g. US",
         )
     for index, email in enumerate(user_data.emails):
         if not is_sha256_hex(email) and not _EMAIL.fullmatch(email.strip()):
             report.error(
-                f"user_data.emails[{index}]", "email.format", "is not an email address (name@domain.tld) or a SHA-256 hex hash"
+                f"user_data.emails[{index}]",
+                "email.format",
+                "is not an email address (name@domain.tld) or a SHA-256 hex hash",
             )
     for index, phone in enumerate(user_data.phones):
         if is_sha256_hex(phone) or to_e164(phone, country):
             continue
-        hint = "" if country or phone.strip().startswith("+") else " (no country code, and user_data.country is not set)"
+        hint = (
+            ""
+            if country or phone.strip().startswith("+")
+            else " (no country code, and user_data.country is not set)"
+        )
         report.error(
             f"user_data.phones[{index}]",
             "phone.format",
@@ -207,7 +281,11 @@ def _user_data(user_data: event_pb2.UserData, report: Report) -> None:
         )
     if user_data.state and (country in (None, "us")) and not is_sha256_hex(user_data.state):
         if geography.us_state_code(user_data.state) is None and country == "us":
-            report.warn("user_data.state", "state.unknown", "is not a US state name or code: platforms will not match it")
+            report.warn(
+                "user_data.state",
+                "state.unknown",
+                "is not a US state name or code: platforms will not match it",
+            )
     if user_data.client_ip_address:
         try:
             address = ipaddress.ip_address(user_data.client_ip_address.strip())
@@ -215,16 +293,28 @@ def _user_data(user_data: event_pb2.UserData, report: Report) -> None:
             report.error("user_data.client_ip_address", "ip.format", "is not an IPv4 or IPv6 address")
         else:
             if address.is_private or address.is_loopback:
-                report.warn("user_data.client_ip_address", "ip.private", "is a private, loopback or reserved (documentation) address: platforms cannot match it to a person; send the client's public IP")
-    if user_data.gender and user_data.gender.strip().lower() not in ("m", "f", "male", "female") and not is_sha256_hex(user_data.gender):
-        report.error("user_data.gender", "gender.value", "must be \"m\" or \"f\"")
+                report.warn(
+                    "user_data.client_ip_address",
+                    "ip.private",
+                    "is a private, loopback or reserved (documentation) address: platforms cannot match it to a person; send the client's public IP",
+                )
+    if (
+        user_data.gender
+        and user_data.gender.strip().lower() not in ("m", "f", "male", "female")
+        and not is_sha256_hex(user_data.gender)
+    ):
+        report.error("user_data.gender", "gender.value", 'must be "m" or "f"')
     if user_data.date_of_birth and not is_sha256_hex(user_data.date_of_birth):
         try:
             born = date.fromisoformat(user_data.date_of_birth.strip())
         except ValueError:
             born = None
         if born is None or not 1900 <= born.year <= date.today().year:
-            report.error("user_data.date_of_birth", "date_of_birth.format", "must be a real date YYYY-MM-DD after 1900, e.g. 1997-02-16")
+            report.error(
+                "user_data.date_of_birth",
+                "date_of_birth.format",
+                "must be a real date YYYY-MM-DD after 1900, e.g. 1997-02-16",
+            )
 
 
 def _click_ids(click_ids: event_pb2.ClickIds, report: Report) -> None:
@@ -246,4 +336,8 @@ def _click_ids(click_ids: event_pb2.ClickIds, report: Report) -> None:
     for name in ("fbc", "fbp"):
         value = getattr(click_ids, name)
         if value and not re.fullmatch(r"fb\.\d\.\d{10,13}\.\S+", value):
-            report.error(f"click_ids.{name}", f"{name}.format", f"must look like fb.1.<creation time ms>.<id>, as Meta's _{name} cookie")
+            report.error(
+                f"click_ids.{name}",
+                f"{name}.format",
+                f"must look like fb.1.<creation time ms>.<id>, as Meta's _{name} cookie",
+            )

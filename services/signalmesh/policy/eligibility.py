@@ -43,7 +43,9 @@ def judge(
             f"{destination.name} has no test channel ({connector.name}): a test event is never sent as a live one",
         )
     if item.consent.ad_user_data == event_pb2.CONSENT_STATUS_DENIED:
-        return skip(policy_pb2.REASON_CONSENT_DENIED, "consent.ad_user_data is DENIED: no user data may be shared")
+        return skip(
+            policy_pb2.REASON_CONSENT_DENIED, "consent.ad_user_data is DENIED: no user data may be shared"
+        )
 
     event_time = item.event_time.seconds + item.event_time.nanos / 1e9
     max_age = connector.limits.max_age_for(item.action_source)
@@ -54,7 +56,10 @@ def judge(
             f"event_time is {_human(age)} old; {connector.name} accepts events up to {_human(max_age.total_seconds())} old",
         )
     if -age > connector.limits.max_future_skew.total_seconds():
-        return skip(policy_pb2.REASON_IN_FUTURE, f"event_time is {_human(-age)} in the future; check the client's clock")
+        return skip(
+            policy_pb2.REASON_IN_FUTURE,
+            f"event_time is {_human(-age)} in the future; check the client's clock",
+        )
 
     identifiers = frozenset(item.identifiers)
     required = connector.required_identifiers.get(item.action_source, frozenset())

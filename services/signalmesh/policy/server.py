@@ -34,7 +34,9 @@ class PolicyRuntime:
         await self.store.close()
 
 
-async def serve_policy(config: Config, registry: ConnectorRegistry | None = None, *, listen: str | None = None) -> PolicyRuntime:
+async def serve_policy(
+    config: Config, registry: ConnectorRegistry | None = None, *, listen: str | None = None
+) -> PolicyRuntime:
     registry = registry or load_registry(config.plugins_allow)
     check_destinations(config, registry)
     store = open_store(config)
@@ -56,4 +58,3 @@ async def serve_policy(config: Config, registry: ConnectorRegistry | None = None
         interceptors=interceptors,
     )
     return PolicyRuntime(running, store)
-

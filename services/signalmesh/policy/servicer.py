@@ -17,7 +17,9 @@ from signalmesh.store.base import Store
 from signalmesh.telemetry import tracing
 from signalmesh.v1 import policy_pb2, policy_pb2_grpc
 
-DUPLICATE_DETAIL = "already sent to this destination with the same event_name and event_id within the dedup window"
+DUPLICATE_DETAIL = (
+    "already sent to this destination with the same event_name and event_id within the dedup window"
+)
 
 
 class PolicyServicer(policy_pb2_grpc.PolicyServicer):
@@ -48,12 +50,16 @@ class PolicyServicer(policy_pb2_grpc.PolicyServicer):
         for item in request.items:
             destination = self._destinations.get(item.destination)
             if destination is None or destination.connector not in self._registry:
-                verdicts.append(skip(policy_pb2.REASON_UNKNOWN_DESTINATION, f"no destination named {item.destination!r}"))
+                verdicts.append(
+                    skip(policy_pb2.REASON_UNKNOWN_DESTINATION, f"no destination named {item.destination!r}")
+                )
                 used.append(strategies.default)
                 continue
             strategy = strategies.for_destination(item.destination)
             used.append(strategy)
-            verdicts.append(judge(item, self._registry.get(destination.connector), destination, strategy, now))
+            verdicts.append(
+                judge(item, self._registry.get(destination.connector), destination, strategy, now)
+            )
 
         candidates = [index for index, verdict in enumerate(verdicts) if verdict.send]
         keys = [dedup_key(request.items[index]) for index in candidates]
@@ -101,7 +107,10 @@ class PolicyServicer(policy_pb2_grpc.PolicyServicer):
     ) -> policy_pb2.StrategySettings:
         strategy = STRATEGY_BY_ENUM.get(request.strategy)
         if strategy is None:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "strategy: choose STRATEGY_STRICT or STRATEGY_SEND_ALL")
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "strategy: choose STRATEGY_STRICT or STRATEGY_SEND_ALL"
+            )
+            raise AssertionError("unreachable: abort() raises")  # grpc's stubs do not say so
         if request.destination and request.destination not in self._destinations:
             await context.abort(
                 grpc.StatusCode.NOT_FOUND,

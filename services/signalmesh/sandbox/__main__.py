@@ -17,7 +17,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--listen", default=DEFAULT_SANDBOX_LISTEN, help="host:port (default %(default)s)")
     parser.add_argument(
-        "--token", action="append", dest="tokens", metavar="TOKEN",
+        "--token",
+        action="append",
+        dest="tokens",
+        metavar="TOKEN",
         help=f"an access token the platforms accept; repeatable (default {SANDBOX_TOKEN})",
     )
     args = parser.parse_args(argv)

@@ -183,7 +183,11 @@ async def _change_tokens(request: web.Request) -> web.Response:
     for token in payload.get("revoke", []):
         tokens.discard(token)
     tokens.update(payload.get("accept", []))
-    log.info("sandbox_tokens_changed", revoked=len(payload.get("revoke", [])), accepted=len(payload.get("accept", [])))
+    log.info(
+        "sandbox_tokens_changed",
+        revoked=len(payload.get("revoke", [])),
+        accepted=len(payload.get("accept", [])),
+    )
     return web.json_response({"tokens": len(tokens)})
 
 

@@ -60,7 +60,9 @@ class SandboxControl:
         params = {"platform": platform} if platform else None
         return (await self._call("DELETE", "/_sandbox/faults", params=params))["cleared"]
 
-    async def change_tokens(self, *, revoke: list[str] | None = None, accept: list[str] | None = None) -> None:
+    async def change_tokens(
+        self, *, revoke: list[str] | None = None, accept: list[str] | None = None
+    ) -> None:
         """Revoke tokens and accept new ones on every platform (a token rotation)."""
         await self._call("POST", "/_sandbox/tokens", json={"revoke": revoke or [], "accept": accept or []})
 

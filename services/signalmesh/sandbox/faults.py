@@ -9,7 +9,9 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
-_KEYS = frozenset({"platform", "destination", "status", "retry_after", "latency_ms", "reset", "count", "rate"})
+_KEYS = frozenset(
+    {"platform", "destination", "status", "retry_after", "latency_ms", "reset", "count", "rate"}
+)
 
 
 @dataclass(slots=True)
@@ -48,7 +50,7 @@ class FaultDecision:
 def parse_fault(payload: Any, platforms: Collection[str]) -> FaultRule | str:
     """A FaultRule from the control API's JSON, or a message saying what is wrong with it."""
     if not isinstance(payload, dict):
-        return "a fault is a JSON object, e.g. {\"platform\": \"meta\", \"status\": 500, \"count\": 3}"
+        return 'a fault is a JSON object, e.g. {"platform": "meta", "status": 500, "count": 3}'
     unknown = sorted(set(payload) - _KEYS)
     if unknown:
         return f"unknown fault keys {unknown}; known: {sorted(_KEYS)}"
@@ -81,7 +83,9 @@ def parse_fault(payload: Any, platforms: Collection[str]) -> FaultRule | str:
     if destination is not None and (not isinstance(destination, str) or not destination):
         return "destination must be a non-empty string found in the request path (e.g. a pixel id)"
     rate = None if rate is None else float(rate)
-    return FaultRule(platform, status, retry_after, latency_ms, reset, remaining=count, rate=rate, destination=destination)
+    return FaultRule(
+        platform, status, retry_after, latency_ms, reset, remaining=count, rate=rate, destination=destination
+    )
 
 
 class FaultInjector:

@@ -44,8 +44,15 @@ SECONDS_LOOKALIKE_MS = 100_000_000_000
 
 # LinkedIn idType values (§4.3); the IP types and GOOGLE_AID are from 2026 sources only.
 ID_TYPES = frozenset(
-    {"SHA256_EMAIL", "LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID", "ACXIOM_ID", "ORACLE_MOAT_ID",
-     "PLAINTEXT_IP_ADDRESS", "SHA256_IP_ADDRESS", "GOOGLE_AID"}
+    {
+        "SHA256_EMAIL",
+        "LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID",
+        "ACXIOM_ID",
+        "ORACLE_MOAT_ID",
+        "PLAINTEXT_IP_ADDRESS",
+        "SHA256_IP_ADDRESS",
+        "GOOGLE_AID",
+    }
 )
 EVENT_FIELDS = frozenset({"conversion", "conversionHappenedAt", "conversionValue", "eventId", "user"})
 USER_FIELDS = frozenset({"userIds", "userInfo", "lead", "externalIds"})
@@ -293,8 +300,9 @@ def fault_response(status: int) -> web.Response:
     except ValueError:
         phrase = "Error"
     if status == 429:
-        error = RestliError(429, "Resource level throttle limit for calls to this resource is reached.",
-                            "TOO_MANY_REQUESTS")
+        error = RestliError(
+            429, "Resource level throttle limit for calls to this resource is reached.", "TOO_MANY_REQUESTS"
+        )
     else:
         error = RestliError(status, phrase, phrase.upper().replace(" ", "_").replace("-", "_"))
     return error_response(error)
@@ -354,8 +362,11 @@ class LinkedInEndpoint:
             by_conversion.setdefault(event["conversion"], []).append(event)
         for conversion, accepted in by_conversion.items():
             self._recorder.accept(
-                PLATFORM, conversion, [(event.get("eventId"), event) for event in accepted],
-                test=False, window_seconds=DEDUP_WINDOW_SECONDS,
+                PLATFORM,
+                conversion,
+                [(event.get("eventId"), event) for event in accepted],
+                test=False,
+                window_seconds=DEDUP_WINDOW_SECONDS,
             )
 
 

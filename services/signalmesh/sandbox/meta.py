@@ -49,14 +49,41 @@ TITLES = {
 }
 
 ACTION_SOURCES = frozenset(
-    {"email", "website", "app", "phone_call", "chat", "physical_store", "system_generated",
-     "business_messaging", "other"}
+    {
+        "email",
+        "website",
+        "app",
+        "phone_call",
+        "chat",
+        "physical_store",
+        "system_generated",
+        "business_messaging",
+        "other",
+    }
 )  # Meta: §1.3
 HASHED_KEYS = ("em", "ph", "fn", "ln", "ge", "db", "ct", "st", "zp", "country")  # Meta: SHA-256 (§1.4)
 UNHASHED_KEYS = (
-    "external_id", "client_ip_address", "client_user_agent", "fbc", "fbp", "subscription_id",
-    "fb_login_id", "lead_id", "anon_id", "madid", "page_id", "page_scoped_user_id", "ctwa_clid",
-    "ig_account_id", "ig_sid", "doby", "dobm", "dobd", "f5first", "f5last", "fi",
+    "external_id",
+    "client_ip_address",
+    "client_user_agent",
+    "fbc",
+    "fbp",
+    "subscription_id",
+    "fb_login_id",
+    "lead_id",
+    "anon_id",
+    "madid",
+    "page_id",
+    "page_scoped_user_id",
+    "ctwa_clid",
+    "ig_account_id",
+    "ig_sid",
+    "doby",
+    "dobm",
+    "dobd",
+    "f5first",
+    "f5last",
+    "fi",
 )
 CUSTOMER_INFORMATION_KEYS = frozenset(HASHED_KEYS + UNHASHED_KEYS)
 # Meta: since v13.0 an event whose keys are only a subset of one of these is invalid (§1.12).
@@ -184,14 +211,16 @@ def _check_event_time(event: Mapping[str, Any], now: float) -> Iterator[Violatio
     if now - event_time > max_age:
         days = max_age // 86400
         yield Violation(
-            "event_time", TIMESTAMP_TOO_OLD,
+            "event_time",
+            TIMESTAMP_TOO_OLD,
             f"The timestamp for this event is too far in the past. Events need to be sent from "
             f"your server within {days} days of when they occurred.",
         )
     elif event_time - now > MAX_FUTURE_SECONDS:
         hint = " It looks like milliseconds: send seconds." if event_time > now * 100 else ""
         yield Violation(
-            "event_time", TIMESTAMP_IN_FUTURE,
+            "event_time",
+            TIMESTAMP_IN_FUTURE,
             f"The timestamp for this event is in the future.{hint}",
         )
 
@@ -213,7 +242,8 @@ def _check_action_source(event: Mapping[str, Any]) -> Iterator[Violation]:
         user_data = event.get("user_data")
         if isinstance(user_data, dict) and not user_data.get("client_user_agent"):
             yield Violation(
-                "user_data.client_user_agent", MISSING_PARAMETER,
+                "user_data.client_user_agent",
+                MISSING_PARAMETER,
                 "user_data.client_user_agent is required for website events",
             )
 
@@ -229,7 +259,8 @@ def _check_user_data(event: Mapping[str, Any]) -> Iterator[Violation]:
     for key in HASHED_KEYS:  # Meta rejects unhashed contact information (§1.4)
         if key in user_data and not _all_strings(user_data[key], _SHA256.fullmatch):
             yield Violation(
-                f"user_data.{key}", UNHASHED_CUSTOMER_INFORMATION,
+                f"user_data.{key}",
+                UNHASHED_CUSTOMER_INFORMATION,
                 f"user_data.{key} must be hashed with SHA-256: 64 lower-case hex characters, "
                 f"never the plain value",
             )
@@ -237,7 +268,8 @@ def _check_user_data(event: Mapping[str, Any]) -> Iterator[Violation]:
         yield Violation("user_data.external_id", INVALID_VALUE, "user_data.external_id must be string(s)")
     if "client_ip_address" in user_data and not _is_ip_address(user_data["client_ip_address"]):
         yield Violation(
-            "user_data.client_ip_address", INVALID_VALUE,
+            "user_data.client_ip_address",
+            INVALID_VALUE,
             "user_data.client_ip_address must be a valid IPv4 or IPv6 address",
         )
     for key, last_part in (("fbc", "fbclid"), ("fbp", "random")):
@@ -248,12 +280,14 @@ def _check_user_data(event: Mapping[str, Any]) -> Iterator[Violation]:
     present = frozenset(key for key in CUSTOMER_INFORMATION_KEYS if user_data.get(key) not in (None, "", []))
     if not present:
         yield Violation(
-            "user_data", INSUFFICIENT_CUSTOMER_INFORMATION,
+            "user_data",
+            INSUFFICIENT_CUSTOMER_INFORMATION,
             "user_data must contain at least one customer information parameter",
         )
     elif any(present <= weak for weak in INSUFFICIENT_KEY_SETS):
         yield Violation(
-            "user_data", INSUFFICIENT_CUSTOMER_INFORMATION,
+            "user_data",
+            INSUFFICIENT_CUSTOMER_INFORMATION,
             f"{', '.join(sorted(present))} alone cannot match a person: add em, ph, external_id, "
             f"fbc, fbp or client_ip_address",
         )
@@ -347,7 +381,9 @@ def fault_response(status: int) -> web.Response:
     elif status >= 500:
         error = MetaError(
             "An unexpected error has occurred. Please retry your request later.",
-            code=2, is_transient=True, http_status=status,
+            code=2,
+            is_transient=True,
+            http_status=status,
         )
     else:
         error = MetaError("An unknown error has occurred.", code=1, is_transient=False, http_status=status)
@@ -389,8 +425,11 @@ class MetaEndpoint:
             return error_response(errors[0])
         events = parsed["data"]
         self._recorder.accept(
-            PLATFORM, pixel_id, [(dedup_key(event), event) for event in events],
-            test=bool(parsed.get("test_event_code")), window_seconds=DEDUP_WINDOW_SECONDS,
+            PLATFORM,
+            pixel_id,
+            [(dedup_key(event), event) for event in events],
+            test=bool(parsed.get("test_event_code")),
+            window_seconds=DEDUP_WINDOW_SECONDS,
         )
         fbtrace_id = new_fbtrace_id()
         return web.json_response(
@@ -404,7 +443,9 @@ def _unknown_object(object_id: str) -> MetaError:
     return MetaError(
         f"Unsupported post request. Object with ID '{object_id}' does not exist, cannot be loaded due "
         f"to missing permissions, or does not support this operation.",
-        subcode=33, error_type="GraphMethodException", is_transient=None,
+        subcode=33,
+        error_type="GraphMethodException",
+        is_transient=None,
     )
 
 

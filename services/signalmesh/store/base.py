@@ -106,7 +106,9 @@ class Store(Protocol):
         """Durably enqueue ``entries`` and record ``statuses`` in one transaction."""
         ...
 
-    async def claim_outbox(self, destination: str, limit: int, lease_seconds: float, now: float) -> list[OutboxEntry]:
+    async def claim_outbox(
+        self, destination: str, limit: int, lease_seconds: float, now: float
+    ) -> list[OutboxEntry]:
         """Lease up to ``limit`` due entries of ``destination``, oldest first. An entry whose
         lease expired (its dispatcher died) is due again."""
         ...
@@ -115,8 +117,7 @@ class Store(Protocol):
         """Record delivery results: final states leave the outbox, RETRYING returns to it."""
         ...
 
-    async def event_status(self, event_id: str) -> list[StatusRecord]:
-        ...
+    async def event_status(self, event_id: str) -> list[StatusRecord]: ...
 
     async def outbox_depth(self, destination: str | None = None) -> int:
         """Entries not yet in a final state (pending, leased or waiting to retry)."""
@@ -133,5 +134,4 @@ class Store(Protocol):
         ignored."""
         ...
 
-    async def close(self) -> None:
-        ...
+    async def close(self) -> None: ...

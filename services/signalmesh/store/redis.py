@@ -190,7 +190,8 @@ class RedisStore:
         async with self._redis.pipeline(transaction=False) as pipe:
             for _, name, stream_id in oldest:
                 pipe.hmget(
-                    self._keys.dead_entry(name, stream_id), ["event_id", "event_name", "attempts", "reason", "prepared"]
+                    self._keys.dead_entry(name, stream_id),
+                    ["event_id", "event_name", "attempts", "reason", "prepared"],
                 )
             dead = await pipe.execute()
         async with self._redis.pipeline(transaction=False) as pipe:

@@ -16,7 +16,6 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
 from signalmesh.config import Config, config_from_mapping
 from signalmesh.gateway.server import GatewayRuntime, serve_gateway
 from signalmesh.policy.server import PolicyRuntime, serve_policy
@@ -58,7 +57,9 @@ def make_event(event_id: str, **fields: Any) -> event_pb2.ConversionEvent:
         value="29.99",
         currency="USD",
         user_data=event_pb2.UserData(
-            emails=["jane.doe@example.com"], client_user_agent="Mozilla/5.0 (test)", client_ip_address="203.0.113.9"
+            emails=["jane.doe@example.com"],
+            client_user_agent="Mozilla/5.0 (test)",
+            client_ip_address="203.0.113.9",
         ),
     )
     for name, value in fields.items():
@@ -83,14 +84,18 @@ class Mesh:
     channel: grpc.aio.Channel
 
     async def send(self, *events: event_pb2.ConversionEvent) -> gateway_pb2.SendEventsResponse:
-        return await self.stub.SendEvents(gateway_pb2.SendEventsRequest(events=events), metadata=self.metadata, timeout=10)
+        return await self.stub.SendEvents(
+            gateway_pb2.SendEventsRequest(events=events), metadata=self.metadata, timeout=10
+        )
 
     async def status(self, event_id: str) -> gateway_pb2.GetEventStatusResponse:
         return await self.stub.GetEventStatus(
             gateway_pb2.GetEventStatusRequest(event_id=event_id), metadata=self.metadata, timeout=10
         )
 
-    async def wait_for_states(self, event_id: str, predicate: Callable[[dict[str, int]], bool], timeout: float = 10.0) -> dict[str, gateway_pb2.DestinationStatus]:
+    async def wait_for_states(
+        self, event_id: str, predicate: Callable[[dict[str, int]], bool], timeout: float = 10.0
+    ) -> dict[str, gateway_pb2.DestinationStatus]:
         """Poll GetEventStatus until ``predicate({destination: state})`` holds (deadline, no fixed sleeps)."""
         import asyncio
 
@@ -104,10 +109,14 @@ class Mesh:
                 raise AssertionError(f"{event_id}: states never matched, last: {states}")
             await asyncio.sleep(0.02)
 
-    async def wait_delivered(self, event_id: str, *destinations: str, timeout: float = 10.0) -> dict[str, gateway_pb2.DestinationStatus]:
+    async def wait_delivered(
+        self, event_id: str, *destinations: str, timeout: float = 10.0
+    ) -> dict[str, gateway_pb2.DestinationStatus]:
         return await self.wait_for_states(
             event_id,
-            lambda states: all(states.get(name) == gateway_pb2.DELIVERY_STATE_DELIVERED for name in destinations),
+            lambda states: all(
+                states.get(name) == gateway_pb2.DELIVERY_STATE_DELIVERED for name in destinations
+            ),
             timeout,
         )
 
@@ -117,9 +126,20 @@ def mesh_settings(state_dir: Path, sandbox_url: str, **overrides: Any) -> dict[s
         "state_dir": str(state_dir),
         "gateway": {"policy_timeout": "2s"},
         "plugins": {"allow": ["meta"]},
-        "dispatcher": {"linger": "2ms", "poll_interval": "10ms", "base_backoff": "10ms", "max_backoff": "50ms", "lease": "2s"},
+        "dispatcher": {
+            "linger": "2ms",
+            "poll_interval": "10ms",
+            "base_backoff": "10ms",
+            "max_backoff": "50ms",
+            "lease": "2s",
+        },
         "destinations": {
-            "meta_strict": {"connector": "meta", "pixel_id": STRICT_PIXEL, "access_token": "sandbox-token", "base_url": sandbox_url},
+            "meta_strict": {
+                "connector": "meta",
+                "pixel_id": STRICT_PIXEL,
+                "access_token": "sandbox-token",
+                "base_url": sandbox_url,
+            },
             "meta_send_all": {
                 "connector": "meta",
                 "strategy": "send_all",
@@ -148,9 +168,13 @@ def mesh_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def mesh(tmp_path: Path, span_exporter: InMemorySpanExporter, mesh_overrides: dict[str, Any]) -> AsyncIterator[Mesh]:
+async def mesh(
+    tmp_path: Path, span_exporter: InMemorySpanExporter, mesh_overrides: dict[str, Any]
+) -> AsyncIterator[Mesh]:
     sandbox_server = await start_sandbox(host="127.0.0.1", port=0, tokens=("sandbox-token",))
-    config = config_from_mapping(mesh_settings(tmp_path / "state", sandbox_server.url, **mesh_overrides), {}, source=None)
+    config = config_from_mapping(
+        mesh_settings(tmp_path / "state", sandbox_server.url, **mesh_overrides), {}, source=None
+    )
     policy = await serve_policy(config, listen="127.0.0.1:0")
     gateway = await serve_gateway(config, listen="127.0.0.1:0", policy_address=policy.address)
     channel = grpc.aio.insecure_channel(gateway.address)

@@ -7,14 +7,19 @@ import sys
 import time
 
 from google.protobuf import json_format
-
 from signalmesh.v1 import event_pb2
+
 from tests.integration.mesh.conftest import make_event
 
 
 async def signalmesh(*arguments: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "signalmesh.cli", *arguments, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        sys.executable,
+        "-m",
+        "signalmesh.cli",
+        *arguments,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     return process.returncode, output.decode()
@@ -32,7 +37,9 @@ def clicked(event_id: str) -> event_pb2.ConversionEvent:
 
 async def test_send_prints_a_summary_and_the_rejected_fields_and_exits_1(mesh, tmp_path):
     path = events_file(tmp_path, clicked("cli-1"), make_event("cli-2"), make_event("cli-3", value="1e3"))
-    code, output = await signalmesh("send", str(path), "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
+    code, output = await signalmesh(
+        "send", str(path), "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key
+    )
     assert code == 1, output
     assert "2 accepted, 1 rejected of 3" in output
     assert "cli-3" in output and "value" in output and "send 1000" in output
@@ -43,20 +50,26 @@ async def test_send_prints_a_summary_and_the_rejected_fields_and_exits_1(mesh, t
 async def test_status_explains_each_destination(mesh):
     await mesh.send(make_event("cli-status"))
     await mesh.wait_delivered("cli-status", "meta_send_all")
-    code, output = await signalmesh("status", "cli-status", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
+    code, output = await signalmesh(
+        "status", "cli-status", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key
+    )
     assert code == 0, output
     assert "meta_send_all" in output and "delivered" in output
     assert "meta_strict" in output and "skipped" in output and "click id" in output
 
 
 async def test_status_of_an_unknown_event_is_not_found(mesh):
-    code, output = await signalmesh("status", "nope", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
+    code, output = await signalmesh(
+        "status", "nope", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key
+    )
     assert code == 1 and "NOT_FOUND" in output
 
 
 async def test_check_shows_the_payload_without_sending(mesh, tmp_path):
     path = events_file(tmp_path, clicked("cli-check"))
-    code, output = await signalmesh("check", str(path), "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
+    code, output = await signalmesh(
+        "check", str(path), "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key
+    )
     assert code == 0, output
     assert "would be accepted" in output and '"em"' in output and "jane.doe@example.com" not in output
     assert (await mesh.sandbox.events("meta", "1111111111")).events == []
@@ -70,6 +83,10 @@ async def test_a_wrong_key_is_a_usage_error(mesh, tmp_path):
 
 async def test_a_malformed_events_file_names_the_line(mesh, tmp_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text(json_format.MessageToJson(clicked("ok"), indent=None) + '\n{"eventId": 5, "bogus": true}\n')
-    code, output = await signalmesh("send", str(path), "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
+    path.write_text(
+        json_format.MessageToJson(clicked("ok"), indent=None) + '\n{"eventId": 5, "bogus": true}\n'
+    )
+    code, output = await signalmesh(
+        "send", str(path), "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key
+    )
     assert code == 2 and "bad.jsonl:2" in output

@@ -10,8 +10,8 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
-
 from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
+
 from tests.integration.mesh.conftest import SEND_ALL_PIXEL, STRICT_PIXEL, make_event, timestamp
 
 DELIVERED = gateway_pb2.DELIVERY_STATE_DELIVERED
@@ -21,7 +21,9 @@ REJECTED = gateway_pb2.DELIVERY_STATE_REJECTED
 
 
 def clicked(event_id: str, **fields) -> event_pb2.ConversionEvent:
-    return make_event(event_id, click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.x"), **fields)
+    return make_event(
+        event_id, click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.x"), **fields
+    )
 
 
 @pytest.fixture
@@ -37,7 +39,9 @@ def mesh_overrides(tmp_path):
 
 async def test_one_bad_event_is_rejected_alone_and_the_rest_of_its_batch_is_delivered(mesh):
     # 10 digits of creation time: the gateway accepts it, Meta (the sandbox) wants milliseconds.
-    bad = make_event("batch-bad", destinations=["meta_strict"], click_ids=event_pb2.ClickIds(fbc="fb.1.1554763741.AbC"))
+    bad = make_event(
+        "batch-bad", destinations=["meta_strict"], click_ids=event_pb2.ClickIds(fbc="fb.1.1554763741.AbC")
+    )
     good = [clicked(f"batch-good-{index}", destinations=["meta_strict"]) for index in range(5)]
     await mesh.send(*good[:2], bad, *good[2:])
     statuses = await mesh.wait_for_states("batch-bad", lambda states: states.get("meta_strict") == REJECTED)
@@ -47,7 +51,9 @@ async def test_one_bad_event_is_rejected_alone_and_the_rest_of_its_batch_is_deli
     recorded = {event["event_id"] for event in (await mesh.sandbox.events("meta", STRICT_PIXEL)).events}
     assert recorded == {event.event_id for event in good}
     # The refusal is kept as a dead letter: the platform's answer and the request it refused.
-    letters = await mesh.stub.ListDeadLetters(gateway_pb2.ListDeadLettersRequest(), metadata=mesh.metadata, timeout=5)
+    letters = await mesh.stub.ListDeadLetters(
+        gateway_pb2.ListDeadLettersRequest(), metadata=mesh.metadata, timeout=5
+    )
     [letter] = letters.dead_letters
     assert (letter.event_id, letter.state) == ("batch-bad", REJECTED)
     assert "fbc" in letter.reason and '"event_id":"batch-bad"' in letter.last_request.replace(" ", "")
@@ -57,8 +63,12 @@ async def test_an_event_that_would_age_out_while_retrying_is_dead_lettered_as_ex
     await mesh.sandbox.inject(platform="meta", status=503, destination=STRICT_PIXEL)
     almost_too_old = time.time() - 7 * 86400 + 1.5
     await mesh.send(clicked("ageing-1", destinations=["meta_strict"], event_time=timestamp(almost_too_old)))
-    statuses = await mesh.wait_for_states("ageing-1", lambda states: states.get("meta_strict") == DEAD, timeout=15)
-    assert statuses["meta_strict"].platform_response.startswith("expired: the platform accepts events up to 7 days old")
+    statuses = await mesh.wait_for_states(
+        "ageing-1", lambda states: states.get("meta_strict") == DEAD, timeout=15
+    )
+    assert statuses["meta_strict"].platform_response.startswith(
+        "expired: the platform accepts events up to 7 days old"
+    )
     letters = await mesh.stub.ListDeadLetters(
         gateway_pb2.ListDeadLettersRequest(reason_contains="expired"), metadata=mesh.metadata, timeout=5
     )
@@ -78,9 +88,14 @@ async def test_a_slow_platform_does_not_delay_the_other_destination(mesh):
 
 async def test_revoked_credentials_pause_the_destination_and_a_rotated_token_resumes_it(mesh, tmp_path):
     await mesh.sandbox.change_tokens(revoke=["sandbox-token"], accept=["send-all-token"])
-    await mesh.send(clicked("paused-1", destinations=["meta_strict"]), clicked("paused-2", destinations=["meta_strict"]))
+    await mesh.send(
+        clicked("paused-1", destinations=["meta_strict"]), clicked("paused-2", destinations=["meta_strict"])
+    )
     statuses = await mesh.wait_for_states("paused-1", lambda states: states.get("meta_strict") == RETRYING)
-    assert "destination paused: the platform refused the credentials" in statuses["meta_strict"].platform_response
+    assert (
+        "destination paused: the platform refused the credentials"
+        in statuses["meta_strict"].platform_response
+    )
     assert "code 190" in statuses["meta_strict"].platform_response
     assert mesh.gateway.dispatcher.breakers["meta_strict"].state.value in ("open", "half_open")
     requests_while_paused = (await mesh.sandbox.stats())["meta"]["requests"]
@@ -150,4 +165,6 @@ async def test_a_claim_orphaned_between_decision_and_outbox_write_does_not_lose_
     # A genuine duplicate of a copy that is in the outbox stays a duplicate.
     again = await mesh.send(event)
     assert again.results[0].decisions[0].reason == policy_pb2.REASON_DUPLICATE
-    assert [item["event_id"] for item in (await mesh.sandbox.events("meta", STRICT_PIXEL)).events] == ["orphan-1"]
+    assert [item["event_id"] for item in (await mesh.sandbox.events("meta", STRICT_PIXEL)).events] == [
+        "orphan-1"
+    ]

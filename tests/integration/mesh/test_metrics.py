@@ -8,8 +8,8 @@ import pytest
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-
 from signalmesh.v1 import event_pb2
+
 from tests.integration.mesh.conftest import make_event
 
 
@@ -44,9 +44,24 @@ async def test_counters_follow_an_events_path(metric_reader, mesh):
     rejected = points(metric_reader, "signalmesh.events.rejected")
     assert rejected[(("mode", "live"), ("rule", "value.decimal"))] >= 1
     decided = points(metric_reader, "signalmesh.events.decided")
-    assert decided[(("decision", "SEND"), ("destination", "meta_strict"), ("mode", "live"), ("reason", "eligible"))] >= 1
+    assert (
+        decided[
+            (("decision", "SEND"), ("destination", "meta_strict"), ("mode", "live"), ("reason", "eligible"))
+        ]
+        >= 1
+    )
     # A test event never counts as live: meta_strict has no test channel.
-    assert decided[(("decision", "SKIP"), ("destination", "meta_strict"), ("mode", "test"), ("reason", "no_test_channel"))] >= 1
+    assert (
+        decided[
+            (
+                ("decision", "SKIP"),
+                ("destination", "meta_strict"),
+                ("mode", "test"),
+                ("reason", "no_test_channel"),
+            )
+        ]
+        >= 1
+    )
     delivered = points(metric_reader, "signalmesh.events.delivered")
     assert delivered[(("destination", "meta_strict"), ("outcome", "delivered"))] >= 1
     assert points(metric_reader, "signalmesh.delivery.latency")

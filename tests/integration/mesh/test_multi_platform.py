@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 import pytest
-
 from signalmesh.telemetry import tracing
 from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
+
 from tests.integration.mesh.conftest import SEND_ALL_PIXEL, STRICT_PIXEL, make_event
 from tests.integration.mesh.test_cli import signalmesh
 
@@ -23,13 +23,13 @@ GA4_MEASUREMENT_ID = "G-SANDBOX1"
 async def platforms_mesh(tmp_path, span_exporter):
     """The mesh fixture's services with one destination per connector, plus a second TikTok pixel."""
     from grpc import aio
-
     from signalmesh.config import config_from_mapping
     from signalmesh.gateway.server import serve_gateway
     from signalmesh.policy.server import serve_policy
     from signalmesh.sandbox import start_sandbox
     from signalmesh.sandbox.client import SandboxControl
     from signalmesh.v1 import gateway_pb2_grpc
+
     from tests.integration.mesh.conftest import Mesh, mesh_settings
 
     sandbox = await start_sandbox(host="127.0.0.1", port=0, tokens=("sandbox-token",))
@@ -37,8 +37,18 @@ async def platforms_mesh(tmp_path, span_exporter):
     destinations = {
         "meta_strict": {},
         "meta_send_all": {},
-        "tiktok_a": {"connector": "tiktok", "pixel_code": TIKTOK_PIXEL_A, "access_token": "sandbox-token", "base_url": url},
-        "tiktok_b": {"connector": "tiktok", "pixel_code": TIKTOK_PIXEL_B, "access_token": "sandbox-token", "base_url": url},
+        "tiktok_a": {
+            "connector": "tiktok",
+            "pixel_code": TIKTOK_PIXEL_A,
+            "access_token": "sandbox-token",
+            "base_url": url,
+        },
+        "tiktok_b": {
+            "connector": "tiktok",
+            "pixel_code": TIKTOK_PIXEL_B,
+            "access_token": "sandbox-token",
+            "base_url": url,
+        },
         "linkedin": {
             "connector": "linkedin",
             "access_token": "sandbox-token",
@@ -54,10 +64,18 @@ async def platforms_mesh(tmp_path, span_exporter):
             "conversion_actions": {"Purchase": "987654321"},
         },
         "crm": {"connector": "webhook", "url": f"{url}{WEBHOOK_PATH}", "secret": "crm-signing-secret"},
-        "ga4": {"connector": "ga4", "measurement_id": GA4_MEASUREMENT_ID, "api_secret": "sandbox-token", "base_url": url},
+        "ga4": {
+            "connector": "ga4",
+            "measurement_id": GA4_MEASUREMENT_ID,
+            "api_secret": "sandbox-token",
+            "base_url": url,
+        },
     }
     settings = mesh_settings(
-        tmp_path / "state", url, plugins={"allow": ["meta", "ga4", "tiktok", "linkedin", "google_ads", "webhook"]}, destinations=destinations
+        tmp_path / "state",
+        url,
+        plugins={"allow": ["meta", "ga4", "tiktok", "linkedin", "google_ads", "webhook"]},
+        destinations=destinations,
     )
     config = config_from_mapping(settings, {}, source=None)
     policy = await serve_policy(config, listen="127.0.0.1:0")
@@ -98,12 +116,16 @@ def clicked_everywhere(event_id: str, **fields: Any) -> event_pb2.ConversionEven
     return make_event(event_id, click_ids=click_ids, order_id=f"order-{event_id}", **fields)
 
 
-async def test_one_event_to_every_platform_is_one_trace_with_a_branch_per_destination(platforms_mesh, span_exporter):
+async def test_one_event_to_every_platform_is_one_trace_with_a_branch_per_destination(
+    platforms_mesh, span_exporter
+):
     mesh = platforms_mesh
     span_exporter.clear()
     response = await mesh.send(clicked_everywhere("everywhere-1", destinations=list(EVERY)))
     [result] = response.results
-    assert {decision.destination: decision.decision for decision in result.decisions} == dict.fromkeys(EVERY, policy_pb2.DECISION_SEND)
+    assert {decision.destination: decision.decision for decision in result.decisions} == dict.fromkeys(
+        EVERY, policy_pb2.DECISION_SEND
+    )
     statuses = await mesh.wait_delivered("everywhere-1", *EVERY)
     assert set(statuses) == set(EVERY), "an event routed to six destinations must not reach a seventh"
 
@@ -114,7 +136,9 @@ async def test_one_event_to_every_platform_is_one_trace_with_a_branch_per_destin
     [trace_id] = {format(span.context.trace_id, "032x") for span in mine}
     assert {item.trace_id for item in statuses.values()} == {trace_id}
     http_calls = [
-        span for span in span_exporter.get_finished_spans() if span.name.startswith("POST ") and span.context.trace_id == mine[0].context.trace_id
+        span
+        for span in span_exporter.get_finished_spans()
+        if span.name.startswith("POST ") and span.context.trace_id == mine[0].context.trace_id
     ]
     assert sorted(span.attributes[tracing.DESTINATION] for span in http_calls) == sorted(EVERY)
 
@@ -128,7 +152,9 @@ async def test_one_event_to_every_platform_is_one_trace_with_a_branch_per_destin
     }
     assert {platform: len(events) for platform, events in recorded.items()} == dict.fromkeys(recorded, 1)
 
-    code, output = await signalmesh("status", "everywhere-1", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
+    code, output = await signalmesh(
+        "status", "everywhere-1", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key
+    )
     assert code == 0
     lines = [line for line in output.splitlines() if any(f" {name} " in line for name in EVERY)]
     assert len(lines) == len(EVERY), output
@@ -143,7 +169,10 @@ async def test_an_event_for_pixel_a_never_reaches_pixel_b_of_the_same_platform(p
     )
     await mesh.wait_delivered("only-a-1", "tiktok_a", "meta_strict")
     await mesh.wait_delivered("only-b-1", "tiktok_b", "meta_send_all")
-    assert [item.destination for item in (await mesh.status("only-a-1")).destinations] == ["meta_strict", "tiktok_a"]
+    assert [item.destination for item in (await mesh.status("only-a-1")).destinations] == [
+        "meta_strict",
+        "tiktok_a",
+    ]
 
     def ids(events: list[dict[str, Any]]) -> set[str]:
         return {event.get("event_id") for event in events}
@@ -164,4 +193,6 @@ async def test_an_unrouted_event_goes_to_every_configured_destination_and_status
     for strict in ("meta_strict", "tiktok_a", "linkedin", "google_ads"):
         assert decisions[strict].decision == policy_pb2.DECISION_SKIP, strict
         assert decisions[strict].reason == policy_pb2.REASON_MISSING_CLICK_ID, strict
-    assert gateway_pb2.DELIVERY_STATE_SKIPPED in {item.state for item in (await mesh.status("organic-1")).destinations}
+    assert gateway_pb2.DELIVERY_STATE_SKIPPED in {
+        item.state for item in (await mesh.status("organic-1")).destinations
+    }

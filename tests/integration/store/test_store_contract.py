@@ -255,7 +255,9 @@ async def test_workers_claiming_together_never_get_the_same_entry(backend: Store
     assert len(set(taken)) == 60
 
 
-async def test_delivered_and_rejected_entries_leave_the_outbox_and_record_their_state_rejected_kept_as_dead_letters(store: Store) -> None:
+async def test_delivered_and_rejected_entries_leave_the_outbox_and_record_their_state_rejected_kept_as_dead_letters(
+    store: Store,
+) -> None:
     await enqueue(store, entry("evt-ok"), entry("evt-bad"))
     ok, bad = await store.claim_outbox("meta", 10, LEASE, T0)
 
@@ -284,7 +286,11 @@ async def test_delivered_and_rejected_entries_leave_the_outbox_and_record_their_
     )
     # The refusal is kept (request and response) for inspection and a replay once fixed.
     [kept] = await store.dead_letters()
-    assert (kept.event_id, kept.state, kept.platform_response) == ("evt-bad", REJECTED, "(#100) Invalid parameter: em")
+    assert (kept.event_id, kept.state, kept.platform_response) == (
+        "evt-bad",
+        REJECTED,
+        "(#100) Invalid parameter: em",
+    )
     assert kept.prepared == bad.prepared
     assert await store.replay_dead_letters([kept.entry_id], T0 + 10) == 1
     [again] = await store.claim_outbox("meta", 10, LEASE, T0 + 11)

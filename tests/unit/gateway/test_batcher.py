@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from signalmesh.gateway.batcher import MicroBatcher
 from signalmesh.v1 import event_pb2
 
@@ -18,7 +17,9 @@ async def test_events_arriving_together_are_submitted_as_one_batch():
         return [event.event_id.upper() for event in events]
 
     batcher = MicroBatcher(submit, linger_seconds=0.01, max_size=100)
-    results = await asyncio.gather(*(batcher.submit(event_pb2.ConversionEvent(event_id=f"e{i}")) for i in range(5)))
+    results = await asyncio.gather(
+        *(batcher.submit(event_pb2.ConversionEvent(event_id=f"e{i}")) for i in range(5))
+    )
     assert results == ["E0", "E1", "E2", "E3", "E4"]
     assert batches == [["e0", "e1", "e2", "e3", "e4"]]
 
@@ -32,7 +33,8 @@ async def test_a_full_batch_is_submitted_without_waiting_for_the_linger():
 
     batcher = MicroBatcher(submit, linger_seconds=60, max_size=2)
     await asyncio.wait_for(
-        asyncio.gather(*(batcher.submit(event_pb2.ConversionEvent(event_id=str(i))) for i in range(4))), timeout=5
+        asyncio.gather(*(batcher.submit(event_pb2.ConversionEvent(event_id=str(i))) for i in range(4))),
+        timeout=5,
     )
     assert batches == [2, 2]
 
@@ -43,7 +45,8 @@ async def test_a_failed_submission_fails_every_caller_of_the_batch():
 
     batcher = MicroBatcher(submit, linger_seconds=0.001, max_size=10)
     results = await asyncio.gather(
-        *(batcher.submit(event_pb2.ConversionEvent(event_id=str(i))) for i in range(3)), return_exceptions=True
+        *(batcher.submit(event_pb2.ConversionEvent(event_id=str(i))) for i in range(3)),
+        return_exceptions=True,
     )
     assert all(isinstance(result, RuntimeError) for result in results)
 

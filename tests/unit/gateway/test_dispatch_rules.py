@@ -24,5 +24,13 @@ def test_retry_after_is_a_floor_for_the_backoff():
 
 
 def test_describe_keeps_the_platforms_code_message_and_field():
-    text = describe(Outcome("e1", OutcomeKind.REJECTED, message="Event Timestamp Too Old", code="100/2804003", field="data[0].event_time"))
+    text = describe(
+        Outcome(
+            "e1",
+            OutcomeKind.REJECTED,
+            message="Event Timestamp Too Old",
+            code="100/2804003",
+            field="data[0].event_time",
+        )
+    )
     assert text == "rejected · code 100/2804003 · Event Timestamp Too Old · field data[0].event_time"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from google.protobuf import timestamp_pb2
-
 from signalmesh.gateway.validate import decimal_problem, validate_event
 from signalmesh.v1 import event_pb2
 
@@ -40,7 +39,9 @@ def test_a_complete_event_has_no_violations():
 
 
 def test_every_violation_is_reported_at_once():
-    event = event_pb2.ConversionEvent(value="$29.99", user_data=event_pb2.UserData(emails=["nope"], phones=["12"]))
+    event = event_pb2.ConversionEvent(
+        value="$29.99", user_data=event_pb2.UserData(emails=["nope"], phones=["12"])
+    )
     report = validate_event(event, NOW, DESTINATIONS)
     assert fields(report) == {
         "event_id": "event_id.required",
@@ -80,7 +81,9 @@ def test_decimals_beyond_the_currency_minor_units_are_rejected():
 
 
 def test_unknown_currency_code_is_rejected():
-    assert fields(validate_event(good_event(currency="XYZ"), NOW, DESTINATIONS)) == {"currency": "currency.iso4217"}
+    assert fields(validate_event(good_event(currency="XYZ"), NOW, DESTINATIONS)) == {
+        "currency": "currency.iso4217"
+    }
 
 
 def test_event_time_far_in_the_future_is_rejected():
@@ -96,7 +99,9 @@ def test_website_event_needs_its_page_url():
 
 def test_already_hashed_identifiers_are_accepted_as_they_are():
     hashed = "a" * 64
-    report = validate_event(good_event(user_data=event_pb2.UserData(emails=[hashed], phones=[hashed])), NOW, DESTINATIONS)
+    report = validate_event(
+        good_event(user_data=event_pb2.UserData(emails=[hashed], phones=[hashed])), NOW, DESTINATIONS
+    )
     assert report.violations == []
 
 
@@ -123,14 +128,20 @@ def test_private_ip_is_accepted_with_a_warning():
 
 def test_tracking_plan_refuses_a_purchase_on_a_failed_payment():
     from google.protobuf import struct_pb2
-
     from signalmesh.gateway.tracking_plan import TrackingRule
 
-    plan = {"Purchase": TrackingRule("Purchase", required=("order_id",), custom_properties={"payment_status": "succeeded"})}
+    plan = {
+        "Purchase": TrackingRule(
+            "Purchase", required=("order_id",), custom_properties={"payment_status": "succeeded"}
+        )
+    }
     event = good_event()
     event.custom_properties.update({"payment_status": "failed"})
     report = validate_event(event, NOW, DESTINATIONS, plan)
-    assert fields(report) == {"order_id": "tracking_plan.required", "custom_properties.payment_status": "tracking_plan.property"}
+    assert fields(report) == {
+        "order_id": "tracking_plan.required",
+        "custom_properties.payment_status": "tracking_plan.property",
+    }
     assert "'failed' but Purchase requires 'succeeded'" in report.violations[1].description
     event.order_id = "1001"
     event.custom_properties.update({"payment_status": "succeeded"})
@@ -142,9 +153,17 @@ def test_tracking_plan_one_of_rule_names_the_alternatives():
     from signalmesh.gateway.tracking_plan import TrackingRule
 
     plan = {"Lead": TrackingRule("Lead", required_one_of=("user_data.emails", "user_data.phones"))}
-    lead = good_event(event_name="Lead", value="", currency="", user_data=event_pb2.UserData(client_ip_address="203.0.113.1"))
+    lead = good_event(
+        event_name="Lead",
+        value="",
+        currency="",
+        user_data=event_pb2.UserData(client_ip_address="203.0.113.1"),
+    )
     [violation] = validate_event(lead, NOW, DESTINATIONS, plan).violations
-    assert violation.field == "user_data.emails" and "user_data.emails or user_data.phones" in violation.description
+    assert (
+        violation.field == "user_data.emails"
+        and "user_data.emails or user_data.phones" in violation.description
+    )
     lead.user_data.phones.append("+16505551212")
     assert validate_event(lead, NOW, DESTINATIONS, plan).violations == []
 
@@ -167,7 +186,9 @@ def test_user_data_rules(user_data, problems):
 
 
 def test_a_phone_without_country_code_or_country_says_how_to_fix_it():
-    [violation] = validate_event(good_event(user_data=event_pb2.UserData(phones=["650 555 1212"])), NOW, DESTINATIONS).violations
+    [violation] = validate_event(
+        good_event(user_data=event_pb2.UserData(phones=["650 555 1212"])), NOW, DESTINATIONS
+    ).violations
     assert "set user_data.country" in violation.description and "no country code" in violation.description
 
 

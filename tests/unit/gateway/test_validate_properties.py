@@ -7,14 +7,17 @@ import re
 from google.protobuf import timestamp_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from signalmesh.gateway.tracking_plan import TrackingRule, unknown_path
 from signalmesh.gateway.validate import validate_event
 from signalmesh.v1 import event_pb2
 
 NOW = 1_800_000_000.0
 text = st.text(max_size=40)
-PLAN = {"Purchase": TrackingRule("Purchase", required=("order_id",), custom_properties={"payment_status": "succeeded"})}
+PLAN = {
+    "Purchase": TrackingRule(
+        "Purchase", required=("order_id",), custom_properties={"payment_status": "succeeded"}
+    )
+}
 
 user_data = st.builds(
     event_pb2.UserData,

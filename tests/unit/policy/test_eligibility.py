@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import pytest
 from google.protobuf import timestamp_pb2
-
 from signalmesh.connector import Destination
 from signalmesh.policy.eligibility import judge
 from signalmesh.v1 import event_pb2, policy_pb2
+
 from tests.support.fake_connector import FakeConnector
 
 NOW = 1_800_000_000.0
 DESTINATION = Destination(name="fake", connector="fake", settings={"url": "http://x"})
 
 
-def item(*identifiers: str, age_seconds: float = 60, source: int = event_pb2.ACTION_SOURCE_APP, denied: bool = False):
+def item(
+    *identifiers: str,
+    age_seconds: float = 60,
+    source: int = event_pb2.ACTION_SOURCE_APP,
+    denied: bool = False,
+):
     return policy_pb2.DecisionInput(
         event_id="e1",
         event_name="Purchase",
@@ -58,7 +63,9 @@ def test_event_in_the_future_beyond_skew_is_skipped():
 
 
 def test_website_event_without_required_identifier_names_it():
-    verdict = judge(item("click", source=event_pb2.ACTION_SOURCE_WEBSITE), FakeConnector(), DESTINATION, "strict", NOW)
+    verdict = judge(
+        item("click", source=event_pb2.ACTION_SOURCE_WEBSITE), FakeConnector(), DESTINATION, "strict", NOW
+    )
     assert verdict.reason == policy_pb2.REASON_MISSING_REQUIRED_FIELD
     assert "user_agent" in verdict.detail and "website" in verdict.detail
 
@@ -67,6 +74,11 @@ def test_a_test_event_is_skipped_where_there_is_no_test_channel():
     test_item = item("click")
     test_item.test_mode = True
     no_channel = Destination(name="fake", connector="fake", settings={"url": "http://x"})
-    assert judge(test_item, FakeConnector(), no_channel, "strict", NOW).reason == policy_pb2.REASON_NO_TEST_CHANNEL
-    with_channel = Destination(name="fake", connector="fake", settings={"url": "http://x", "test_url": "http://t"})
+    assert (
+        judge(test_item, FakeConnector(), no_channel, "strict", NOW).reason
+        == policy_pb2.REASON_NO_TEST_CHANNEL
+    )
+    with_channel = Destination(
+        name="fake", connector="fake", settings={"url": "http://x", "test_url": "http://t"}
+    )
     assert judge(test_item, FakeConnector(), with_channel, "strict", NOW).reason == policy_pb2.REASON_ELIGIBLE

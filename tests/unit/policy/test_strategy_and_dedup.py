@@ -26,7 +26,11 @@ def test_dedup_key_separates_destinations_names_and_test_mode():
         dedup_key(base),
         dedup_key(policy_pb2.DecisionInput(event_id="e1", event_name="Purchase", destination="b")),
         dedup_key(policy_pb2.DecisionInput(event_id="e1", event_name="Lead", destination="a")),
-        dedup_key(policy_pb2.DecisionInput(event_id="e1", event_name="Purchase", destination="a", test_mode=True)),
+        dedup_key(
+            policy_pb2.DecisionInput(event_id="e1", event_name="Purchase", destination="a", test_mode=True)
+        ),
     }
     assert len(keys) == 4
-    assert dedup_key(base) == dedup_key(policy_pb2.DecisionInput(event_id="e1", event_name="Purchase", destination="a"))
+    assert dedup_key(base) == dedup_key(
+        policy_pb2.DecisionInput(event_id="e1", event_name="Purchase", destination="a")
+    )

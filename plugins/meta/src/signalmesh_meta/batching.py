@@ -7,6 +7,7 @@ the same bytes: retries are identical and tests can compare bodies exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from signalmesh.connector import Destination, HttpRequest, canonical_json, json_array
 from signalmesh.v1 import event_pb2
 

@@ -13,10 +13,10 @@ from functools import partial
 from typing import Any
 
 from google.protobuf import json_format
+from signalmesh.normalize.text import is_sha256_hex
 from signalmesh.v1 import event_pb2
 
 from signalmesh_meta import normalize
-from signalmesh.normalize.text import is_sha256_hex
 
 # Meta: action_source values (platforms.md §1.3). Our enum shares Meta's vocabulary; the table
 # keeps a future enum value from reaching Meta as a string it does not know.

@@ -89,7 +89,8 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
         # §1.13). Not the events' fault: they wait in the outbox while the core pauses the
         # destination and raises an alert, and go out once the credentials work again.
         return [
-            Outcome(event_id, OutcomeKind.RETRY, error.message, code=error.code_text, credentials=True) for event_id in ids
+            Outcome(event_id, OutcomeKind.RETRY, error.message, code=error.code_text, credentials=True)
+            for event_id in ids
         ]
     return _invalid_request(ids, error)
 
