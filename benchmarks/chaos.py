@@ -19,7 +19,8 @@ answer promised. Then the audit, per (event, destination):
 - lost: acknowledged, neither delivered nor dead-lettered: must be 0.
 
 Scenarios are small functions (platform faults, one platform down, gateway kills, policy kill,
-duplicate storm, backpressure with every platform down); ``--short`` runs all of them with fewer events and kills (what
+duplicate storm, backpressure with every platform down); ``--short`` runs all of them with fewer \
+events and kills (what
 `tests/system/test_chaos.py` runs). The process exits 1 when any scenario fails its audit.
 """
 

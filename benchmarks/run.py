@@ -198,7 +198,10 @@ async def run(args: argparse.Namespace, console: Console) -> None:
             for process in reversed(processes):
                 process.stop()
     table = Table(
-        title="make bench — one run, same machine (2 cores); mesh = client → gateway → policy → SQLite outbox → sandbox"
+        title=(
+            "make bench — one run, same machine (2 cores); "
+            "mesh = client → gateway → policy → SQLite outbox → sandbox"
+        )
     )
     for column in (
         "workload",
@@ -224,8 +227,10 @@ async def run(args: argparse.Namespace, console: Console) -> None:
             )
     console.print(table)
     console.print(
-        "mesh events/s counts until the sandbox recorded every event (end to end); the echo floor only answers.\n"
-        f"median mesh SendEvents call: {statistics.median(rows[0][0].latencies_ms):.1f} ms for {args.batch_size} events"
+        "mesh events/s counts until the sandbox recorded every event (end to end); "
+        "the echo floor only answers.\n"
+        f"median mesh SendEvents call: {statistics.median(rows[0][0].latencies_ms):.1f} ms "
+        f"for {args.batch_size} events"
     )
 
 

@@ -207,7 +207,8 @@ def _keys(args: argparse.Namespace) -> int:
     key = generate_api_key()
     console.print(f"API key (give it to the client, store it nowhere else): {key}")
     console.print(
-        f'[[clients]]\nname = "my-service"\nkey_sha256 = "{hash_api_key(key)}"\nscopes = ["events:write", "events:read"]'
+        f'[[clients]]\nname = "my-service"\nkey_sha256 = "{hash_api_key(key)}"\n'
+        'scopes = ["events:write", "events:read"]'
     )
     return 0
 
@@ -224,7 +225,8 @@ def _client(args: argparse.Namespace) -> GatewayClient:
         key_file = config.state_dir / "local-api-key"
         if not key_file.exists():
             raise ConfigError(
-                f"no --key given and no local key at {key_file}: pass --key or start the mesh with `signalmesh up`"
+                f"no --key given and no local key at {key_file}: "
+                "pass --key or start the mesh with `signalmesh up`"
             )
         key = key_file.read_text().strip()
     return GatewayClient(args.gateway or config.gateway.listen, key)

@@ -437,7 +437,8 @@ def _tracking_plan(raw: Mapping[str, Any]) -> dict[str, TrackingRule]:
             isinstance(value, str) for value in properties.values()
         ):
             raise ConfigError(
-                f'{key}.custom_properties: must be a table of required string values, e.g. payment_status = "succeeded"'
+                f"{key}.custom_properties: must be a table of required string values, "
+                'e.g. payment_status = "succeeded"'
             )
         plan[event_name] = TrackingRule(
             event_name, paths["required"], paths["required_one_of"], dict(properties)
@@ -513,13 +514,15 @@ def check_destinations(config: Config, registry: ConnectorRegistry) -> None:
         key = f"destinations.{name}"
         if destination.connector not in registry:
             raise ConfigError(
-                f"{key}.connector: no connector {destination.connector!r} is installed (installed: {installed})"
+                f"{key}.connector: no connector {destination.connector!r} is installed "
+                f"(installed: {installed})"
             )
         schema = {field.name: field for field in registry.get(destination.connector).config_schema}
         for setting in destination.settings:
             if setting.partition(".")[0] not in schema:
                 raise ConfigError(
-                    f"{key}.{setting}: connector {destination.connector!r} has no setting {setting!r}; it takes {sorted(schema)}"
+                    f"{key}.{setting}: connector {destination.connector!r} has no setting {setting!r}; "
+                    f"it takes {sorted(schema)}"
                 )
         for field_name, field_spec in schema.items():
             present = destination.settings.get(field_name) or any(
@@ -528,5 +531,6 @@ def check_destinations(config: Config, registry: ConnectorRegistry) -> None:
             if field_spec.required and not present and field_spec.default is None:
                 hint = " (a secret: write it as env:VARIABLE)" if field_spec.secret else ""
                 raise ConfigError(
-                    f"{key}.{field_name}: required by connector {destination.connector!r}: {field_spec.description}{hint}"
+                    f"{key}.{field_name}: required by connector {destination.connector!r}: "
+                    f"{field_spec.description}{hint}"
                 )

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from signalmesh.v1 import event_pb2, policy_pb2
@@ -109,14 +109,14 @@ class HttpResponse:
     body: bytes
 
 
-class TransportFailure(str, Enum):
+class TransportFailure(str, Enum):  # noqa: UP042 — str() is "TransportFailure.TIMEOUT" (fake_connector)
     """The request got no HTTP answer."""
 
     TIMEOUT = "timeout"
     CONNECTION = "connection"
 
 
-class OutcomeKind(str, Enum):
+class OutcomeKind(StrEnum):
     DELIVERED = "delivered"
     # Transient (5xx, 429, timeout): the core retries with backoff.
     RETRY = "retry"

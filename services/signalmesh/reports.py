@@ -120,7 +120,8 @@ def print_check(response: gateway_pb2.CheckEventResponse, label: str, console: C
         reason = reason_name(preview.reason)
         detail = f" · {preview.detail}" if preview.detail and preview.detail != reason else ""
         console.print(
-            f"  → {preview.destination} ({preview.connector}): {decision_name(preview.decision)} · {reason}{detail}"
+            f"  → {preview.destination} ({preview.connector}): "
+            f"{decision_name(preview.decision)} · {reason}{detail}"
         )
         console.print(f"    match quality {preview.match_quality:.1f}/10")
         for advice in preview.advice[:3]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from types import MappingProxyType
 
 from signalmesh.connector import (
     ConfigField,
@@ -33,17 +34,21 @@ class FakeConnector:
         ConfigField("test_url", "test channel", required=False),
     )
     limits = Limits(max_events_per_request=3, max_event_age=timedelta(days=2))
-    eligibility = {
-        "strict": EligibilityRule(
-            (frozenset({"click"}),), policy_pb2.REASON_MISSING_CLICK_ID, "strict needs gclid"
-        ),
-        "send_all": EligibilityRule(
-            (frozenset({"click"}), frozenset({"email"})),
-            policy_pb2.REASON_INSUFFICIENT_USER_DATA,
-            "needs an email",
-        ),
-    }
-    required_identifiers = {event_pb2.ACTION_SOURCE_WEBSITE: frozenset({"user_agent"})}
+    eligibility: Mapping[str, EligibilityRule] = MappingProxyType(
+        {
+            "strict": EligibilityRule(
+                (frozenset({"click"}),), policy_pb2.REASON_MISSING_CLICK_ID, "strict needs gclid"
+            ),
+            "send_all": EligibilityRule(
+                (frozenset({"click"}), frozenset({"email"})),
+                policy_pb2.REASON_INSUFFICIENT_USER_DATA,
+                "needs an email",
+            ),
+        }
+    )
+    required_identifiers: Mapping[int, frozenset[str]] = MappingProxyType(
+        {event_pb2.ACTION_SOURCE_WEBSITE: frozenset({"user_agent"})}
+    )
 
     def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
         payload: dict[str, object] = {"id": event.event_id, "name": event.event_name}

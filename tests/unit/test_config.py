@@ -83,7 +83,10 @@ def test_destination_settings_are_checked_against_the_connector_schema(tmp_path)
 
 
 def test_a_table_setting_is_flattened_for_per_event_name_mappings(tmp_path):
-    text = '[destinations.x]\nconnector = "fake"\nurl = "u"\n[destinations.x.test_url]\nPurchase = "t1"\nLead = "t2"\n'
+    text = (
+        '[destinations.x]\nconnector = "fake"\nurl = "u"\n'
+        '[destinations.x.test_url]\nPurchase = "t1"\nLead = "t2"\n'
+    )
     config = load_config(write(tmp_path, text), environ={})
     assert config.destinations["x"].settings["test_url.Purchase"] == "t1"
     assert config.destinations["x"].settings["test_url.Lead"] == "t2"

@@ -1,4 +1,5 @@
-"""build_requests(): signed POSTs of {"events": [...]}, chunked at 500, test apart from production, byte-stable."""
+"""build_requests(): signed POSTs of {"events": [...]}, chunked at 500, test apart from production,
+byte-stable."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ with its reason, to be replayed by `signalmesh dlq replay`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections import defaultdict
@@ -75,9 +76,15 @@ def retry_or_give_up(
     attempt = entry.attempts + 1
     retry_at = now + delay
     if retry_at > event_time + max_age_seconds:
-        reason = f"expired: the platform accepts events up to {max_age_seconds / 86400:g} days old · {describe(outcome)}"
+        reason = (
+            f"expired: the platform accepts events up to {max_age_seconds / 86400:g} days old · "
+            f"{describe(outcome)}"
+        )
     elif retry_at > entry.enqueued_at + config.retry_horizon_seconds:
-        reason = f"gave up after {config.retry_horizon_seconds / 3600:g} h of retries ({attempt} attempts) · {describe(outcome)}"
+        reason = (
+            f"gave up after {config.retry_horizon_seconds / 3600:g} h of retries ({attempt} attempts) · "
+            f"{describe(outcome)}"
+        )
     elif count_attempt and config.max_attempts and attempt >= config.max_attempts:
         reason = f"gave up after {attempt} attempts · {describe(outcome)}"
     else:
@@ -176,10 +183,8 @@ class Dispatcher:
         if self._stopping.is_set():
             return
         wake = self._wake[name]
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=poll)
-        except TimeoutError:
-            pass
         wake.clear()
 
     async def run_once(self, name: str, *, probe: bool = False) -> int:

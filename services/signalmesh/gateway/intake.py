@@ -335,7 +335,8 @@ class Intake:
             report.warn(
                 "event_id",
                 "event_id.generated",
-                f"no event_id was sent, so {event.event_id} was generated: the browser pixel cannot share it, "
+                f"no event_id was sent, so {event.event_id} was generated: "
+                "the browser pixel cannot share it, "
                 "and platforms cannot deduplicate browser and server events",
             )
         return EventOutcome(event, report)

@@ -180,7 +180,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         if len(request.events) > self._max_batch_size:
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT,
-                f"events: {len(request.events)} events in one call; send at most {self._max_batch_size} per SendEvents",
+                f"events: {len(request.events)} events in one call; "
+                f"send at most {self._max_batch_size} per SendEvents",
             )
         try:
             outcomes = await self._intake.submit(request.events)
@@ -329,7 +330,10 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         [request, *_] = connector.build_requests([prepared], destination)
         # The query string may carry credentials (GA4's api_secret) and headers always may, so
         # neither is shown; a secret that a connector put in the body is masked.
-        shown = f"{request.method} {request.url.split('?', 1)[0]}\n{request.body.decode('utf-8', errors='replace')}"
+        shown = (
+            f"{request.method} {request.url.split('?', 1)[0]}\n"
+            f"{request.body.decode('utf-8', errors='replace')}"
+        )
         for field in connector.config_schema:
             secret = destination.settings.get(field.name) if field.secret else None
             if isinstance(secret, str) and len(secret) >= 4:

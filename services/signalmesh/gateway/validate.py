@@ -127,7 +127,8 @@ def _identity(event: event_pb2.ConversionEvent, report: Report) -> None:
         report.error(
             "event_name",
             "event_name.format",
-            f"{event.event_name!r} is not a valid name: start with a letter; letters, digits and '_' only; at most 40 characters",
+            f"{event.event_name!r} is not a valid name: "
+            "start with a letter; letters, digits and '_' only; at most 40 characters",
         )
 
 
@@ -144,7 +145,8 @@ def _timing(event: event_pb2.ConversionEvent, now: float, report: Report) -> Non
         report.error(
             "event_time",
             "event_time.future",
-            f"is {int(seconds - now)} s in the future; at most {MAX_FUTURE_SKEW_SECONDS} s of clock skew is allowed",
+            f"is {int(seconds - now)} s in the future; "
+            f"at most {MAX_FUTURE_SKEW_SECONDS} s of clock skew is allowed",
         )
 
 
@@ -236,7 +238,10 @@ def decimal_problem(text: str) -> str | None:
             expanded = "a plain decimal"
         return f"{text!r} uses exponent notation: send {expanded}"
     if cleaned and _DECIMAL.fullmatch(cleaned.replace(",", "")):
-        return f"{text!r} is not a decimal number: send {cleaned.replace(',', '')} and the currency code in currency"
+        return (
+            f"{text!r} is not a decimal number: "
+            f"send {cleaned.replace(',', '')} and the currency code in currency"
+        )
     return f"{text!r} is not a decimal number: send digits with an optional '.' fraction, e.g. 29.99"
 
 
@@ -247,7 +252,8 @@ def _check_minor_units(path: str, value: str, currency: str, report: Report) -> 
         report.error(
             path,
             "value.minor_units",
-            f"{value} has more decimals than {currency} allows ({allowed}); round to {allowed} decimal place(s)",
+            f"{value} has more decimals than {currency} allows ({allowed}); "
+            f"round to {allowed} decimal place(s)",
         )
 
 
@@ -277,15 +283,21 @@ def _user_data(user_data: event_pb2.UserData, report: Report) -> None:
         report.error(
             f"user_data.phones[{index}]",
             "phone.format",
-            f"is not a phone number we can read{hint}: send E.164 such as +16505551212, or set user_data.country",
+            f"is not a phone number we can read{hint}: "
+            "send E.164 such as +16505551212, or set user_data.country",
         )
-    if user_data.state and (country in (None, "us")) and not is_sha256_hex(user_data.state):
-        if geography.us_state_code(user_data.state) is None and country == "us":
-            report.warn(
-                "user_data.state",
-                "state.unknown",
-                "is not a US state name or code: platforms will not match it",
-            )
+    if (
+        user_data.state
+        and (country in (None, "us"))
+        and not is_sha256_hex(user_data.state)
+        and geography.us_state_code(user_data.state) is None
+        and country == "us"
+    ):
+        report.warn(
+            "user_data.state",
+            "state.unknown",
+            "is not a US state name or code: platforms will not match it",
+        )
     if user_data.client_ip_address:
         try:
             address = ipaddress.ip_address(user_data.client_ip_address.strip())
@@ -296,7 +308,8 @@ def _user_data(user_data: event_pb2.UserData, report: Report) -> None:
                 report.warn(
                     "user_data.client_ip_address",
                     "ip.private",
-                    "is a private, loopback or reserved (documentation) address: platforms cannot match it to a person; send the client's public IP",
+                    "is a private, loopback or reserved (documentation) address: "
+                    "platforms cannot match it to a person; send the client's public IP",
                 )
     if (
         user_data.gender
@@ -322,7 +335,8 @@ def _click_ids(click_ids: event_pb2.ClickIds, report: Report) -> None:
         report.warn(
             "click_ids.click_time",
             "fbc.click_time_missing",
-            "fbclid was sent without click_time: fbc cannot be built (its creation time is never invented); send click_time",
+            "fbclid was sent without click_time: "
+            "fbc cannot be built (its creation time is never invented); send click_time",
         )
     google_clicks = [name for name in ("gclid", "wbraid", "gbraid") if getattr(click_ids, name)]
     if len(google_clicks) > 1:
@@ -331,7 +345,8 @@ def _click_ids(click_ids: event_pb2.ClickIds, report: Report) -> None:
             f"click_ids.{google_clicks[1]}",
             "click_ids.google_exclusive",
             f"{' and '.join(google_clicks)} are {both} set: Google accepts one click id per conversion "
-            "(gclid for web clicks, wbraid for iOS web, gbraid for iOS app); send only the one the click carried",
+            "(gclid for web clicks, wbraid for iOS web, gbraid for iOS app); "
+            "send only the one the click carried",
         )
     for name in ("fbc", "fbp"):
         value = getattr(click_ids, name)

@@ -40,7 +40,8 @@ def judge(
     if item.test_mode and connector.test_channel(destination) is None:
         return skip(
             policy_pb2.REASON_NO_TEST_CHANNEL,
-            f"{destination.name} has no test channel ({connector.name}): a test event is never sent as a live one",
+            f"{destination.name} has no test channel ({connector.name}): "
+            "a test event is never sent as a live one",
         )
     if item.consent.ad_user_data == event_pb2.CONSENT_STATUS_DENIED:
         return skip(
@@ -53,7 +54,8 @@ def judge(
     if age > max_age.total_seconds():
         return skip(
             policy_pb2.REASON_TOO_OLD,
-            f"event_time is {_human(age)} old; {connector.name} accepts events up to {_human(max_age.total_seconds())} old",
+            f"event_time is {_human(age)} old; "
+            f"{connector.name} accepts events up to {_human(max_age.total_seconds())} old",
         )
     if -age > connector.limits.max_future_skew.total_seconds():
         return skip(

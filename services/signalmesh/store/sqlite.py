@@ -49,8 +49,10 @@ _BURY = (
 _DEAD_LETTERS = (
     "SELECT dead.event_id, dead.destination, dead.event_name, "
     f"COALESCE(status.decision, {policy_pb2.DECISION_SEND}), "
-    f"COALESCE(status.reason, {policy_pb2.REASON_UNSPECIFIED}), COALESCE(status.detail, ''), COALESCE(status.state, {_DEAD}), "
-    "dead.attempts, dead.reason, COALESCE(status.trace_id, ''), dead.dead_at, CAST(dead.entry_id AS TEXT), dead.prepared "
+    f"COALESCE(status.reason, {policy_pb2.REASON_UNSPECIFIED}), COALESCE(status.detail, ''), "
+    f"COALESCE(status.state, {_DEAD}), "
+    "dead.attempts, dead.reason, COALESCE(status.trace_id, ''), dead.dead_at, "
+    "CAST(dead.entry_id AS TEXT), dead.prepared "
     "FROM dead_letters AS dead LEFT JOIN event_status AS status "
     "ON status.event_id = dead.event_id AND status.destination = dead.destination "
 )

@@ -255,7 +255,7 @@ async def test_workers_claiming_together_never_get_the_same_entry(backend: Store
     assert len(set(taken)) == 60
 
 
-async def test_delivered_and_rejected_entries_leave_the_outbox_and_record_their_state_rejected_kept_as_dead_letters(
+async def test_delivered_and_rejected_entries_leave_the_outbox_and_record_their_state_rejected_kept_as_dead_letters(  # noqa: E501 — a test name cannot be split
     store: Store,
 ) -> None:
     await enqueue(store, entry("evt-ok"), entry("evt-bad"))

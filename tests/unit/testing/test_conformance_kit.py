@@ -38,7 +38,9 @@ class ToyConnector:
     eligibility = {
         STRICT: EligibilityRule((frozenset({"email"}),), policy_pb2.REASON_MISSING_CLICK_ID, "needs email"),
         SEND_ALL: EligibilityRule(
-            (frozenset({"email"}), frozenset({"phone"})), policy_pb2.REASON_INSUFFICIENT_USER_DATA, "email or phone"
+            (frozenset({"email"}), frozenset({"phone"})),
+            policy_pb2.REASON_INSUFFICIENT_USER_DATA,
+            "email or phone",
         ),
     }
     required_identifiers = {}
@@ -91,7 +93,12 @@ class ToyConnector:
             return [Outcome(event_id, OutcomeKind.RETRY, response.value) for event_id in request.event_ids]
         message = response.body.decode("utf-8", "replace")[:300] or f"HTTP {response.status}"
         return [
-            Outcome(event_id, self.kind(response.status), message, retry_after=retry_after_seconds(response.headers))
+            Outcome(
+                event_id,
+                self.kind(response.status),
+                message,
+                retry_after=retry_after_seconds(response.headers),
+            )
             for event_id in request.event_ids
         ]
 

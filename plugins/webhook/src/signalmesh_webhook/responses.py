@@ -1,4 +1,5 @@
-"""The receiver's answer → one Outcome per event, all alike: a webhook accepts or refuses a whole request. Pure.
+"""The receiver's answer → one Outcome per event, all alike: a webhook accepts or refuses a whole
+request. Pure.
 
 A generic receiver has no error format we could read per event, so the status code decides:
 2xx delivered; 408, 429 and 5xx retried (honouring Retry-After); any other answer is a
