@@ -9,6 +9,7 @@ from opentelemetry import trace
 from signalmesh import serving
 from signalmesh.config import ApiClient, Config, check_destinations
 from signalmesh.gateway.batcher import MicroBatcher
+from signalmesh.gateway.depth import OutboxDepthSampler
 from signalmesh.gateway.dispatcher import Dispatcher
 from signalmesh.gateway.intake import EventOutcome, Intake
 from signalmesh.gateway.policy_client import PolicyClient
@@ -39,6 +40,7 @@ class GatewayRuntime:
     batcher: MicroBatcher[EventOutcome]
     # The generated key when no [[clients]] are configured (embedded mode), else None.
     local_key: str | None
+    depth: OutboxDepthSampler
 
     @property
     def address(self) -> str:
@@ -49,6 +51,7 @@ class GatewayRuntime:
         await self.server.stop(grace)
         await self.batcher.drain()
         await self.dispatcher.stop(grace)
+        await self.depth.stop()
         await self.transport.close()
         await self.policy.close()
         await self.store.close()
@@ -127,4 +130,6 @@ async def serve_gateway(
     )
     if dispatch:
         dispatcher.start()
-    return GatewayRuntime(running, store, policy, transport, dispatcher, batcher, local_key)
+    depth = OutboxDepthSampler(store, config.destinations)
+    depth.start()
+    return GatewayRuntime(running, store, policy, transport, dispatcher, batcher, local_key, depth)

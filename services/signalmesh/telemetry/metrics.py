@@ -116,10 +116,18 @@ class Metrics:
             _lock=lock,
         )
 
-    def observe_outbox_depth(self, callback: OutboxDepthCallback) -> None:
-        """Report outbox depth from ``callback`` (destination → depth) at every collection."""
+    def observe_outbox_depth(self, callback: OutboxDepthCallback) -> Callable[[], None]:
+        """Report outbox depth from ``callback`` (destination → depth) at every collection;
+        call the returned function to stop (a stopped gateway must not report stale depths)."""
         with self._lock:
             self._outbox_depth_callbacks.append(callback)
+
+        def unregister() -> None:
+            with self._lock:
+                if callback in self._outbox_depth_callbacks:
+                    self._outbox_depth_callbacks.remove(callback)
+
+        return unregister
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from signalmesh.v1 import event_pb2
 
-from tests.integration.mesh.conftest import make_event
+from tests.integration.mesh.conftest import STRICT_PIXEL, make_event
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +66,22 @@ async def test_counters_follow_an_events_path(metric_reader, mesh):
     assert delivered[(("destination", "meta_strict"), ("outcome", "delivered"))] >= 1
     assert points(metric_reader, "signalmesh.delivery.latency")
     assert points(metric_reader, "signalmesh.match_quality")
+
+
+async def test_the_outbox_depth_gauge_shows_what_waits_per_destination(metric_reader, mesh):
+    await mesh.sandbox.inject(platform="meta", status=503, destination=STRICT_PIXEL)
+    fbc = f"fb.1.{int(time.time() * 1000)}.d"
+    events = [
+        make_event(f"depth-{index}", destinations=["meta_strict"], click_ids=event_pb2.ClickIds(fbc=fbc))
+        for index in range(3)
+    ]
+    await mesh.send(*events)
+    await mesh.gateway.depth.sample()  # the background task does this every few seconds
+    depth = points(metric_reader, "signalmesh.outbox.depth")
+    assert depth[(("destination", "meta_strict"),)] == 3
+    assert depth[(("destination", "meta_send_all"),)] == 0
+    await mesh.sandbox.clear_faults()
+    for event in events:
+        await mesh.wait_delivered(event.event_id, "meta_strict")
+    await mesh.gateway.depth.sample()
+    assert points(metric_reader, "signalmesh.outbox.depth")[(("destination", "meta_strict"),)] == 0
