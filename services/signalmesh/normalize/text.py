@@ -6,6 +6,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
+
+# A connector's rule for one field: raw text → its normalised form, or None to drop the value.
+Normaliser = Callable[[str], str | None]
 
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -22,6 +26,16 @@ def is_sha256_hex(value: str) -> bool:
     rather than hash it a second time (a double hash never matches anyone).
     """
     return _SHA256_HEX.fullmatch(value) is not None
+
+
+def hashed(value: str, normalise: Normaliser) -> str | None:
+    """SHA-256 (lower-case hex) of ``normalise(value)``; a value that already is a digest passes
+    through lower-cased (a hash hashed twice matches nobody); None when the rule drops it."""
+    trimmed = value.strip()
+    if is_sha256_hex(trimmed):
+        return trimmed.lower()
+    normalised = normalise(trimmed)
+    return sha256_hex(normalised) if normalised else None
 
 
 def nfc(text: str) -> str:

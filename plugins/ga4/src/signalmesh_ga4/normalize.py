@@ -11,27 +11,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 
 from signalmesh.normalize import geography
 from signalmesh.normalize.phones import to_e164
-from signalmesh.normalize.text import is_sha256_hex, nfc, nfc_lower, sha256_hex
 
-Normaliser = Callable[[str], str | None]
+# Re-exported: the shared hashing rule and the normaliser type are part of this module's API.
+from signalmesh.normalize.text import Normaliser as Normaliser
+from signalmesh.normalize.text import hashed as hashed
+from signalmesh.normalize.text import is_sha256_hex, nfc, nfc_lower
 
 _LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Google (Data Manager formatting guide, G10): the dot and plus rule applies to these two only.
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
-
-
-def hashed(value: str, normalise: Normaliser) -> str | None:
-    """SHA-256 (lower-case hex) of the normalised value; a value that is already a digest passes."""
-    # Google: SHA-256 as hex (§2C); a hash hashed twice matches nobody.
-    trimmed = value.strip()
-    if is_sha256_hex(trimmed):
-        return trimmed.lower()
-    normalised = normalise(trimmed)
-    return sha256_hex(normalised) if normalised else None
 
 
 def email(value: str) -> str | None:

@@ -12,27 +12,18 @@ source G10); where Google's own sources disagree the choice is recorded on the f
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from signalmesh.normalize.geography import country_code
 from signalmesh.normalize.phones import to_e164
-from signalmesh.normalize.text import is_sha256_hex, nfc_lower, sha256_hex
 
-Normaliser = Callable[[str], str | None]
+# Re-exported: the shared hashing rule and the normaliser type are part of this module's API.
+from signalmesh.normalize.text import Normaliser as Normaliser
+from signalmesh.normalize.text import hashed as hashed
+from signalmesh.normalize.text import is_sha256_hex, nfc_lower
 
 _LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Google (Data Manager, G10): the dot and plus rule applies to these two domains only.
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
-
-
-def hashed(value: str, normalise: Normaliser) -> str | None:
-    """SHA-256 (lower-case hex) of the normalised value; a value that is already a digest passes."""
-    # Google: SHA-256 as hex (platforms.md §2C); a hash hashed twice matches nobody.
-    trimmed = value.strip()
-    if is_sha256_hex(trimmed):
-        return trimmed.lower()
-    normalised = normalise(trimmed)
-    return sha256_hex(normalised) if normalised else None
 
 
 def email(value: str) -> str | None:

@@ -13,36 +13,25 @@ phone number (platforms.md §1.5).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
 
 from signalmesh.normalize import geography
 from signalmesh.normalize.phones import to_e164
+
+# Re-exported: the shared hashing rule and the normaliser type are part of this module's API.
+from signalmesh.normalize.text import Normaliser as Normaliser
+from signalmesh.normalize.text import hashed as hashed
 from signalmesh.normalize.text import (
-    is_sha256_hex,
     letters_only,
     nfc_lower,
-    sha256_hex,
     without_punctuation,
 )
-
-Normaliser = Callable[[str], str | None]
 
 _LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _US_ZIP = re.compile(r"(\d{5})(?:\d{4})?")
 # Year first, so the day/month order is never guessed; Meta: "input may have punctuation".
 _YEAR_FIRST_DATE = re.compile(r"(\d{4})([-/.]?)(\d{2})\2(\d{2})")
 _EARLIEST_BIRTH_YEAR = 1900  # Meta: db year from 1900 to the current year
-
-
-def hashed(value: str, normalise: Normaliser) -> str | None:
-    """SHA-256 (lower-case hex) of the normalised value; a value that is already a digest passes."""
-    # Meta: every hashed key is lower-case hex SHA-256; a hash hashed twice matches nobody.
-    trimmed = value.strip()
-    if is_sha256_hex(trimmed):
-        return trimmed.lower()
-    normalised = normalise(trimmed)
-    return sha256_hex(normalised) if normalised else None
 
 
 def email(value: str) -> str | None:

@@ -13,25 +13,16 @@ TikTok's customer-file spec [T3]. The exact Events 2.0 normalisation page could 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from signalmesh.normalize.geography import country_code
 from signalmesh.normalize.phones import to_e164
-from signalmesh.normalize.text import is_sha256_hex, nfc_lower, sha256_hex
 
-Normaliser = Callable[[str], str | None]
+# Re-exported: the shared hashing rule and the normaliser type are part of this module's API.
+from signalmesh.normalize.text import Normaliser as Normaliser
+from signalmesh.normalize.text import hashed as hashed
+from signalmesh.normalize.text import is_sha256_hex, nfc_lower
 
 _LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def hashed(value: str, normalise: Normaliser) -> str | None:
-    """SHA-256 of the normalised value; a value that is already a digest passes (lower-cased)."""
-    # A hash hashed twice matches nobody: never hash a digest again.
-    trimmed = value.strip()
-    if is_sha256_hex(trimmed):
-        return trimmed.lower()
-    normalised = normalise(trimmed)
-    return sha256_hex(normalised) if normalised else None
 
 
 def email(value: str) -> str | None:

@@ -10,13 +10,15 @@ passed through (lower-cased), never hashed twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from signalmesh.normalize.geography import country_code
 from signalmesh.normalize.phones import to_e164
-from signalmesh.normalize.text import is_sha256_hex, nfc, nfc_lower, sha256_hex
 
-Normaliser = Callable[[str], str | None]
+# Re-exported: the shared hashing rule and the normaliser type are part of this module's API.
+from signalmesh.normalize.text import Normaliser as Normaliser
+from signalmesh.normalize.text import hashed as hashed
+from signalmesh.normalize.text import nfc, nfc_lower
 
 _LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -38,15 +40,6 @@ def external_id(value: str) -> str | None:
     """Trimmed (NFC), case kept: ids such as ``User-42`` are case-sensitive in the receiver's CRM."""
     normalised = nfc(value.strip())
     return normalised or None
-
-
-def hashed(value: str, normalise: Normaliser) -> str | None:
-    """SHA-256 (lower-case hex) of the normalised value; an existing digest passes through."""
-    trimmed = value.strip()
-    if is_sha256_hex(trimmed):
-        return trimmed.lower()
-    normalised = normalise(trimmed)
-    return sha256_hex(normalised) if normalised else None
 
 
 def hashed_all(values: Iterable[str], normalise: Normaliser) -> list[str]:
