@@ -28,6 +28,17 @@ def test_demo_shows_every_decision_the_product_makes():
         "insufficient_user_data",
     ) in rows
     assert ("order-0999", "purchase 10 days old", "meta_strict", "SKIP", "too_old") in rows
+    # Too old for Meta (7 days) is not too old for the CRM webhook (30 days): skipped per destination.
+    assert ("order-0999", "purchase 10 days old", "crm", "SEND", "eligible") in rows
+    # Strict: TikTok needs its click id; GA4 needs only its client id, which the organic purchase has.
+    assert ("order-1001", "purchase after an ad click", "tiktok", "SEND", "eligible") in rows
+    assert ("order-1002", "organic purchase (no click id)", "tiktok", "SKIP", "missing_click_id") in rows
+    assert ("order-1002", "organic purchase (no click id)", "ga4", "SEND", "eligible") in rows
+    # The seed's bug: a Purchase on a failed payment is refused by the tracking plan.
+    assert ("order-1004", "purchase fired on a failed payment", "—", "REJECTED", "invalid") in rows
+    assert (
+        "#6 custom_properties.payment_status: is 'failed' but Purchase requires 'succeeded'" in result.stdout
+    )
     assert (
         "order-1001",
         "the first purchase again (duplicate)",
@@ -39,5 +50,9 @@ def test_demo_shows_every_decision_the_product_makes():
     assert re.search(r"#5 value: '\$29\.99' is not a decimal number: send 29\.99", result.stdout)
     assert "SendEvent(invalid) → INVALID_ARGUMENT with 3 field violations" in result.stdout
     delivered = [line for line in result.stdout.splitlines() if "│ delivered" in line]
-    assert len(delivered) == 3  # order-1001 on both pixels, order-1002 on send_all
-    assert "Sandbox recorded: {'pixel 1111111111': 1, 'pixel 2222222222': 2}" in result.stdout
+    # order-1001 everywhere (5), order-1002 on meta_send_all, ga4 and crm (3), order-0999 on crm (1)
+    assert len(delivered) == 9
+    assert (
+        "Sandbox recorded: {'meta_strict': 1, 'meta_send_all': 2, 'tiktok': 1, 'ga4': 2, 'crm': 3}"
+        in result.stdout
+    )

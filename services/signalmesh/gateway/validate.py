@@ -99,8 +99,11 @@ def validate_event(
             )
     rule = (tracking_plan or {}).get(event.event_name)
     if rule is not None:
+        # A field the built-in rules already flagged needs no second message saying it is required.
+        flagged = {violation.field for violation in report.violations}
         for path, reason, description in tracking_plan_check(event, rule):
-            report.error(path, reason, description)
+            if path not in flagged:
+                report.error(path, reason, description)
     return report
 
 

@@ -149,6 +149,17 @@ def test_tracking_plan_refuses_a_purchase_on_a_failed_payment():
     assert isinstance(event.custom_properties, struct_pb2.Struct)
 
 
+def test_a_field_the_built_in_rules_flag_gets_no_second_tracking_plan_message():
+    from signalmesh.gateway.tracking_plan import TrackingRule
+
+    plan = {"Purchase": TrackingRule("Purchase", required=("currency", "order_id"))}
+    event = good_event(currency="")
+    report = validate_event(event, NOW, DESTINATIONS, plan)
+    assert [violation.field for violation in report.violations].count("currency") == 1
+    assert fields(report)["currency"] != "tracking_plan.required"
+    assert fields(report)["order_id"] == "tracking_plan.required"
+
+
 def test_tracking_plan_one_of_rule_names_the_alternatives():
     from signalmesh.gateway.tracking_plan import TrackingRule
 
