@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import structlog.testing
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -20,6 +21,12 @@ def metric_reader() -> InMemoryMetricReader:
     reader = InMemoryMetricReader()
     metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
     return reader
+
+
+@pytest.fixture
+def mesh_overrides():
+    # A short breaker cooldown: a paused destination probes again within the test's patience.
+    return {"dispatcher": {"breaker_cooldown": "200ms"}}
 
 
 def points(reader: InMemoryMetricReader, name: str) -> dict[tuple, float]:
@@ -85,3 +92,26 @@ async def test_the_outbox_depth_gauge_shows_what_waits_per_destination(metric_re
         await mesh.wait_delivered(event.event_id, "meta_strict")
     await mesh.gateway.depth.sample()
     assert points(metric_reader, "signalmesh.outbox.depth")[(("destination", "meta_strict"),)] == 0
+
+
+async def test_a_refused_token_raises_an_alert_and_its_recovery_another(metric_reader, mesh):
+    await mesh.sandbox.change_tokens(revoke=["sandbox-token"], accept=["other-token"])
+    fbc = f"fb.1.{int(time.time() * 1000)}.alert"
+    with structlog.testing.capture_logs() as logs:
+        await mesh.send(
+            make_event("alert-1", destinations=["meta_strict"], click_ids=event_pb2.ClickIds(fbc=fbc))
+        )
+        statuses = await mesh.wait_for_states(
+            "alert-1", lambda states: states.get("meta_strict") == 3
+        )  # RETRYING
+    [paused] = [line for line in logs if line["event"] == "destination_paused"]
+    assert (
+        paused["alert"] is True and paused["destination"] == "meta_strict" and "code 190" in paused["reason"]
+    )
+    assert "the platform refused the credentials" in statuses["meta_strict"].platform_response
+    alerts = points(metric_reader, "signalmesh.destination.alerts")
+    assert alerts[(("destination", "meta_strict"), ("kind", "credentials"))] >= 1
+    await mesh.sandbox.change_tokens(accept=["sandbox-token"])
+    await mesh.wait_delivered("alert-1", "meta_strict")
+    alerts = points(metric_reader, "signalmesh.destination.alerts")
+    assert alerts[(("destination", "meta_strict"), ("kind", "recovered"))] >= 1
