@@ -71,6 +71,8 @@ class StoreConfig:
     # Relative paths are relative to the state directory.
     path: str = "signalmesh.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Prefix of every key: environments (or test runs) can share one Redis without mixing.
+    redis_namespace: str = "signalmesh"
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,8 +276,14 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
         backend=backend,
         path=_typed(store_data, "path", str, StoreConfig().path, "store"),
         redis_url=_typed(store_data, "redis_url", str, StoreConfig().redis_url, "store"),
+        redis_namespace=_typed(store_data, "redis_namespace", str, StoreConfig().redis_namespace, "store"),
     )
-    _reject_unknown(store_data, {"backend", "path", "redis_url"}, "store")
+    if not store.redis_namespace or ":" in store.redis_namespace:
+        raise ConfigError(
+            f"store.redis_namespace: {store.redis_namespace!r} must be a non-empty name without ':'"
+            ' (e.g. "signalmesh-staging")'
+        )
+    _reject_unknown(store_data, {"backend", "path", "redis_url", "redis_namespace"}, "store")
 
     dispatcher_data = _section(data, "dispatcher")
     dispatcher = DispatcherConfig(

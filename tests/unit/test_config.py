@@ -91,3 +91,11 @@ def test_a_table_setting_is_flattened_for_per_event_name_mappings(tmp_path):
     assert config.destinations["x"].settings["test_url.Purchase"] == "t1"
     assert config.destinations["x"].settings["test_url.Lead"] == "t2"
     check_destinations(config, registry())
+
+
+def test_the_redis_namespace_is_configurable_and_must_be_a_plain_name(tmp_path):
+    text = '[store]\nbackend = "redis"\nredis_namespace = "staging"\n'
+    config = load_config(write(tmp_path, text), environ={})
+    assert (config.store.backend, config.store.redis_namespace) == ("redis", "staging")
+    with pytest.raises(ConfigError, match=r"store.redis_namespace: 'a:b' must be a non-empty name"):
+        load_config(write(tmp_path, '[store]\nredis_namespace = "a:b"\n'), environ={})

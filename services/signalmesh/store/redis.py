@@ -32,6 +32,9 @@ from signalmesh.store.redis_layout import (
 from signalmesh.v1 import gateway_pb2, policy_pb2
 
 DEFAULT_STATUS_TTL_SECONDS = 30 * 86400
+# Connections one process opens to Redis at most, and how long a caller waits for a free one.
+MAX_CONNECTIONS = 64
+POOL_WAIT_SECONDS = 10.0
 # What each outcome does to the entry (see redis_scripts.COMPLETE).
 _ACTIONS: dict[int, str] = {
     gateway_pb2.DELIVERY_STATE_RETRYING: "retry",
@@ -53,8 +56,13 @@ class RedisStore:
         consumer: str | None = None,
         status_ttl_seconds: float = DEFAULT_STATUS_TTL_SECONDS,
     ) -> None:
-        # Bytes, not str: prepared events are binary protobuf.
-        self._redis = aioredis.Redis.from_url(url, decode_responses=False)
+        # Bytes, not str: prepared events are binary protobuf. A blocking pool: under a burst
+        # (a batch's status reads, many dispatch workers) callers wait for a free connection
+        # instead of failing with "Too many connections" (redis-py's default pool raises at 100).
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=MAX_CONNECTIONS, timeout=POOL_WAIT_SECONDS, decode_responses=False
+        )
+        self._redis = aioredis.Redis.from_pool(pool)  # owns the pool: aclose() closes it
         self._keys = Keys(namespace)
         # Names this process in the group's pending lists (XPENDING shows who holds what).
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
