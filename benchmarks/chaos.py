@@ -19,9 +19,9 @@ answer promised. Then the audit, per (event, destination):
 - lost: acknowledged, neither delivered nor dead-lettered: must be 0.
 
 Scenarios are small functions (platform faults, one platform down, gateway kills, policy kill,
-duplicate storm, backpressure with every platform down); ``--short`` runs all of them with fewer \
-events and kills (what
-`tests/system/test_chaos.py` runs). The process exits 1 when any scenario fails its audit.
+duplicate storm, backpressure with every platform down, the platform killed); ``--short`` runs
+all of them with fewer events and kills (what `tests/system/test_chaos.py` runs). The process
+exits 1 when any scenario fails its audit.
 """
 
 from __future__ import annotations
@@ -173,6 +173,8 @@ class Mesh:
         """Start ``name`` again on the address it had (clients reconnect to the same port)."""
         listen = listen or self.processes[name].address
         arguments = [name, "--config", str(self.config), "--listen", listen]
+        if name == "sandbox":  # the platform emulator takes no mesh config
+            arguments = [name, "--listen", listen]
         if name == "gateway":
             arguments += ["--policy", self.processes["policy"].address]
         if name in self.processes:
@@ -395,6 +397,7 @@ class Sizes:
     # Outbox entries (events x 3 destinations) before the gateway refuses; seconds of refusals.
     backpressure_depth: int = 3_000
     backpressure_seconds: float = 20.0
+    platform_kill_events: int = 3_000
 
     @classmethod
     def short(cls) -> Sizes:
@@ -408,6 +411,7 @@ class Sizes:
             storm_repeats=20,
             backpressure_depth=600,
             backpressure_seconds=4.0,
+            platform_kill_events=600,
         )
 
 
@@ -553,6 +557,62 @@ async def gateway_kills(mesh: Mesh, client: Client, sizes: Sizes, rng: random.Ra
     return result
 
 
+async def platform_kill(mesh: Mesh, client: Client, sizes: Sizes, rng: random.Random) -> Audit:
+    """SIGKILL the platform itself (the sandbox) mid-run and bring it back on its port: calls in
+    flight die with it, the gateway retries, and every acknowledged pair ends delivered.
+
+    The killed sandbox's memory of what it received dies with it, so this audit reads the
+    gateway's own status per pair (what the platform acknowledged), and the restarted sandbox's
+    record for what arrived after the restart."""
+    events = make_events(sizes.platform_kill_events, "platform-kill")
+    sending = asyncio.create_task(client.send_all(events, batch_size=50, concurrency=4))
+    while len(client.ledger.acknowledged) < len(events) // 3 and not sending.done():
+        await asyncio.sleep(0.005)
+    while not (await mesh.control.stats())["meta"]["accepted_events"]:  # some already delivered
+        await asyncio.sleep(0.005)
+    mesh.kill("sandbox")
+    await asyncio.sleep(1.0)
+    await mesh.restart("sandbox")
+    await sending
+    ledger = client.ledger
+    ids = sorted(ledger.acknowledged)
+    deadline = time.monotonic() + 60
+    while True:
+        statuses = await client.statuses(ids)
+        state = {
+            (item.destination, event_id): item.state
+            for event_id, status in statuses.items()
+            for item in status.destinations
+        }
+        final = {gateway_pb2.DELIVERY_STATE_DELIVERED, gateway_pb2.DELIVERY_STATE_DEAD_LETTERED}
+        lost = sorted(pair for pair in ledger.expected if state.get(pair) not in final)
+        if not lost or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.25)
+    recorded, redelivered, doubled = await _recorded(mesh.control)
+    dead = await _dead_letters(client)
+    after_restart = sum(len(pairs) for pairs in recorded.values())
+    result = Audit(
+        "7 · platform (sandbox) SIGKILL, restart",
+        len(ledger.acknowledged),
+        len(ledger.expected),
+        sum(1 for pair in ledger.expected if state.get(pair) == gateway_pb2.DELIVERY_STATE_DELIVERED),
+        redelivered,
+        doubled,
+        Counter(_reason_class(reason) for reason in dead.values()),
+        sum(1 for reason in dead.values() if not reason.strip()),
+        lost,
+    )
+    if after_restart == 0:
+        result.failures.append("nothing reached the restarted platform: the kill happened too late")
+    result.notes.append(
+        f"delivered = the gateway's status (the killed platform's record died with it); "
+        f"{len(ledger.expected) - after_restart:,} pairs reached the platform before the kill, "
+        f"{after_restart:,} the restarted one"
+    )
+    return result
+
+
 async def policy_kill(mesh: Mesh, client: Client, sizes: Sizes, rng: random.Random) -> Audit:
     """SIGKILL policy mid-run: the gateway answers UNAVAILABLE and accepts nothing it cannot
     decide; it recovers by itself when policy is back on its port."""
@@ -688,6 +748,7 @@ SCENARIOS: dict[str, Scenario] = {
     "policy-kill": policy_kill,
     "storm": duplicate_storm,
     "backpressure": backpressure,
+    "platform-kill": platform_kill,
 }
 
 
