@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-import aiohttp
 import pytest
-from signalmesh.connector import Destination, HttpRequest, HttpResponse, Outcome, OutcomeKind
+from signalmesh.connector import Destination, OutcomeKind
 from signalmesh.sandbox import SandboxServer, start_sandbox
 from signalmesh.sandbox.client import SandboxControl
+from signalmesh.testing import deliver
 from signalmesh.v1 import event_pb2
 
 from signalmesh_ga4.connector import Ga4Connector
@@ -43,15 +43,6 @@ def sandbox_destination(sandbox: SandboxServer) -> Destination:
     )
 
 
-async def send(connector: Ga4Connector, request: HttpRequest) -> list[Outcome]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.request(request.method, request.url, headers=request.headers, data=request.body) as answer,
-    ):
-        response = HttpResponse(answer.status, dict(answer.headers), await answer.read())
-    return connector.classify(request, response)
-
-
 def shopper(make_event: MakeEvent, event_id: str, **fields: object) -> event_pb2.ConversionEvent:
     user = event_pb2.UserData(
         emails=[" Jane.Doe+shop@gmail.com "],
@@ -70,7 +61,7 @@ async def test_prepared_events_are_delivered_and_recorded_with_user_data(
 ) -> None:
     batch = [connector.prepare(shopper(make_event, event_id), sandbox_destination) for event_id in ("a", "b")]
     [request] = connector.build_requests(batch, sandbox_destination)
-    outcomes = await send(connector, request)
+    outcomes = await deliver(connector, request)
     assert [(outcome.event_id, outcome.kind) for outcome in outcomes] == [
         ("a", OutcomeKind.DELIVERED),
         ("b", OutcomeKind.DELIVERED),
@@ -91,7 +82,7 @@ async def test_test_events_are_validated_and_never_reach_production(
     [request] = connector.build_requests(
         [connector.prepare(event, sandbox_destination) for event in (good, bad)], sandbox_destination
     )
-    outcomes = await send(connector, request)
+    outcomes = await deliver(connector, request)
     assert [(o.event_id, o.kind, o.code, o.field) for o in outcomes] == [
         ("good", OutcomeKind.DELIVERED, "", ""),
         ("bad", OutcomeKind.REJECTED, "NAME_RESERVED", "name"),
@@ -110,7 +101,7 @@ async def test_a_wrong_api_secret_is_answered_204_and_dropped_silently(
     """Like GA4 (§2A): nothing in the answer says so; only the sandbox's record shows the drop."""
     wrong = replace(sandbox_destination, settings={**sandbox_destination.settings, "api_secret": "stolen"})
     [request] = connector.build_requests([connector.prepare(shopper(make_event, "a"), wrong)], wrong)
-    [outcome] = await send(connector, request)
+    [outcome] = await deliver(connector, request)
     assert outcome.kind is OutcomeKind.DELIVERED
     async with SandboxControl(sandbox.url) as control:
         assert (await control.events("ga4", MEASUREMENT_ID)).events == []
@@ -127,7 +118,7 @@ async def test_an_event_ga4_would_drop_is_rejected_though_the_answer_is_204(
         [connector.prepare(event, sandbox_destination) for event in (shopper(make_event, "ok"), no_currency)],
         sandbox_destination,
     )
-    outcomes = await send(connector, request)
+    outcomes = await deliver(connector, request)
     assert [(o.event_id, o.kind) for o in outcomes] == [
         ("ok", OutcomeKind.DELIVERED),
         ("cheap", OutcomeKind.REJECTED),

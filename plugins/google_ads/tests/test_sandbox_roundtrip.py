@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-import aiohttp
 import pytest
-from signalmesh.connector import Destination, HttpRequest, HttpResponse, Outcome, OutcomeKind
+from signalmesh.connector import Destination, OutcomeKind
 from signalmesh.sandbox import SandboxServer, start_sandbox
 from signalmesh.sandbox.client import SandboxControl
+from signalmesh.testing import deliver
 from signalmesh.v1 import event_pb2
 
 from signalmesh_google_ads.connector import GoogleAdsConnector
@@ -40,15 +40,6 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 def sandbox_destination(sandbox: SandboxServer, destination: Destination) -> Destination:
     settings = {**destination.settings, "access_token": TOKEN, "base_url": sandbox.url}
     return replace(destination, name="google-ads-sandbox", settings=settings)
-
-
-async def send(connector: GoogleAdsConnector, request: HttpRequest) -> list[Outcome]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.request(request.method, request.url, headers=request.headers, data=request.body) as answer,
-    ):
-        response = HttpResponse(answer.status, dict(answer.headers), await answer.read())
-    return connector.classify(request, response)
 
 
 def lead(make_event: MakeEvent, event_id: str, **fields: object) -> event_pb2.ConversionEvent:
@@ -79,7 +70,7 @@ async def test_click_and_lead_conversions_are_uploaded_and_recorded_hashed(
         for event in (make_event("order-1", order_id="order-1"), lead(make_event, "lead-1"))
     ]
     [request] = connector.build_requests(batch, sandbox_destination)
-    outcomes = await send(connector, request)
+    outcomes = await deliver(connector, request)
     assert [(outcome.event_id, outcome.kind) for outcome in outcomes] == [
         ("order-1", DELIVERED),
         ("lead-1", DELIVERED),
@@ -104,7 +95,7 @@ async def test_test_events_are_validated_only_and_recorded_nowhere_live(
 ) -> None:
     prepared = connector.prepare(make_event("t-1", order_id="t-1", test_mode=True), sandbox_destination)
     [request] = connector.build_requests([prepared], sandbox_destination)
-    [outcome] = await send(connector, request)
+    [outcome] = await deliver(connector, request)
     assert (outcome.kind, outcome.message) == (DELIVERED, VALIDATED_MESSAGE)
     async with SandboxControl(sandbox.url) as control:
         assert (await control.events("google_ads", CUSTOMER)).events == []
@@ -117,7 +108,7 @@ async def test_a_refused_token_pauses_the_destination_instead_of_rejecting_the_e
 ) -> None:
     wrong = replace(sandbox_destination, settings={**sandbox_destination.settings, "access_token": "expired"})
     [request] = connector.build_requests([connector.prepare(make_event("a", order_id="a"), wrong)], wrong)
-    [outcome] = await send(connector, request)
+    [outcome] = await deliver(connector, request)
     assert (outcome.kind, outcome.credentials) == (RETRY, True)
     assert outcome.code == "authenticationError.OAUTH_TOKEN_INVALID"
 
@@ -136,7 +127,7 @@ async def test_one_bad_row_is_rejected_by_its_index_and_the_others_delivered(
     [request] = connector.build_requests(
         [connector.prepare(event, sandbox_destination) for event in events], sandbox_destination
     )
-    outcomes = await send(connector, request)
+    outcomes = await deliver(connector, request)
     assert [(outcome.event_id, outcome.kind, outcome.field) for outcome in outcomes] == [
         ("ok-1", DELIVERED, ""),
         ("old", REJECTED, "conversion_date_time"),
@@ -159,8 +150,8 @@ async def test_a_resent_batch_is_delivered_as_google_already_holds_it(
         [connector.prepare(make_event("order-9", order_id="order-9"), sandbox_destination)],
         sandbox_destination,
     )
-    assert [outcome.kind for outcome in await send(connector, request)] == [DELIVERED]
-    [again] = await send(connector, request)
+    assert [outcome.kind for outcome in await deliver(connector, request)] == [DELIVERED]
+    [again] = await deliver(connector, request)
     assert (again.kind, again.code) == (DELIVERED, "conversionUploadError.ORDER_ID_ALREADY_IN_USE")
     async with SandboxControl(sandbox.url) as control:
         recorded = await control.events("google_ads", CUSTOMER)
@@ -178,7 +169,7 @@ async def test_injected_throttling_is_retried_after_googles_delay(
     [request] = connector.build_requests(
         [connector.prepare(make_event("a", order_id="a"), sandbox_destination)], sandbox_destination
     )
-    [outcome] = await send(connector, request)
+    [outcome] = await deliver(connector, request)
     assert (outcome.kind, outcome.retry_after, outcome.code, outcome.credentials) == (
         RETRY,
         9.0,

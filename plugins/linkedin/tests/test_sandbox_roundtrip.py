@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-import aiohttp
 import pytest
-from signalmesh.connector import Destination, HttpRequest, HttpResponse, OutcomeKind
+from signalmesh.connector import Destination, OutcomeKind
 from signalmesh.sandbox import SandboxServer, start_sandbox
 from signalmesh.sandbox.client import SandboxControl
+from signalmesh.testing import send
 from signalmesh.v1 import event_pb2
 
 from signalmesh_linkedin.connector import LinkedInConnector
@@ -36,16 +36,6 @@ def sandbox_destination(destination: Destination, sandbox: SandboxServer) -> Des
     return replace(
         destination, settings={**destination.settings, "access_token": TOKEN, "base_url": sandbox.url}
     )
-
-
-async def send(request: HttpRequest) -> HttpResponse:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(
-            request.method, request.url, headers=dict(request.headers), data=request.body
-        ) as answer,
-    ):
-        return HttpResponse(answer.status, dict(answer.headers), await answer.read())
 
 
 def user(email: str = "Jane.Doe@Example.com") -> event_pb2.UserData:

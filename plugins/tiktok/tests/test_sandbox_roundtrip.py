@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-import aiohttp
 import pytest
-from signalmesh.connector import Destination, HttpRequest, HttpResponse, Outcome, OutcomeKind
+from signalmesh.connector import Destination, OutcomeKind
 from signalmesh.sandbox import SandboxServer, start_sandbox
 from signalmesh.sandbox.client import SandboxControl
+from signalmesh.testing import deliver
 from signalmesh.v1 import event_pb2
 
 from signalmesh_tiktok.connector import TikTokConnector
@@ -47,15 +47,6 @@ def sandbox_destination(sandbox: SandboxServer) -> Destination:
     )
 
 
-async def send(connector: TikTokConnector, request: HttpRequest) -> list[Outcome]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.request(request.method, request.url, headers=request.headers, data=request.body) as answer,
-    ):
-        response = HttpResponse(answer.status, dict(answer.headers), await answer.read())
-    return connector.classify(request, response)
-
-
 def shopper(make_event: MakeEvent, event_id: str, **fields: object) -> event_pb2.ConversionEvent:
     user = event_pb2.UserData(
         emails=[" Jane.Doe@Example.com "],
@@ -80,7 +71,7 @@ async def test_prepared_events_are_accepted_and_recorded_by_event_source_id(
         connector.prepare(event, sandbox_destination) for event in (shopper(make_event, "web-1"), store_sale)
     ]
     requests = connector.build_requests(batch, sandbox_destination)
-    outcomes = [outcome for request in requests for outcome in await send(connector, request)]
+    outcomes = [outcome for request in requests for outcome in await deliver(connector, request)]
     assert [(outcome.event_id, outcome.kind) for outcome in outcomes] == [
         ("web-1", OutcomeKind.DELIVERED),
         ("store-1", OutcomeKind.DELIVERED),
@@ -101,7 +92,7 @@ async def test_test_events_reach_the_test_channel_only(
         [connector.prepare(shopper(make_event, "t-1", test_mode=True), sandbox_destination)],
         sandbox_destination,
     )
-    assert [outcome.kind for outcome in await send(connector, request)] == [OutcomeKind.DELIVERED]
+    assert [outcome.kind for outcome in await deliver(connector, request)] == [OutcomeKind.DELIVERED]
     async with SandboxControl(sandbox.url) as control:
         assert (await control.events("tiktok", PIXEL)).events == []
         assert len((await control.events("tiktok", PIXEL, test=True)).events) == 1
@@ -112,7 +103,7 @@ async def test_wrong_token_is_rejected_with_tiktoks_code(
 ) -> None:
     wrong = replace(sandbox_destination, settings={**sandbox_destination.settings, "access_token": "stolen"})
     [request] = connector.build_requests([connector.prepare(shopper(make_event, "a"), wrong)], wrong)
-    [outcome] = await send(connector, request)
+    [outcome] = await deliver(connector, request)
     assert (outcome.kind, outcome.code) == (OutcomeKind.REJECTED, "40105")
     assert outcome.message.startswith("access token")
 
@@ -125,7 +116,7 @@ async def test_one_stale_event_is_rejected_alone_and_the_rest_resent(
     stale.event_time.FromSeconds(int(EVENT_TIME.timestamp()) - 8 * 86_400)
     batch = [connector.prepare(event, sandbox_destination) for event in (shopper(make_event, "ok"), stale)]
     [request] = connector.build_requests(batch, sandbox_destination)
-    outcomes = await send(connector, request)
+    outcomes = await deliver(connector, request)
     assert [(outcome.event_id, outcome.kind, outcome.field) for outcome in outcomes] == [
         ("ok", OutcomeKind.RETRY, ""),
         ("old", OutcomeKind.REJECTED, "event_time"),

@@ -59,6 +59,9 @@ Rules for the sample events: at least one, distinct event ids, timed near ``now`
 checks age windows with the real clock), valid for the platform, eligible under ``send_all``,
 with raw personal data of at least four characters (shorter strings occur by chance).
 
+For a package's own round-trip tests, ``send(request)`` and ``deliver(connector, request)`` put a
+request on the wire through the core's HTTP client and return the answer, or its outcomes.
+
 Installing ``signalmesh`` also registers the pytest plugin ``signalmesh.testing.plugin``, whose
 fixtures (``sandbox``, ``sandbox_url``, ``sandbox_control``) serve a package's other tests.
 The async sandbox test needs pytest-asyncio (it is marked ``asyncio``, so strict mode works).
@@ -73,5 +76,6 @@ import pytest
 pytest.register_assert_rewrite("signalmesh.testing.conformance")
 
 from signalmesh.testing.conformance import ConformanceSuite  # noqa: E402
+from signalmesh.testing.http import deliver, send  # noqa: E402
 
-__all__ = ["ConformanceSuite"]
+__all__ = ["ConformanceSuite", "deliver", "send"]

@@ -13,7 +13,6 @@ import time
 from collections.abc import Collection, Sequence
 from typing import ClassVar
 
-import aiohttp
 import pytest
 
 from signalmesh.connector import (
@@ -40,6 +39,7 @@ from signalmesh.testing.cases import (
     distinct_events,
     snapshot,
 )
+from signalmesh.testing.http import send
 from signalmesh.v1 import event_pb2
 
 RETRY, REJECTED, DELIVERED = OutcomeKind.RETRY, OutcomeKind.REJECTED, OutcomeKind.DELIVERED
@@ -272,17 +272,14 @@ class ConformanceSuite:
         async with await start_sandbox(port=0) as sandbox:
             destination = self.destination(sandbox.url)
             requests = self.connector.build_requests(self._prepare(events, destination), destination)
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-                for request in requests:
-                    async with session.request(
-                        request.method, request.url, data=request.body, headers=dict(request.headers)
-                    ) as answer:
-                        response = HttpResponse(answer.status, dict(answer.headers), await answer.read())
-                    for outcome in self.connector.classify(request, response):
-                        assert outcome.kind is DELIVERED, (
-                            f"{outcome} for HTTP {response.status}: {response.body[:500]!r}"
-                        )
-                        outcomes.append(outcome)
+            for request in requests:
+                response = await send(request)
+                assert isinstance(response, HttpResponse), f"the sandbox did not answer: {response}"
+                for outcome in self.connector.classify(request, response):
+                    assert outcome.kind is DELIVERED, (
+                        f"{outcome} for HTTP {response.status}: {response.body[:500]!r}"
+                    )
+                    outcomes.append(outcome)
             stats = sandbox.state.stats().values()
         assert sorted(outcome.event_id for outcome in outcomes) == sorted(event.event_id for event in events)
         # The sandbox's own count, so a classify that calls everything DELIVERED cannot pass.
