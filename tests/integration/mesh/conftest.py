@@ -162,18 +162,22 @@ def mesh_settings(state_dir: Path, sandbox_url: str, **overrides: Any) -> dict[s
 
 
 @pytest.fixture
-def mesh_overrides() -> dict[str, Any]:
-    """Override in a test module to change the mesh's settings."""
+def mesh_overrides() -> dict[str, Any] | Callable[[str], dict[str, Any]]:
+    """Override in a test module to change the mesh's settings: a dict, or a function of the
+    sandbox's URL (known only once it runs) returning one."""
     return {}
 
 
 @pytest.fixture
 async def mesh(
-    tmp_path: Path, span_exporter: InMemorySpanExporter, mesh_overrides: dict[str, Any]
+    tmp_path: Path,
+    span_exporter: InMemorySpanExporter,
+    mesh_overrides: dict[str, Any] | Callable[[str], dict[str, Any]],
 ) -> AsyncIterator[Mesh]:
     sandbox_server = await start_sandbox(host="127.0.0.1", port=0, tokens=("sandbox-token",))
+    overrides = mesh_overrides(sandbox_server.url) if callable(mesh_overrides) else mesh_overrides
     config = config_from_mapping(
-        mesh_settings(tmp_path / "state", sandbox_server.url, **mesh_overrides), {}, source=None
+        mesh_settings(tmp_path / "state", sandbox_server.url, **overrides), {}, source=None
     )
     policy = await serve_policy(config, listen="127.0.0.1:0")
     gateway = await serve_gateway(config, listen="127.0.0.1:0", policy_address=policy.address)

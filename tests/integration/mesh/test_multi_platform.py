@@ -20,84 +20,49 @@ GA4_MEASUREMENT_ID = "G-SANDBOX1"
 
 
 @pytest.fixture
-async def platforms_mesh(tmp_path, span_exporter):
-    """The mesh fixture's services with one destination per connector, plus a second TikTok pixel."""
-    from grpc import aio
-    from signalmesh.config import config_from_mapping
-    from signalmesh.gateway.server import serve_gateway
-    from signalmesh.policy.server import serve_policy
-    from signalmesh.sandbox import start_sandbox
-    from signalmesh.sandbox.client import SandboxControl
-    from signalmesh.v1 import gateway_pb2_grpc
+def mesh_overrides():
+    """One destination per connector, plus a second TikTok pixel, all on the sandbox."""
 
-    from tests.integration.mesh.conftest import Mesh, mesh_settings
+    def settings(url: str) -> dict[str, Any]:
+        destinations = {
+            "tiktok_a": {
+                "connector": "tiktok",
+                "pixel_code": TIKTOK_PIXEL_A,
+                "access_token": "sandbox-token",
+                "base_url": url,
+            },
+            "tiktok_b": {
+                "connector": "tiktok",
+                "pixel_code": TIKTOK_PIXEL_B,
+                "access_token": "sandbox-token",
+                "base_url": url,
+            },
+            "linkedin": {
+                "connector": "linkedin",
+                "access_token": "sandbox-token",
+                "base_url": url,
+                "conversion_rules": {"Purchase": "123456"},
+            },
+            "google_ads": {
+                "connector": "google_ads",
+                "customer_id": GOOGLE_ADS_CUSTOMER,
+                "access_token": "sandbox-token",
+                "developer_token": "sandbox-developer-token",
+                "base_url": url,
+                "conversion_actions": {"Purchase": "987654321"},
+            },
+            "crm": {"connector": "webhook", "url": f"{url}{WEBHOOK_PATH}", "secret": "crm-signing-secret"},
+            "ga4": {
+                "connector": "ga4",
+                "measurement_id": GA4_MEASUREMENT_ID,
+                "api_secret": "sandbox-token",
+                "base_url": url,
+            },
+        }
+        allow = ["meta", "ga4", "tiktok", "linkedin", "google_ads", "webhook"]
+        return {"plugins": {"allow": allow}, "destinations": destinations}
 
-    sandbox = await start_sandbox(host="127.0.0.1", port=0, tokens=("sandbox-token",))
-    url = sandbox.url
-    destinations = {
-        "meta_strict": {},
-        "meta_send_all": {},
-        "tiktok_a": {
-            "connector": "tiktok",
-            "pixel_code": TIKTOK_PIXEL_A,
-            "access_token": "sandbox-token",
-            "base_url": url,
-        },
-        "tiktok_b": {
-            "connector": "tiktok",
-            "pixel_code": TIKTOK_PIXEL_B,
-            "access_token": "sandbox-token",
-            "base_url": url,
-        },
-        "linkedin": {
-            "connector": "linkedin",
-            "access_token": "sandbox-token",
-            "base_url": url,
-            "conversion_rules": {"Purchase": "123456"},
-        },
-        "google_ads": {
-            "connector": "google_ads",
-            "customer_id": GOOGLE_ADS_CUSTOMER,
-            "access_token": "sandbox-token",
-            "developer_token": "sandbox-developer-token",
-            "base_url": url,
-            "conversion_actions": {"Purchase": "987654321"},
-        },
-        "crm": {"connector": "webhook", "url": f"{url}{WEBHOOK_PATH}", "secret": "crm-signing-secret"},
-        "ga4": {
-            "connector": "ga4",
-            "measurement_id": GA4_MEASUREMENT_ID,
-            "api_secret": "sandbox-token",
-            "base_url": url,
-        },
-    }
-    settings = mesh_settings(
-        tmp_path / "state",
-        url,
-        plugins={"allow": ["meta", "ga4", "tiktok", "linkedin", "google_ads", "webhook"]},
-        destinations=destinations,
-    )
-    config = config_from_mapping(settings, {}, source=None)
-    policy = await serve_policy(config, listen="127.0.0.1:0")
-    gateway = await serve_gateway(config, listen="127.0.0.1:0", policy_address=policy.address)
-    channel = aio.insecure_channel(gateway.address)
-    control = SandboxControl(url)
-    try:
-        yield Mesh(
-            config=config,
-            sandbox=control,
-            policy=policy,
-            gateway=gateway,
-            stub=gateway_pb2_grpc.GatewayStub(channel),
-            metadata=(("authorization", f"Bearer {gateway.local_key}"),),
-            channel=channel,
-        )
-    finally:
-        await channel.close()
-        await control.close()
-        await gateway.stop(grace=1)
-        await policy.stop(grace=1)
-        await sandbox.close()
+    return settings
 
 
 # Meta, TikTok, LinkedIn, Google Ads, GA4 and a webhook: every connector in the seed.
@@ -116,10 +81,7 @@ def clicked_everywhere(event_id: str, **fields: Any) -> event_pb2.ConversionEven
     return make_event(event_id, click_ids=click_ids, order_id=f"order-{event_id}", **fields)
 
 
-async def test_one_event_to_every_platform_is_one_trace_with_a_branch_per_destination(
-    platforms_mesh, span_exporter
-):
-    mesh = platforms_mesh
+async def test_one_event_to_every_platform_is_one_trace_with_a_branch_per_destination(mesh, span_exporter):
     span_exporter.clear()
     response = await mesh.send(clicked_everywhere("everywhere-1", destinations=list(EVERY)))
     [result] = response.results
@@ -161,8 +123,7 @@ async def test_one_event_to_every_platform_is_one_trace_with_a_branch_per_destin
     assert all("SEND" in line and "delivered" in line for line in lines), output
 
 
-async def test_an_event_for_pixel_a_never_reaches_pixel_b_of_the_same_platform(platforms_mesh):
-    mesh = platforms_mesh
+async def test_an_event_for_pixel_a_never_reaches_pixel_b_of_the_same_platform(mesh):
     await mesh.send(
         clicked_everywhere("only-a-1", destinations=["tiktok_a", "meta_strict"]),
         clicked_everywhere("only-b-1", destinations=["tiktok_b", "meta_send_all"]),
@@ -183,9 +144,8 @@ async def test_an_event_for_pixel_a_never_reaches_pixel_b_of_the_same_platform(p
     assert ids((await mesh.sandbox.events("meta", SEND_ALL_PIXEL)).events) == {"only-b-1"}
 
 
-async def test_an_unrouted_event_goes_to_every_configured_destination_and_status_says_why(platforms_mesh):
+async def test_an_unrouted_event_goes_to_every_configured_destination_and_status_says_why(mesh):
     """No `destinations` on the event: the configured set, each decided on its own rules."""
-    mesh = platforms_mesh
     event = make_event("organic-1")  # no click id anywhere
     response = await mesh.send(event)
     decisions = {decision.destination: decision for decision in response.results[0].decisions}
