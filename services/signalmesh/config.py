@@ -73,6 +73,9 @@ class StoreConfig:
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Prefix of every key: environments (or test runs) can share one Redis without mixing.
     redis_namespace: str = "signalmesh"
+    # How long a delivered or skipped event's status is kept for `signalmesh status` (SQLite
+    # prunes older rows; Redis expires the keys). Longer than any dedup window.
+    status_retention_seconds: float = 30 * 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,13 +280,24 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
         path=_typed(store_data, "path", str, StoreConfig().path, "store"),
         redis_url=_typed(store_data, "redis_url", str, StoreConfig().redis_url, "store"),
         redis_namespace=_typed(store_data, "redis_namespace", str, StoreConfig().redis_namespace, "store"),
+        status_retention_seconds=parse_duration(
+            store_data.get("status_retention", "30d"), "store.status_retention"
+        ),
     )
+    if store.status_retention_seconds < policy.dedup_window_seconds:
+        # A duplicate within the window is told apart from a lost first copy by its status.
+        raise ConfigError(
+            "store.status_retention: must be at least policy.dedup_window "
+            f"({policy.dedup_window_seconds / 3600:g}h): a duplicate is recognised by its first copy's status"
+        )
     if not store.redis_namespace or ":" in store.redis_namespace:
         raise ConfigError(
             f"store.redis_namespace: {store.redis_namespace!r} must be a non-empty name without ':'"
             ' (e.g. "signalmesh-staging")'
         )
-    _reject_unknown(store_data, {"backend", "path", "redis_url", "redis_namespace"}, "store")
+    _reject_unknown(
+        store_data, {"backend", "path", "redis_url", "redis_namespace", "status_retention"}, "store"
+    )
 
     dispatcher_data = _section(data, "dispatcher")
     dispatcher = DispatcherConfig(

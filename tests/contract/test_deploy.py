@@ -381,6 +381,7 @@ def test_example_config_parses_with_every_value() -> None:
     assert (config.store.backend, config.store.redis_url) == ("sqlite", "redis://redis:6379/0")
     assert config.sqlite_path == Path(STATE_DIR) / "events.db"
     assert config.store.redis_namespace == "signalmesh"
+    assert config.store.status_retention_seconds == 30 * 86400
     dispatcher = config.dispatcher
     assert (dispatcher.linger_ms, dispatcher.poll_interval_ms) == (25.0, 100.0)
     assert (dispatcher.lease_seconds, dispatcher.max_attempts) == (60.0, 10)

@@ -99,3 +99,13 @@ def test_the_redis_namespace_is_configurable_and_must_be_a_plain_name(tmp_path):
     assert (config.store.backend, config.store.redis_namespace) == ("redis", "staging")
     with pytest.raises(ConfigError, match=r"store.redis_namespace: 'a:b' must be a non-empty name"):
         load_config(write(tmp_path, '[store]\nredis_namespace = "a:b"\n'), environ={})
+
+
+def test_status_retention_must_outlast_the_dedup_window(tmp_path):
+    config = load_config(write(tmp_path, '[store]\nstatus_retention = "7d"\n'), environ={})
+    assert config.store.status_retention_seconds == 7 * 86400
+    text = '[policy]\ndedup_window = "72h"\n[store]\nstatus_retention = "48h"\n'
+    with pytest.raises(
+        ConfigError, match=r"store.status_retention: must be at least policy.dedup_window \(72h\)"
+    ):
+        load_config(write(tmp_path, text), environ={})

@@ -9,12 +9,12 @@ from opentelemetry import trace
 from signalmesh import serving
 from signalmesh.config import ApiClient, Config, check_destinations
 from signalmesh.gateway.batcher import MicroBatcher
-from signalmesh.gateway.depth import OutboxDepthSampler
 from signalmesh.gateway.dispatcher import Dispatcher
 from signalmesh.gateway.intake import EventOutcome, Intake
 from signalmesh.gateway.policy_client import PolicyClient
 from signalmesh.gateway.servicer import METHOD_SCOPES, GatewayServicer
 from signalmesh.gateway.transport import Transport
+from signalmesh.gateway.upkeep import StoreUpkeep
 from signalmesh.interceptors import (
     AuthInterceptor,
     LoggingInterceptor,
@@ -40,7 +40,7 @@ class GatewayRuntime:
     batcher: MicroBatcher[EventOutcome]
     # The generated key when no [[clients]] are configured (embedded mode), else None.
     local_key: str | None
-    depth: OutboxDepthSampler
+    upkeep: StoreUpkeep
 
     @property
     def address(self) -> str:
@@ -51,7 +51,7 @@ class GatewayRuntime:
         await self.server.stop(grace)
         await self.batcher.drain()
         await self.dispatcher.stop(grace)
-        await self.depth.stop()
+        await self.upkeep.stop()
         await self.transport.close()
         await self.policy.close()
         await self.store.close()
@@ -130,6 +130,8 @@ async def serve_gateway(
     )
     if dispatch:
         dispatcher.start()
-    depth = OutboxDepthSampler(store, config.destinations)
-    depth.start()
-    return GatewayRuntime(running, store, policy, transport, dispatcher, batcher, local_key, depth)
+    upkeep = StoreUpkeep(
+        store, config.destinations, status_retention_seconds=config.store.status_retention_seconds
+    )
+    upkeep.start()
+    return GatewayRuntime(running, store, policy, transport, dispatcher, batcher, local_key, upkeep)

@@ -29,6 +29,10 @@ def open_store(config: Config) -> Store:
     if config.store.backend == "sqlite":
         return SqliteStore(config.sqlite_path)
     if config.store.backend == "redis":
-        return RedisStore(config.store.redis_url, namespace=config.store.redis_namespace)
+        return RedisStore(
+            config.store.redis_url,
+            namespace=config.store.redis_namespace,
+            status_ttl_seconds=config.store.status_retention_seconds,
+        )
     # config.py validates the name; reaching here is a bug, not bad input.
     raise ValueError(f"store.backend: unknown backend {config.store.backend!r}")

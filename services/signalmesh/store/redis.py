@@ -247,6 +247,11 @@ class RedisStore:
                     )
             return sum(await pipe.execute())
 
+    async def prune_statuses(self, updated_before: float, limit: int = 10_000) -> int:
+        # Every status key carries a TTL of the retention, refreshed when it changes: Redis
+        # forgets old statuses by itself.
+        return 0
+
     async def close(self) -> None:
         await self._redis.aclose()
 

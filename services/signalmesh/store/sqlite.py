@@ -227,6 +227,19 @@ class SqliteStore:
 
         return await self._worker.write(work)
 
+    async def prune_statuses(self, updated_before: float, limit: int = 10_000) -> int:
+        forgettable = (gateway_pb2.DELIVERY_STATE_DELIVERED, gateway_pb2.DELIVERY_STATE_SKIPPED)
+
+        def work(connection: sqlite3.Connection) -> int:
+            return connection.execute(
+                "DELETE FROM event_status WHERE (event_id, destination) IN ("
+                "SELECT event_id, destination FROM event_status "
+                "WHERE updated_at < ? AND state IN (?, ?) LIMIT ?)",
+                (updated_before, *forgettable, limit),
+            ).rowcount
+
+        return await self._worker.write(work)
+
     async def close(self) -> None:
         await self._worker.close()
 

@@ -64,6 +64,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     dead_at       REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dead_letters_by_destination ON dead_letters (destination, dead_at, entry_id);
+-- Pruning finds old statuses without scanning the table.
+CREATE INDEX IF NOT EXISTS event_status_by_age ON event_status (updated_at);
 """
 
 

@@ -1,0 +1,80 @@
+"""Background upkeep of the store: the outbox depth per destination for the metrics gauge, and
+the pruning of old statuses so an embedded SQLite file does not grow without bound.
+
+OpenTelemetry collects gauges through synchronous callbacks, and reading the store is async I/O:
+so a task reads the depth every few seconds and the callback reports the last reading. A growing
+depth is the first sign of a platform outage or a paused destination, before anything is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+
+import structlog
+
+from signalmesh.store.base import Store
+from signalmesh.telemetry.metrics import get_metrics
+
+log = structlog.get_logger(__name__)
+
+
+class StoreUpkeep:
+    def __init__(
+        self,
+        store: Store,
+        destinations: Iterable[str],
+        *,
+        status_retention_seconds: float,
+        depth_interval_seconds: float = 5.0,
+        prune_interval_seconds: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._destinations = tuple(destinations)
+        self._retention = status_retention_seconds
+        self._depth_interval = depth_interval_seconds
+        self._prune_interval = prune_interval_seconds
+        self._clock = clock
+        self._depths: dict[str, int] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._unregister = get_metrics().observe_outbox_depth(self.depths)
+
+    def depths(self) -> Mapping[str, int]:
+        """The last reading, destination → undelivered entries (what the gauge reports)."""
+        return dict(self._depths)
+
+    async def sample_depth(self) -> None:
+        for destination in self._destinations:
+            self._depths[destination] = await self._store.outbox_depth(destination)
+
+    async def prune(self) -> int:
+        """Forget delivered and skipped statuses older than the retention; how many went."""
+        removed = await self._store.prune_statuses(self._clock() - self._retention)
+        if removed:
+            log.info("statuses_pruned", removed=removed, retention_seconds=self._retention)
+        return removed
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._every(self._depth_interval, self.sample_depth), name="outbox-depth"),
+            asyncio.create_task(self._every(self._prune_interval, self.prune), name="status-pruning"),
+        ]
+
+    async def stop(self) -> None:
+        self._unregister()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _every(self, interval: float, work: Callable[[], Awaitable[object]]) -> None:
+        while True:
+            try:
+                await work()
+            except Exception:  # a store hiccup must not end the upkeep; the next round retries
+                log.warning("store_upkeep_failed", work=getattr(work, "__name__", "?"), exc_info=True)
+            await asyncio.sleep(interval)
