@@ -15,7 +15,7 @@ import contextlib
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import structlog
 from opentelemetry import trace
@@ -99,6 +99,25 @@ def retry_or_give_up(
     return DeliveryResult(
         entry.entry_id, entry.event_id, entry.destination, gateway_pb2.DELIVERY_STATE_DEAD_LETTERED, reason
     )
+
+
+def delivery_rounds(keys: Iterable[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """(event id, event name) keys split into rounds in which no event id repeats, in order.
+
+    Platforms answer per event id only, so two events sharing an id (a Purchase and its
+    AddPaymentInfo, say) must not travel in one request. Pure."""
+    rounds: list[list[tuple[str, str]]] = []
+    ids_in: list[set[str]] = []
+    for key in keys:
+        for keys_of_round, ids in zip(rounds, ids_in, strict=True):
+            if key[0] not in ids:
+                keys_of_round.append(key)
+                ids.add(key[0])
+                break
+        else:
+            rounds.append([key])
+            ids_in.append({key[0]})
+    return rounds
 
 
 class Dispatcher:
@@ -206,29 +225,43 @@ class Dispatcher:
     async def _deliver(
         self, destination: Destination, connector: Connector, entries: list[OutboxEntry]
     ) -> None:
-        by_event: dict[str, list[OutboxEntry]] = defaultdict(list)
-        prepared_by_event: dict[str, event_pb2.PreparedEvent] = {}
+        # Entries of the same (event id, event name) are one event (a replay, a resend of an
+        # orphaned claim): sent once, completed together. The same id under another name is
+        # another event (Meta deduplicates on id + name), sent in a later round, because a
+        # platform's answer names events by id alone.
+        groups: dict[tuple[str, str], list[OutboxEntry]] = defaultdict(list)
         for entry in entries:
-            by_event[entry.event_id].append(entry)
-            prepared_by_event.setdefault(entry.event_id, event_pb2.PreparedEvent.FromString(entry.prepared))
+            groups[(entry.event_id, entry.event_name)].append(entry)
         contexts = [tracing.context_from_traceparent(entry.traceparent) for entry in entries]
         links = [Link(trace.get_current_span(context).get_span_context()) for context in contexts[1:]]
-        outcomes: list[Outcome] = []
+        answered: list[tuple[Outcome, list[OutboxEntry], event_pb2.PreparedEvent]] = []
         with _tracer.start_as_current_span(
             f"dispatch {destination.name}",
             context=contexts[0],
             links=links,
-            attributes={tracing.DESTINATION: destination.name, tracing.EVENT_IDS: list(by_event)},
+            attributes={
+                tracing.DESTINATION: destination.name,
+                tracing.EVENT_IDS: list(dict.fromkeys(entry.event_id for entry in entries)),
+            },
         ):
-            for request in connector.build_requests(list(prepared_by_event.values()), destination):
-                outcomes += await self._send(request, connector, destination, prepared_by_event)
+            for keys in delivery_rounds(groups):
+                entries_of = {event_id: groups[(event_id, name)] for event_id, name in keys}
+                prepared_by_event = {
+                    event_id: event_pb2.PreparedEvent.FromString(group[0].prepared)
+                    for event_id, group in entries_of.items()
+                }
+                for request in connector.build_requests(list(prepared_by_event.values()), destination):
+                    for outcome in await self._send(request, connector, destination, prepared_by_event):
+                        if outcome.event_id in entries_of:
+                            answered.append(
+                                (outcome, entries_of[outcome.event_id], prepared_by_event[outcome.event_id])
+                            )
         now = self._clock()
         context_of = {entry.entry_id: context for entry, context in zip(entries, contexts, strict=True)}
         metrics = get_metrics()
         results = []
-        for outcome in outcomes:
-            for entry in by_event.get(outcome.event_id, []):
-                prepared = prepared_by_event[entry.event_id]
+        for outcome, group, prepared in answered:
+            for entry in group:
                 result = self._result(entry, outcome, now, connector, prepared)
                 results.append(result)
                 self._record_span(entry, outcome, destination.name, context_of[entry.entry_id])

@@ -35,9 +35,18 @@ ORPHAN_DETAIL = (
     "enqueued again: an earlier copy claimed the dedup key but never reached the outbox "
     "(its gateway or policy failed between the decision and the outbox write)"
 )
-# (event_id, destination) pairs this process enqueued lately: a duplicate of one of them needs no
+# Events (EventKey) this process enqueued lately: a duplicate of one of them needs no
 # store read to know its first copy is durable (a duplicate storm stays cheap).
 RECENTLY_ENQUEUED = 100_000
+
+
+# (event id, destination, event name): one event at one destination, as the dedup ledger and the
+# status table key it (one id may name a Purchase and its AddPaymentInfo).
+EventKey = tuple[str, str, str]
+
+
+def _key(prepared: event_pb2.PreparedEvent) -> EventKey:
+    return (prepared.event_id, prepared.destination, prepared.event_name)
 
 
 class OutboxFull(Exception):
@@ -79,8 +88,8 @@ class Intake:
         orphan_wait_seconds: float = 6.0,
     ) -> None:
         self._orphan_wait_seconds = orphan_wait_seconds
-        self._recently_enqueued: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._enqueueing: dict[tuple[str, str], asyncio.Future[None]] = {}
+        self._recently_enqueued: OrderedDict[EventKey, None] = OrderedDict()
+        self._enqueueing: dict[EventKey, asyncio.Future[None]] = {}
         self._max_outbox_depth = max_outbox_depth
         self._depth = 0
         self._depth_read_at = float("-inf")
@@ -140,10 +149,9 @@ class Intake:
         # Claimed for this batch: a concurrent duplicate waits for this write, not for the store.
         loop = asyncio.get_running_loop()
         mine = {
-            (prepared.event_id, prepared.destination): loop.create_future()
+            _key(prepared): loop.create_future()
             for (_, prepared), decision in zip(pairs, decisions, strict=True)
-            if decision.decision == policy_pb2.DECISION_SEND
-            and (prepared.event_id, prepared.destination) not in self._enqueueing
+            if decision.decision == policy_pb2.DECISION_SEND and _key(prepared) not in self._enqueueing
         }
         self._enqueueing.update(mine)
         try:
@@ -151,8 +159,8 @@ class Intake:
             await self._write(outcomes, pairs, decisions, event_contexts, now)
             for (_, prepared), decision in zip(pairs, decisions, strict=True):
                 if decision.decision == policy_pb2.DECISION_SEND:
-                    self._recently_enqueued[(prepared.event_id, prepared.destination)] = None
-                    self._recently_enqueued.move_to_end((prepared.event_id, prepared.destination))
+                    self._recently_enqueued[_key(prepared)] = None
+                    self._recently_enqueued.move_to_end(_key(prepared))
             while len(self._recently_enqueued) > RECENTLY_ENQUEUED:
                 self._recently_enqueued.popitem(last=False)
         finally:
@@ -250,12 +258,12 @@ class Intake:
         slower than the wait, is a second delivery the platform drops by event id, never a loss.
         """
         sent_here = {
-            (prepared.event_id, prepared.destination)
+            _key(prepared)
             for prepared, decision in zip(prepared_events, decisions, strict=True)
             if decision.decision == policy_pb2.DECISION_SEND
         }
         duplicates = {
-            (prepared.event_id, prepared.destination)
+            _key(prepared)
             for prepared, decision in zip(prepared_events, decisions, strict=True)
             if decision.reason == policy_pb2.REASON_DUPLICATE
         } - sent_here  # a copy repeated within this batch: its first copy is in this batch
@@ -264,11 +272,8 @@ class Intake:
             return list(decisions)
         resent = []
         for prepared, decision in zip(prepared_events, decisions, strict=True):
-            if (
-                prepared.event_id,
-                prepared.destination,
-            ) in orphaned and decision.reason == policy_pb2.REASON_DUPLICATE:
-                orphaned.discard((prepared.event_id, prepared.destination))  # once per pair
+            if _key(prepared) in orphaned and decision.reason == policy_pb2.REASON_DUPLICATE:
+                orphaned.discard(_key(prepared))  # once per event
                 decision = policy_pb2.DecisionOutput(
                     event_id=decision.event_id,
                     destination=decision.destination,
@@ -280,19 +285,19 @@ class Intake:
             resent.append(decision)
         return resent
 
-    async def _without_status(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
-        """The (event_id, destination) pairs that still have no status after the wait."""
+    async def _without_status(self, pairs: set[EventKey]) -> set[EventKey]:
+        """The (event id, destination, event name) keys that still have no status after the wait."""
         deadline = time.monotonic() + self._orphan_wait_seconds
         in_flight = [self._enqueueing[pair] for pair in pairs if pair in self._enqueueing]
         if in_flight:  # first copies this process is writing right now
             await asyncio.wait(in_flight, timeout=self._orphan_wait_seconds)
         pending = {pair for pair in pairs if pair not in self._recently_enqueued}
         while pending:
-            event_ids = sorted({event_id for event_id, _ in pending})
+            event_ids = sorted({event_id for event_id, _, _ in pending})
             for records in await asyncio.gather(
                 *(self._store.event_status(event_id) for event_id in event_ids)
             ):
-                pending -= {(record.event_id, record.destination) for record in records}
+                pending -= {(record.event_id, record.destination, record.event_name) for record in records}
             if not pending or time.monotonic() >= deadline:
                 break
             await asyncio.sleep(0.05)

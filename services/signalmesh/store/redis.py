@@ -23,8 +23,10 @@ from signalmesh.store.base import DeliveryResult, NewEntry, OutboxEntry, StatusR
 from signalmesh.store.redis_layout import (
     GROUP,
     Keys,
+    destination_of,
     entry_id,
     split_entry_id,
+    status_field,
     status_from_json,
     status_json,
     text,
@@ -114,7 +116,8 @@ class RedisStore:
                     },
                 )
             for status in statuses:
-                pipe.hset(self._keys.status(status.event_id), status.destination, status_json(status, now))
+                field = status_field(status.destination, status.event_name)
+                pipe.hset(self._keys.status(status.event_id), field, status_json(status, now))
                 pipe.expire(self._keys.status(status.event_id), self._status_ttl)
             answers = await pipe.execute(raise_on_error=False)
         for answer in answers:
@@ -172,8 +175,10 @@ class RedisStore:
 
     async def event_status(self, event_id: str) -> list[StatusRecord]:
         fields = await self._redis.hgetall(self._keys.status(event_id))
-        records = (status_from_json(event_id, text(destination), raw) for destination, raw in fields.items())
-        return sorted(records, key=lambda record: record.destination)
+        records = (
+            status_from_json(event_id, destination_of(text(field)), raw) for field, raw in fields.items()
+        )
+        return sorted(records, key=lambda record: (record.destination, record.event_name))
 
     async def outbox_depth(self, destination: str | None = None) -> int:
         destinations = [destination] if destination is not None else await self._destinations()
@@ -203,8 +208,10 @@ class RedisStore:
                 )
             dead = await pipe.execute()
         async with self._redis.pipeline(transaction=False) as pipe:
-            for (_, name, _), (event_id, *_) in zip(oldest, dead, strict=True):
-                pipe.hget(self._keys.status(text(event_id or b"")), name)
+            for (_, name, _), (event_id, event_name, *_) in zip(oldest, dead, strict=True):
+                pipe.hget(
+                    self._keys.status(text(event_id or b"")), status_field(name, text(event_name or b""))
+                )
             statuses = await pipe.execute()
         records = []
         for (dead_at, name, stream_id), fields, raw_status in zip(oldest, dead, statuses, strict=True):

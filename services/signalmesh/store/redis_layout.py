@@ -17,6 +17,17 @@ from signalmesh.store.base import StatusRecord
 GROUP = "dispatchers"
 
 
+def status_field(destination: str, event_name: str) -> str:
+    """One event's field in its status hash. Destination names hold no '/', so the first '/'
+    splits it; the event name is part of it because one id may name two events (Meta
+    deduplicates on id + name)."""
+    return f"{destination}/{event_name}"
+
+
+def destination_of(field: str) -> str:
+    return field.partition("/")[0]
+
+
 @dataclass(frozen=True, slots=True)
 class Keys:
     namespace: str
@@ -29,7 +40,8 @@ class Keys:
         return f"{self.namespace}:destinations"
 
     def status(self, event_id: str) -> str:
-        """A hash: destination → status JSON; expires after the status TTL."""
+        """A hash: ``status_field(destination, event_name)`` → status JSON; expires after the
+        status TTL."""
         return f"{self.namespace}:status:{event_id}"
 
     def stream(self, destination: str) -> str:

@@ -64,6 +64,12 @@ local stream, due, attempts_key, responses_key, dead_index, dead_entry, status_k
 local group, id, action, state, response, next_attempt_at, now, status_ttl, destination = unpack(ARGV)
 local found = redis.call('XRANGE', stream, id, id)
 if #found == 0 then return 0 end
+-- The status field is "<destination>/<event name>" (redis_layout.status_field).
+local entry_fields, event_name = found[1][2], ''
+for i = 1, #entry_fields, 2 do
+  if entry_fields[i] == 'event_name' then event_name = entry_fields[i + 1] end
+end
+local field = destination .. '/' .. event_name
 local attempts = tonumber(redis.call('HGET', attempts_key, id) or '0') + 1
 if action == 'retry' then
   redis.call('HSET', attempts_key, id, attempts)
@@ -82,14 +88,14 @@ else
   redis.call('HDEL', attempts_key, id)
   redis.call('HDEL', responses_key, id)
 end
-local current = redis.call('HGET', status_key, destination)
+local current = redis.call('HGET', status_key, field)
 if current then
   local status = cjson.decode(current)
   status['state'] = tonumber(state)
   status['attempts'] = attempts
   status['platform_response'] = response
   status['updated_at'] = tonumber(now)
-  redis.call('HSET', status_key, destination, cjson.encode(status))
+  redis.call('HSET', status_key, field, cjson.encode(status))
   redis.call('EXPIRE', status_key, status_ttl)
 end
 return 1
@@ -110,13 +116,14 @@ local id = redis.call('XADD', stream, '*', 'event_id', fields[1], 'event_name', 
 redis.call('HSET', responses_key, id, fields[5] or '')
 redis.call('ZREM', dead_index, dead_id)
 redis.call('DEL', dead_entry)
-local current = redis.call('HGET', status_key, destination)
+local field = destination .. '/' .. fields[2]
+local current = redis.call('HGET', status_key, field)
 if current then
   local status = cjson.decode(current)
   status['state'] = tonumber(pending)
   status['attempts'] = 0
   status['updated_at'] = tonumber(now)
-  redis.call('HSET', status_key, destination, cjson.encode(status))
+  redis.call('HSET', status_key, field, cjson.encode(status))
   redis.call('EXPIRE', status_key, status_ttl)
 end
 return 1

@@ -55,6 +55,7 @@ _DEAD_LETTERS = (
     "CAST(dead.entry_id AS TEXT), dead.prepared "
     "FROM dead_letters AS dead LEFT JOIN event_status AS status "
     "ON status.event_id = dead.event_id AND status.destination = dead.destination "
+    "AND status.event_name = dead.event_name "
 )
 # The entry keeps its id (AUTOINCREMENT never hands it out again) and its last response.
 _RESURRECT = (
@@ -153,12 +154,13 @@ class SqliteStore:
             for result in results:
                 entry_id = int(result.entry_id)
                 row = connection.execute(
-                    "SELECT event_id, attempts FROM outbox WHERE entry_id = ? AND destination = ?",
+                    "SELECT event_id, event_name, attempts FROM outbox "
+                    "WHERE entry_id = ? AND destination = ?",
                     (entry_id, result.destination),
                 ).fetchone()
                 if row is None:
                     continue  # already completed, e.g. by a worker whose lease had expired
-                event_id, attempts = row[0], row[1] + 1
+                event_id, event_name, attempts = row[0], row[1], row[2] + 1
                 if result.state == _RETRYING:
                     connection.execute(
                         "UPDATE outbox SET attempts = ?, available_at = ?, last_response = ? "
@@ -173,14 +175,24 @@ class SqliteStore:
                     connection.execute("DELETE FROM outbox WHERE entry_id = ?", (entry_id,))
                 connection.execute(
                     "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
-                    "WHERE event_id = ? AND destination = ?",
-                    (result.state, attempts, result.platform_response, now, event_id, result.destination),
+                    "WHERE event_id = ? AND destination = ? AND event_name = ?",
+                    (
+                        result.state,
+                        attempts,
+                        result.platform_response,
+                        now,
+                        event_id,
+                        result.destination,
+                        event_name,
+                    ),
                 )
 
         await self._worker.write(work)
 
     async def event_status(self, event_id: str) -> list[StatusRecord]:
-        query = f"SELECT {_STATUS_COLUMNS} FROM event_status WHERE event_id = ? ORDER BY destination"
+        query = (
+            f"SELECT {_STATUS_COLUMNS} FROM event_status WHERE event_id = ? ORDER BY destination, event_name"
+        )
         return await self._worker.read(
             lambda connection: [StatusRecord(*row) for row in connection.execute(query, (event_id,))]
         )
@@ -213,13 +225,15 @@ class SqliteStore:
             moved = 0
             for chunk in _chunks(ids):
                 marks = _marks(chunk)
-                query = f"SELECT event_id, destination FROM dead_letters WHERE entry_id IN ({marks})"
+                query = (
+                    f"SELECT event_id, destination, event_name FROM dead_letters WHERE entry_id IN ({marks})"
+                )
                 found = connection.execute(query, chunk).fetchall()
                 connection.execute(_RESURRECT.format(marks=marks), (now, now, *chunk))
                 connection.executemany(
                     "UPDATE event_status SET state = ?, attempts = 0, updated_at = ? "
-                    "WHERE event_id = ? AND destination = ?",
-                    [(_PENDING, now, event_id, destination) for event_id, destination in found],
+                    "WHERE event_id = ? AND destination = ? AND event_name = ?",
+                    [(_PENDING, now, *key) for key in found],
                 )
                 connection.execute(f"DELETE FROM dead_letters WHERE entry_id IN ({marks})", chunk)
                 moved += len(found)
@@ -232,8 +246,8 @@ class SqliteStore:
 
         def work(connection: sqlite3.Connection) -> int:
             return connection.execute(
-                "DELETE FROM event_status WHERE (event_id, destination) IN ("
-                "SELECT event_id, destination FROM event_status "
+                "DELETE FROM event_status WHERE (event_id, destination, event_name) IN ("
+                "SELECT event_id, destination, event_name FROM event_status "
                 "WHERE updated_at < ? AND state IN (?, ?) LIMIT ?)",
                 (updated_before, *forgettable, limit),
             ).rowcount

@@ -10,7 +10,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
-SCHEMA_VERSION = 1
+# 2: event_status is keyed by event name too (one id may name a Purchase and its AddPaymentInfo).
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dedup_claims (
@@ -46,7 +47,7 @@ CREATE TABLE IF NOT EXISTS event_status (
     platform_response TEXT NOT NULL,
     trace_id          TEXT NOT NULL,
     updated_at        REAL NOT NULL,
-    PRIMARY KEY (event_id, destination)
+    PRIMARY KEY (event_id, destination, event_name)
 ) WITHOUT ROWID;
 
 -- Everything needed to replay: the prepared bytes, the trace to join, and why it died.
@@ -85,6 +86,8 @@ def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:
             raise RuntimeError(
                 f"{path}: schema version {version} is newer than this signalmesh ({SCHEMA_VERSION})"
             )
+        if version == 1:
+            _migrate_from_1(connection)
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 connection.execute(statement)
@@ -95,6 +98,17 @@ def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+def _migrate_from_1(connection: sqlite3.Connection) -> None:
+    """Version 1 keyed event_status by (event_id, destination): rebuild it with the event name."""
+    connection.execute("ALTER TABLE event_status RENAME TO event_status_v1")
+    connection.execute("DROP INDEX IF EXISTS event_status_by_age")
+    for statement in SCHEMA.split(";"):
+        if "event_status" in statement and statement.strip():
+            connection.execute(statement)
+    connection.execute("INSERT INTO event_status SELECT * FROM event_status_v1")
+    connection.execute("DROP TABLE event_status_v1")
 
 
 def _enable_wal(connection: sqlite3.Connection, path: str, busy_timeout_seconds: float) -> None:

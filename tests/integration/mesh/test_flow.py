@@ -236,3 +236,28 @@ async def test_check_event_scores_match_quality_and_prices_each_missing_identifi
     assert [item.score_with for item in preview.advice] == sorted(
         (item.score_with for item in preview.advice), reverse=True
     )
+
+
+async def test_one_id_under_two_event_names_is_two_events_each_delivered_and_explained(mesh):
+    """Meta deduplicates on event_id + event_name: a Purchase and its AddPaymentInfo may share
+    an id, and both must reach the platform (never one counted for the other)."""
+    purchase = make_event("shared-1", destinations=["meta_send_all"])
+    payment = make_event(
+        "shared-1", destinations=["meta_send_all"], event_name="AddPaymentInfo", value="", currency=""
+    )
+    await mesh.send(purchase, payment)
+    delivered = gateway_pb2.DELIVERY_STATE_DELIVERED
+    states: list[tuple[str, int]] = []
+    for _ in range(300):  # both statuses final (the platform's answer is recorded after it)
+        states = sorted(
+            (item.event_name, item.state) for item in (await mesh.status("shared-1")).destinations
+        )
+        if states == [("AddPaymentInfo", delivered), ("Purchase", delivered)]:
+            break
+        await asyncio.sleep(0.02)
+    assert states == [("AddPaymentInfo", delivered), ("Purchase", delivered)]
+    recorded = sorted(
+        (event["event_id"], event["event_name"])
+        for event in (await mesh.sandbox.events("meta", SEND_ALL_PIXEL)).events
+    )
+    assert recorded == [("shared-1", "AddPaymentInfo"), ("shared-1", "Purchase")]

@@ -527,3 +527,28 @@ async def test_the_test_redis_is_self_started_when_the_environment_asks_and_stop
     with pytest.raises(redis.ConnectionError):
         stopped.ping()
     stopped.close()
+
+
+async def test_one_id_under_two_event_names_keeps_two_statuses_completed_apart(store: Store) -> None:
+    purchase = entry("evt-1")
+    payment = replace(entry("evt-1"), event_name="AddPaymentInfo")
+    await store.accept(
+        [purchase, payment], [status("evt-1"), status("evt-1", event_name="AddPaymentInfo")], T0
+    )
+    claimed = await store.claim_outbox("meta", 10, LEASE, T0)
+    by_name = {item.event_name: item for item in claimed}
+    assert set(by_name) == {"Purchase", "AddPaymentInfo"}
+    await store.complete(
+        [result(by_name["Purchase"], DELIVERED, "ok"), result(by_name["AddPaymentInfo"], REJECTED, "no")],
+        T0 + 1,
+    )
+    records = {record.event_name: record for record in await store.event_status("evt-1")}
+    assert {name: (record.state, record.platform_response) for name, record in records.items()} == {
+        "AddPaymentInfo": (REJECTED, "no"),
+        "Purchase": (DELIVERED, "ok"),
+    }
+    [kept] = await store.dead_letters()
+    assert (kept.event_name, kept.state) == ("AddPaymentInfo", REJECTED)
+    assert await store.replay_dead_letters([kept.entry_id], T0 + 2) == 1
+    records = {record.event_name: record.state for record in await store.event_status("evt-1")}
+    assert records == {"AddPaymentInfo": PENDING, "Purchase": DELIVERED}

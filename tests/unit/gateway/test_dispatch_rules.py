@@ -6,7 +6,7 @@ import random
 
 from signalmesh.config import DispatcherConfig
 from signalmesh.connector import Outcome, OutcomeKind
-from signalmesh.gateway.dispatcher import backoff_seconds, describe
+from signalmesh.gateway.dispatcher import backoff_seconds, delivery_rounds, describe
 
 
 def test_backoff_grows_exponentially_within_full_jitter_and_is_capped():
@@ -34,3 +34,18 @@ def test_describe_keeps_the_platforms_code_message_and_field():
         )
     )
     assert text == "rejected · code 100/2804003 · Event Timestamp Too Old · field data[0].event_time"
+
+
+def test_events_sharing_an_id_never_travel_in_one_round():
+    keys = [("a", "Purchase"), ("b", "Purchase"), ("a", "AddPaymentInfo"), ("a", "Lead"), ("c", "Lead")]
+    assert delivery_rounds(keys) == [
+        [("a", "Purchase"), ("b", "Purchase"), ("c", "Lead")],
+        [("a", "AddPaymentInfo")],
+        [("a", "Lead")],
+    ]
+
+
+def test_distinct_ids_are_one_round_in_their_order():
+    keys = [("c", "Purchase"), ("a", "Purchase"), ("b", "Lead")]
+    assert delivery_rounds(keys) == [keys]
+    assert delivery_rounds([]) == []
