@@ -33,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import redis
 from google.protobuf import timestamp_pb2
 from rich.console import Console
 from rich.table import Table
@@ -80,6 +82,7 @@ base_url = "http://{sandbox}"
 connector = "webhook"
 url = "http://{sandbox}/webhook/{webhook}"
 secret = "chaos-webhook-secret"
+{store}
 """
 # Errors after which the same batch is sent again (the gateway promised nothing).
 RETRIABLE = {
@@ -129,8 +132,12 @@ class Mesh:
         request_timeout: str = "10s",
         lease: str = "12s",
         max_outbox_depth: int = 1_000_000,
+        redis_url: str | None = None,
     ) -> None:
         self.max_outbox_depth = max_outbox_depth
+        # With a Redis URL the mesh runs on the scale-out backend, in a namespace of its own.
+        self.redis_url = redis_url
+        self.redis_namespace = f"chaos-{uuid.uuid4().hex[:12]}"
         # Only the platform-fault scenario times calls out at 1 s: elsewhere a slow answer under
         # full CPU load must not look like a timeout (an ambiguous failure, hence a redelivery).
         self.request_timeout, self.lease = request_timeout, lease
@@ -151,6 +158,12 @@ class Mesh:
                 request_timeout=self.request_timeout,
                 lease=self.lease,
                 max_outbox_depth=self.max_outbox_depth,
+                store=(
+                    f'[store]\nbackend = "redis"\nredis_url = "{self.redis_url}"\n'
+                    f'redis_namespace = "{self.redis_namespace}"\n'
+                    if self.redis_url
+                    else ""
+                ),
             )
         )
         await self.restart("policy", "127.0.0.1:0")
@@ -189,6 +202,14 @@ class Mesh:
             await self.control.close()
         for process in reversed(list(self.processes.values())):
             await asyncio.to_thread(process.stop, 10)
+        if self.redis_url:
+            client = redis.Redis.from_url(self.redis_url)
+            try:
+                keys = list(client.scan_iter(match=f"{self.redis_namespace}:*", count=1000))
+                if keys:
+                    client.delete(*keys)
+            finally:
+                client.close()
 
 
 # --- the client and its ledger ----------------------------------------------------------------
@@ -752,13 +773,16 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
-async def run_scenario(name: str, sizes: Sizes, seed: int = 0, console: Console | None = None) -> Audit:
-    """One scenario against its own fresh mesh (so counts never mix), audited."""
+async def run_scenario(
+    name: str, sizes: Sizes, seed: int = 0, console: Console | None = None, redis_url: str | None = None
+) -> Audit:
+    """One scenario against its own fresh mesh (so counts never mix), audited; on Redis when
+    ``redis_url`` is given, else on the embedded SQLite store."""
     with tempfile.TemporaryDirectory(prefix=f"signalmesh-chaos-{name}-") as directory:
         settings: dict[str, Any] = {"request_timeout": "1s", "lease": "5s"} if name == "faults" else {}
         if name == "backpressure":
             settings["max_outbox_depth"] = sizes.backpressure_depth
-        mesh = Mesh(Path(directory), **settings)
+        mesh = Mesh(Path(directory), redis_url=redis_url, **settings)
         started = time.monotonic()
         try:
             await mesh.start()
@@ -770,6 +794,8 @@ async def run_scenario(name: str, sizes: Sizes, seed: int = 0, console: Console 
         finally:
             await mesh.close()
         result.seconds = time.monotonic() - started
+        if redis_url:
+            result.scenario += " · on Redis"
         if console is not None:
             console.print(f"{'ok  ' if result.ok else 'FAIL'} {result.scenario} ({result.seconds:.1f} s)")
         return result
@@ -815,8 +841,10 @@ def render(results: list[Audit], console: Console) -> None:
             console.print(f"  {result.scenario.split(' ', 1)[0]}  {line}")
 
 
-async def run(names: list[str], sizes: Sizes, seed: int, console: Console) -> list[Audit]:
-    return [await run_scenario(name, sizes, seed, console) for name in names]
+async def run(
+    names: list[str], sizes: Sizes, seed: int, console: Console, redis_url: str | None = None
+) -> list[Audit]:
+    return [await run_scenario(name, sizes, seed, console, redis_url) for name in names]
 
 
 def main() -> None:
@@ -828,6 +856,11 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7, help="seed of the kill points")
     parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="run on the Redis store at URL (e.g. redis://127.0.0.1:6379/0) instead of SQLite",
+    )
+    parser.add_argument(
         "scenarios", nargs="*", metavar="SCENARIO", help=f"any of {', '.join(SCENARIOS)} (default: all)"
     )
     args = parser.parse_args()
@@ -836,7 +869,13 @@ def main() -> None:
         parser.error(f"unknown scenarios {unknown}; choose from {list(SCENARIOS)}")
     console = Console(width=200)
     results = asyncio.run(
-        run(args.scenarios or list(SCENARIOS), Sizes.short() if args.short else Sizes(), args.seed, console)
+        run(
+            args.scenarios or list(SCENARIOS),
+            Sizes.short() if args.short else Sizes(),
+            args.seed,
+            console,
+            args.redis,
+        )
     )
     render(results, console)
     sys.exit(0 if all(result.ok for result in results) else 1)
