@@ -70,6 +70,26 @@ class Launcher:
         )
         return path
 
+    async def start_mesh(
+        self, config: Path, *, suffix: str = "", environment: Mapping[str, str] | None = None
+    ) -> tuple[ServiceProcess, ServiceProcess]:
+        """Policy, then a gateway that calls it, both on ports the OS picks: (policy, gateway)."""
+        policy = await self.astart(
+            f"policy{suffix}",
+            "policy",
+            "--config",
+            str(config),
+            "--listen",
+            "127.0.0.1:0",
+            environment=environment,
+        )
+        gateway = await self.astart(
+            f"gateway{suffix}",
+            *("gateway", "--config", str(config), "--listen", "127.0.0.1:0", "--policy", policy.address),
+            environment=environment,
+        )
+        return policy, gateway
+
     def api_key(self) -> str:
         return (self.run_dir / "state" / "local-api-key").read_text().strip()
 

@@ -110,20 +110,7 @@ async def test_no_raw_personal_value_appears_in_logs_spans_or_files(launcher, tm
         sandbox = await launcher.astart("sandbox", "sandbox", "--listen", "127.0.0.1:0")
         extra = EVERY_CONNECTOR.format(sandbox=sandbox.address) if every_connector else ""
         config = launcher.write_config(sandbox, extra=extra)
-        policy = await launcher.astart(
-            "policy", "policy", "--config", str(config), "--listen", "127.0.0.1:0", environment=otel
-        )
-        gateway = await launcher.astart(
-            "gateway",
-            "gateway",
-            "--config",
-            str(config),
-            "--listen",
-            "127.0.0.1:0",
-            "--policy",
-            policy.address,
-            environment=otel,
-        )
+        _, gateway = await launcher.start_mesh(config, environment=otel)
         metadata = (("authorization", f"Bearer {launcher.api_key()}"),)
         async with grpc.aio.insecure_channel(gateway.address) as channel:
             stub = gateway_pb2_grpc.GatewayStub(channel)

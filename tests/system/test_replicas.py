@@ -57,21 +57,8 @@ async def start_replicas(
     config = launcher.write_config(sandbox, lease="2s", request_timeout=request_timeout, extra=store)
     gateways = []
     for replica in ("a", "b"):
-        policy = await launcher.astart(
-            f"policy-{replica}", "policy", "--config", str(config), "--listen", "127.0.0.1:0"
-        )
-        gateways.append(
-            await launcher.astart(
-                f"gateway-{replica}",
-                "gateway",
-                "--config",
-                str(config),
-                "--listen",
-                "127.0.0.1:0",
-                "--policy",
-                policy.address,
-            )
-        )
+        _, gateway = await launcher.start_mesh(config, suffix=f"-{replica}")
+        gateways.append(gateway)
     return gateways, SandboxControl(f"http://{sandbox.address}")
 
 

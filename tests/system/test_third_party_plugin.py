@@ -91,20 +91,7 @@ async def test_a_connector_from_the_guide_is_installed_and_receives_events(launc
     sandbox = await launcher.astart("sandbox", "sandbox", "--listen", "127.0.0.1:0")
     extra = f'[destinations.crm]\nconnector = "example"\nurl = "http://{sandbox.address}/webhook/crm"\n'
     config = launcher.write_config(sandbox, extra=extra)
-    policy = await launcher.astart(
-        "policy", "policy", "--config", str(config), "--listen", "127.0.0.1:0", environment=environment
-    )
-    gateway = await launcher.astart(
-        "gateway",
-        "gateway",
-        "--config",
-        str(config),
-        "--listen",
-        "127.0.0.1:0",
-        "--policy",
-        policy.address,
-        environment=environment,
-    )
+    _, gateway = await launcher.start_mesh(config, environment=environment)
     channel, stub = gateway_stub(gateway.address)
     event = make_event(
         "third-party-1",

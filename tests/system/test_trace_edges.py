@@ -29,20 +29,7 @@ async def test_one_event_is_one_trace_from_client_to_platform_call(launcher):
         }
         sandbox = await launcher.astart("sandbox", "sandbox", "--listen", "127.0.0.1:0")
         config = launcher.write_config(sandbox)
-        policy = await launcher.astart(
-            "policy", "policy", "--config", str(config), "--listen", "127.0.0.1:0", environment=otel
-        )
-        gateway = await launcher.astart(
-            "gateway",
-            "gateway",
-            "--config",
-            str(config),
-            "--listen",
-            "127.0.0.1:0",
-            "--policy",
-            policy.address,
-            environment=otel,
-        )
+        _, gateway = await launcher.start_mesh(config, environment=otel)
         provider = TracerProvider(resource=Resource.create({"service.name": "checkout-service"}))
         provider.add_span_processor(
             BatchSpanProcessor(OTLPSpanExporter(endpoint=receiver.address, insecure=True))
