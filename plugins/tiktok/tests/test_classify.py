@@ -52,10 +52,10 @@ CODE_TABLE = [
     (50000, RETRY, False, None),  # system error
     (50002, RETRY, False, None),  # timeout
     (51003, RETRY, False, None),  # 51xxx: system error
-    (40102, REJECTED, False, None),  # access token expired
-    (40104, REJECTED, False, None),  # empty access token
-    (40105, REJECTED, False, None),  # invalid access token
-    (40001, REJECTED, False, None),  # permission error: the token's, not an event's
+    (40102, RETRY, False, None),  # access token expired: the destination pauses, events wait
+    (40104, RETRY, False, None),  # empty access token
+    (40105, RETRY, False, None),  # invalid access token
+    (40001, RETRY, False, None),  # permission error: the token's, not an event's
     (40062, REJECTED, False, None),  # PII not hashed, no event named: every event alike
     (40000, RETRY, True, None),  # invalid params: one bad event fails the batch → one by one
     (40002, RETRY, True, None),  # parameter error
@@ -78,10 +78,18 @@ def test_http_200_with_a_non_zero_code_is_not_a_success(
     )
 
 
-@pytest.mark.parametrize("code", [40102, 40104, 40105])
-def test_token_codes_say_access_token(connector: TikTokConnector, code: int) -> None:
+@pytest.mark.parametrize("code", [40102, 40104, 40105, 40001])
+def test_token_codes_pause_the_destination_and_say_access_token(
+    connector: TikTokConnector, code: int
+) -> None:
     [outcome] = connector.classify(request_for("a"), tiktok(code, "Access token is invalid"))
     assert outcome.message.startswith("access token")
+    assert outcome.kind is RETRY and outcome.credentials, "a dead token must keep events in the outbox"
+
+
+def test_content_refusals_are_not_credentials(connector: TikTokConnector) -> None:
+    [outcome] = connector.classify(request_for("a"), tiktok(40062, "PII not hashed"))
+    assert outcome.kind is REJECTED and not outcome.credentials
 
 
 def test_throttling_code_honours_the_retry_after_header(connector: TikTokConnector) -> None:

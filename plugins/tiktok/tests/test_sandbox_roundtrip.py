@@ -98,13 +98,13 @@ async def test_test_events_reach_the_test_channel_only(
         assert len((await control.events("tiktok", PIXEL, test=True)).events) == 1
 
 
-async def test_wrong_token_is_rejected_with_tiktoks_code(
+async def test_a_wrong_token_pauses_the_destination_with_tiktoks_code(
     connector: TikTokConnector, sandbox_destination: Destination, make_event: MakeEvent
 ) -> None:
     wrong = replace(sandbox_destination, settings={**sandbox_destination.settings, "access_token": "stolen"})
     [request] = connector.build_requests([connector.prepare(shopper(make_event, "a"), wrong)], wrong)
     [outcome] = await deliver(connector, request)
-    assert (outcome.kind, outcome.code) == (OutcomeKind.REJECTED, "40105")
+    assert (outcome.kind, outcome.code, outcome.credentials) == (OutcomeKind.RETRY, "40105", True)
     assert outcome.message.startswith("access token")
 
 

@@ -27,7 +27,8 @@ def request_for(*event_ids: str) -> HttpRequest:
         (502, b"", RETRY),
         (503, b"Service Unavailable", RETRY),
         (400, b'{"error": "events[0].value: expected a decimal string"}', REJECTED),
-        (401, b"bad signature", REJECTED),
+        (401, b"bad signature", RETRY),
+        (403, b"forbidden", RETRY),
         (404, b"no such hook", REJECTED),
         (413, b"payload too large", REJECTED),
         (422, b"schema mismatch", REJECTED),
@@ -52,8 +53,18 @@ def test_rejection_carries_the_receivers_body_text_truncated_to_300_chars(
 
 
 def test_rejection_with_an_empty_body_still_says_what_happened(connector: WebhookConnector) -> None:
-    [outcome] = connector.classify(request_for("a"), HttpResponse(403, {}, b""))
-    assert outcome.message == "HTTP 403 with an empty body"
+    [outcome] = connector.classify(request_for("a"), HttpResponse(404, {}, b""))
+    assert outcome.message == "HTTP 404 with an empty body"
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_signature_pauses_the_destination_instead_of_rejecting_events(
+    connector: WebhookConnector, status: int
+) -> None:
+    outcomes = connector.classify(request_for("a", "b"), HttpResponse(status, {}, b"bad signature"))
+    assert all(outcome.kind is RETRY and outcome.credentials for outcome in outcomes)
+    [rejected] = connector.classify(request_for("a"), HttpResponse(422, {}, b"schema"))
+    assert not rejected.credentials
 
 
 def test_undecodable_body_is_reported_without_failing(connector: WebhookConnector) -> None:

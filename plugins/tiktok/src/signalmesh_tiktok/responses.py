@@ -98,8 +98,14 @@ def _by_code(
     if answer.code >= FIRST_SYSTEM_CODE:
         return _all(ids, OutcomeKind.RETRY, answer.describe(), code=code, retry_after=retry_after)
     if answer.code in TOKEN_CODES:
+        # The token is not an event's fault: keep the events in the outbox and pause the
+        # destination (the core alerts and resumes once the token is replaced).
         return _all(
-            ids, OutcomeKind.REJECTED, answer.describe("access token or permission refused: "), code=code
+            ids,
+            OutcomeKind.RETRY,
+            answer.describe("access token or permission refused: "),
+            code=code,
+            credentials=True,
         )
     return _invalid_request(ids, answer)
 
@@ -163,9 +169,18 @@ def _answer(body: bytes) -> TikTokAnswer | None:
 
 
 def _all(
-    ids: Sequence[str], kind: OutcomeKind, message: str, *, code: str = "", retry_after: float | None = None
+    ids: Sequence[str],
+    kind: OutcomeKind,
+    message: str,
+    *,
+    code: str = "",
+    retry_after: float | None = None,
+    credentials: bool = False,
 ) -> list[Outcome]:
-    return [Outcome(event_id, kind, message, code=code, retry_after=retry_after) for event_id in ids]
+    return [
+        Outcome(event_id, kind, message, code=code, retry_after=retry_after, credentials=credentials)
+        for event_id in ids
+    ]
 
 
 def _raw(body: bytes) -> str:

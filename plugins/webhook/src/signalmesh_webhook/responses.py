@@ -20,6 +20,9 @@ from signalmesh.connector import (
 MAX_MESSAGE_CHARS = 300
 # 408 Request Timeout and 429 Too Many Requests are the 4xx that mean "try again later".
 _RETRYABLE_4XX = frozenset({408, 429})
+# 401/403: the receiver refuses our signature or credentials — the destination's fault, not an
+# event's: pause the destination and keep the events until the secret is fixed.
+_CREDENTIALS_4XX = frozenset({401, 403})
 
 
 def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
@@ -36,6 +39,8 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
         return _all(
             request, OutcomeKind.RETRY, message, code=code, retry_after=retry_after_seconds(response.headers)
         )
+    if status in _CREDENTIALS_4XX:
+        return _all(request, OutcomeKind.RETRY, message, code=code, credentials=True)
     # Other 4xx (and a 1xx/3xx that reached us: a wrong url) will not succeed on a retry.
     return _all(request, OutcomeKind.REJECTED, message, code=code)
 
@@ -52,7 +57,9 @@ def _all(
     *,
     code: str = "",
     retry_after: float | None = None,
+    credentials: bool = False,
 ) -> list[Outcome]:
     return [
-        Outcome(event_id, kind, message, code=code, retry_after=retry_after) for event_id in request.event_ids
+        Outcome(event_id, kind, message, code=code, retry_after=retry_after, credentials=credentials)
+        for event_id in request.event_ids
     ]
