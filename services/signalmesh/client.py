@@ -7,7 +7,8 @@ Synchronous on purpose: a command-line tool has one thing to do at a time, and g
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import grpc
@@ -53,6 +54,34 @@ class GatewayClient:
             gateway_pb2.SendEventsRequest(events=events), metadata=self._metadata, timeout=self._timeout
         )
 
+    def send_events_patiently(
+        self,
+        events: Sequence[event_pb2.ConversionEvent],
+        patience_seconds: float = 300.0,
+        on_wait: Callable[[str, float], None] = lambda reason, seconds: None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> gateway_pb2.SendEventsResponse:
+        """``send_events``, waiting out backpressure and a passing outage: RESOURCE_EXHAUSTED
+        (after the gateway's RetryInfo hint) and UNAVAILABLE (exponential backoff) are retried
+        until ``patience_seconds`` have passed. Safe: a refused batch was not accepted at all,
+        and a retried one that was is deduplicated by its event ids."""
+        deadline = time.monotonic() + patience_seconds
+        backoff = 0.5
+        while True:
+            try:
+                return self.send_events(events)
+            except grpc.RpcError as error:
+                code = error.code()  # type: ignore[attr-defined]
+                if code not in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE):
+                    raise
+                wait = retry_delay_seconds(error) if code == grpc.StatusCode.RESOURCE_EXHAUSTED else None
+                wait = wait if wait is not None else backoff
+                backoff = min(backoff * 2, 10.0)
+                if time.monotonic() + wait > deadline:
+                    raise
+                on_wait(code.name, wait)
+                sleep(wait)
+
     def send_event(self, event: event_pb2.ConversionEvent) -> gateway_pb2.SendEventResponse:
         return self._stub.SendEvent(
             gateway_pb2.SendEventRequest(event=event), metadata=self._metadata, timeout=self._timeout
@@ -89,6 +118,20 @@ class GatewayClient:
 
     def close(self) -> None:
         self._channel.close()
+
+
+def retry_delay_seconds(error: grpc.RpcError) -> float | None:
+    """The ``google.rpc.RetryInfo`` hint of an error, in seconds, or None."""
+    from google.rpc import error_details_pb2
+    from grpc_status import rpc_status
+
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    for detail in status.details if status else []:
+        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            info = error_details_pb2.RetryInfo()
+            detail.Unpack(info)
+            return info.retry_delay.seconds + info.retry_delay.nanos / 1e9
+    return None
 
 
 def bad_request_violations(error: grpc.RpcError) -> list[tuple[str, str]]:

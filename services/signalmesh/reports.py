@@ -34,9 +34,14 @@ def send_file(client: GatewayClient, path: Path, batch_size: int, console: Conso
     accepted = 0
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"sending {path.name}", total=len(events))
+
+        def waiting(reason: str, seconds: float) -> None:
+            progress.update(task, description=f"{reason}: waiting {seconds:.1f} s before sending again")
+
         for start in range(0, len(events), batch_size):
             batch = events[start : start + batch_size]
-            response = client.send_events(batch)
+            response = client.send_events_patiently(batch, on_wait=waiting)
+            progress.update(task, description=f"sending {path.name}")
             accepted += response.accepted
             for result in response.results:
                 for violation in result.violations:
