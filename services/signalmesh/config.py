@@ -63,6 +63,9 @@ class PolicyConfig:
     listen: str = "127.0.0.1:7401"
     default_strategy: str = STRICT
     dedup_window_seconds: float = 48 * 3600
+    # A shared secret the gateway presents to policy (``authorization: Bearer``). Without it,
+    # anyone who reaches policy's port could claim dedup keys and make real events "duplicates".
+    token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,8 +271,13 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
         listen=_typed(policy_data, "listen", str, PolicyConfig().listen, "policy"),
         default_strategy=default_strategy,
         dedup_window_seconds=parse_duration(policy_data.get("dedup_window", "48h"), "policy.dedup_window"),
+        token=(
+            resolve_secret(_typed(policy_data, "token", str, "", "policy"), "policy.token", environ) or None
+            if "token" in policy_data
+            else None
+        ),
     )
-    _reject_unknown(policy_data, {"listen", "default_strategy", "dedup_window"}, "policy")
+    _reject_unknown(policy_data, {"listen", "default_strategy", "dedup_window", "token"}, "policy")
 
     store_data = _section(data, "store")
     backend = _typed(store_data, "backend", str, "sqlite", "store")

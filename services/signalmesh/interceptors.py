@@ -169,9 +169,18 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
     method missing from ``method_scopes`` still needs a valid key (any scope).
     """
 
-    def __init__(self, clients: Sequence[ApiClient], method_scopes: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        clients: Sequence[ApiClient],
+        method_scopes: Mapping[str, str],
+        how_to_authenticate: str = (
+            "a key is valid when its SHA-256 is a [[clients]] key_sha256 in signalmesh.toml "
+            "(create one with `signalmesh keys new`)"
+        ),
+    ) -> None:
         self._clients = tuple(clients)
         self._method_scopes = dict(method_scopes)
+        self._how_to_authenticate = how_to_authenticate
 
     def authenticate(self, metadata: Sequence[tuple[str, str | bytes]] | None) -> ApiClient | None:
         """The client whose key the metadata carries, or None. Compares digests in constant time."""
@@ -194,9 +203,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             has_key = _bearer_key(handler_call_details.invocation_metadata) is not None
             problem = "unknown API key" if has_key else "missing API key"
             message = (
-                f"{problem}: send `authorization: Bearer <api key>` metadata; a key is valid when "
-                "its SHA-256 is a [[clients]] key_sha256 in signalmesh.toml "
-                "(create one with `signalmesh keys new`)"
+                f"{problem}: send `authorization: Bearer <api key>` metadata; {self._how_to_authenticate}"
             )
             return wrap_rpc_handler(handler, _refusal(grpc.StatusCode.UNAUTHENTICATED, message))
         scope = self._method_scopes.get(method)

@@ -364,7 +364,7 @@ def test_dockerfile_runs_signalmesh_as_a_non_root_user() -> None:
 # ------------------------------------------------------------------------------ example config
 
 
-EXAMPLE_ENVIRON = {"META_TOKEN": "token-main", "META_EU_TOKEN": "token-eu"}
+EXAMPLE_ENVIRON = {"META_TOKEN": "token-main", "META_EU_TOKEN": "token-eu", "POLICY_TOKEN": "policy-secret"}
 
 
 def test_example_config_parses_with_every_value() -> None:
@@ -378,6 +378,7 @@ def test_example_config_parses_with_every_value() -> None:
     assert (config.gateway.generate_missing_event_id, config.gateway.max_outbox_depth) == (False, 500_000)
     assert (config.policy.listen, config.policy.default_strategy) == ("0.0.0.0:7401", "strict")
     assert config.policy.dedup_window_seconds == 48 * 3600
+    assert config.policy.token == "policy-secret"
     assert (config.store.backend, config.store.redis_url) == ("sqlite", "redis://redis:6379/0")
     assert config.sqlite_path == Path(STATE_DIR) / "events.db"
     assert config.store.redis_namespace == "signalmesh"
@@ -416,7 +417,10 @@ def test_example_config_parses_with_every_value() -> None:
 def test_example_config_needs_its_secrets_from_the_environment() -> None:
     """Tokens are env: references, never literals: without the variables the file does not load."""
     with pytest.raises(ConfigError, match="META_TOKEN"):
-        load_config(DEPLOY / "signalmesh.example.toml", environ={"META_EU_TOKEN": "token-eu"})
+        load_config(
+            DEPLOY / "signalmesh.example.toml",
+            environ={"META_EU_TOKEN": "token-eu", "POLICY_TOKEN": "policy-secret"},
+        )
 
 
 def known_keys(section: str | None) -> set[str]:

@@ -109,3 +109,11 @@ def test_status_retention_must_outlast_the_dedup_window(tmp_path):
         ConfigError, match=r"store.status_retention: must be at least policy.dedup_window \(72h\)"
     ):
         load_config(write(tmp_path, text), environ={})
+
+
+def test_the_policy_token_is_a_secret_reference(tmp_path):
+    path = write(tmp_path, '[policy]\ntoken = "env:POLICY_TOKEN"\n')
+    assert load_config(path, environ={"POLICY_TOKEN": "s3cret"}).policy.token == "s3cret"
+    with pytest.raises(ConfigError, match=r"policy.token: environment variable POLICY_TOKEN is not set"):
+        load_config(path, environ={})
+    assert load_config(write(tmp_path, ""), environ={}).policy.token is None

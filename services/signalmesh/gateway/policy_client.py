@@ -15,9 +15,14 @@ class PolicyUnavailable(Exception):
 
 class PolicyClient:
     def __init__(
-        self, address: str, timeout_seconds: float, interceptors: Sequence[grpc.aio.ClientInterceptor] = ()
+        self,
+        address: str,
+        timeout_seconds: float,
+        interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
+        token: str | None = None,
     ) -> None:
         self._channel = grpc.aio.insecure_channel(address, interceptors=list(interceptors))
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._stub = policy_pb2_grpc.PolicyStub(self._channel)
         self._timeout = timeout_seconds
         self.address = address
@@ -27,7 +32,9 @@ class PolicyClient:
     ) -> list[policy_pb2.DecisionOutput]:
         request = policy_pb2.DecideRequest(items=items, dry_run=dry_run)
         try:
-            response = await self._stub.Decide(request, timeout=self._timeout, wait_for_ready=True)
+            response = await self._stub.Decide(
+                request, timeout=self._timeout, wait_for_ready=True, metadata=self._metadata
+            )
         except grpc.aio.AioRpcError as error:
             raise PolicyUnavailable(
                 f"policy service at {self.address}: {error.code().name}: {error.details()}"

@@ -81,6 +81,7 @@ async def serve_gateway(
         policy_address or config.gateway.policy_address,
         config.gateway.policy_timeout_seconds,
         interceptors=tracing.client_interceptors(provider),
+        token=config.policy.token,
     )
     transport = Transport(config.dispatcher.request_timeout_seconds)
     dispatcher = Dispatcher(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import grpc
 from opentelemetry import trace
 
 from signalmesh import serving
-from signalmesh.config import Config, check_destinations
-from signalmesh.interceptors import LoggingInterceptor
+from signalmesh.config import ApiClient, Config, check_destinations
+from signalmesh.interceptors import AuthInterceptor, LoggingInterceptor, hash_api_key
 from signalmesh.plugins import ConnectorRegistry, load_registry
 from signalmesh.policy.servicer import PolicyServicer
 from signalmesh.policy.strategy import StrategySettings
@@ -50,7 +51,14 @@ async def serve_policy(
         ),
         dedup_window_seconds=config.policy.dedup_window_seconds,
     )
-    interceptors = [*tracing.server_interceptors(trace.get_tracer_provider()), LoggingInterceptor()]
+    interceptors: list[grpc.aio.ServerInterceptor] = [
+        *tracing.server_interceptors(trace.get_tracer_provider()),
+        LoggingInterceptor(),
+    ]
+    if config.policy.token:
+        gateway = ApiClient(name="gateway", key_sha256=hash_api_key(config.policy.token), scopes=())
+        hint = "the gateway sends [policy] token from signalmesh.toml; both services must have the same"
+        interceptors.append(AuthInterceptor([gateway], {}, how_to_authenticate=hint))
     running = await serving.start_server(
         listen=listen or config.policy.listen,
         add_services=lambda server: policy_pb2_grpc.add_PolicyServicer_to_server(servicer, server),
