@@ -243,9 +243,12 @@ def compose_configs(services: dict[str, dict[str, Any]]) -> dict[str, Config]:
 
 
 def test_compose_config_loads_in_gateway_and_policy(compose_configs: dict[str, Config]) -> None:
-    """Both services resolve every env: secret the shared file references (META_TOKEN)."""
+    """Both services resolve every env: secret the shared file references (META_TOKEN), and hold
+    the same policy token, so the gateway's calls are the ones policy accepts."""
     for config in compose_configs.values():
         assert config.destinations["meta"].setting("access_token") == "sandbox-token"
+    tokens = {config.policy.token for config in compose_configs.values()}
+    assert len(tokens) == 1 and None not in tokens
 
 
 def test_compose_config_addresses_compose_services(
