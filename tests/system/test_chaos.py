@@ -6,19 +6,6 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.chaos import SCENARIOS, Sizes, run_scenario
-from tests.integration.store.conftest import DEFAULT_REDIS_URL, OWN_REDIS_ENV, answers_ping, own_redis_server
-
-
-@pytest.fixture
-def redis_for_chaos(tmp_path):
-    """The machine's Redis when it answers, else a redis-server started for the test."""
-    import os
-
-    if not os.environ.get(OWN_REDIS_ENV) and answers_ping(DEFAULT_REDIS_URL):
-        yield DEFAULT_REDIS_URL
-    else:
-        with own_redis_server(tmp_path) as url:
-            yield url
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -37,10 +24,10 @@ async def test_short_chaos_scenario_loses_nothing_and_doubles_nothing(name):
 
 
 @pytest.mark.parametrize("name", ["gateway-kill", "storm", "platform-kill"])
-async def test_short_chaos_scenario_on_the_redis_store(name, redis_for_chaos):
+async def test_short_chaos_scenario_on_the_redis_store(name, redis_url):
     """The scale-out backend under the same faults: claims of a killed gateway are recovered
     from the Redis stream, duplicates stop at the shared ledger."""
-    result = await run_scenario(name, Sizes.short(), seed=7, redis_url=redis_for_chaos)
+    result = await run_scenario(name, Sizes.short(), seed=7, redis_url=redis_url)
 
     assert result.scenario.endswith("on Redis") and result.acknowledged > 0
     assert result.lost == [], f"acknowledged but not delivered: {result.lost[:10]} {result.notes}"

@@ -10,43 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-import redis
 from signalmesh.launcher import ServiceProcess
 from signalmesh.sandbox.client import SandboxControl
 from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
 
 from tests.integration.mesh.conftest import make_event
-from tests.integration.store.conftest import DEFAULT_REDIS_URL, OWN_REDIS_ENV, answers_ping, own_redis_server
 from tests.system.conftest import Launcher, gateway_stub, wait_until
 
 PIXEL = "1234567890"
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    import os
-
-    if not os.environ.get(OWN_REDIS_ENV) and answers_ping(DEFAULT_REDIS_URL):
-        yield DEFAULT_REDIS_URL
-    else:
-        with own_redis_server(tmp_path) as url:
-            yield url
-
-
-@pytest.fixture
-def namespace(redis_url: str) -> Iterator[str]:
-    name = f"replicas-{uuid.uuid4().hex[:12]}"
-    yield name
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"{name}:*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 async def start_replicas(
@@ -68,8 +40,8 @@ def clicked(event_id: str) -> event_pb2.ConversionEvent:
     )
 
 
-async def test_replicas_share_one_dedup_ledger_and_one_outbox(launcher, redis_url, namespace):
-    gateways, control = await start_replicas(launcher, redis_url, namespace)
+async def test_replicas_share_one_dedup_ledger_and_one_outbox(launcher, redis_url, redis_namespace):
+    gateways, control = await start_replicas(launcher, redis_url, redis_namespace)
     metadata = (("authorization", f"Bearer {launcher.api_key()}"),)
     stubs = [gateway_stub(gateway.address) for gateway in gateways]
     events = [clicked(f"replica-{index}") for index in range(200)]
@@ -108,9 +80,9 @@ async def test_replicas_share_one_dedup_ledger_and_one_outbox(launcher, redis_ur
 
 
 async def test_entries_a_killed_replica_had_claimed_are_delivered_by_the_other(
-    launcher, redis_url, namespace
+    launcher, redis_url, redis_namespace
 ):
-    gateways, control = await start_replicas(launcher, redis_url, namespace, request_timeout="3s")
+    gateways, control = await start_replicas(launcher, redis_url, redis_namespace, request_timeout="3s")
     metadata = (("authorization", f"Bearer {launcher.api_key()}"),)
     # Platform calls hang: replica A claims entries and waits on the platform with them.
     await control.inject(platform="meta", latency_ms=60_000, count=10_000)
