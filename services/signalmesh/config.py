@@ -267,15 +267,12 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
         raise ConfigError(
             f"policy.default_strategy: {default_strategy!r} is not a strategy; use one of {list(STRATEGIES)}"
         )
+    raw_token = _typed(policy_data, "token", str, "", "policy")
     policy = PolicyConfig(
         listen=_typed(policy_data, "listen", str, PolicyConfig().listen, "policy"),
         default_strategy=default_strategy,
         dedup_window_seconds=parse_duration(policy_data.get("dedup_window", "48h"), "policy.dedup_window"),
-        token=(
-            resolve_secret(_typed(policy_data, "token", str, "", "policy"), "policy.token", environ) or None
-            if "token" in policy_data
-            else None
-        ),
+        token=resolve_secret(raw_token, "policy.token", environ) if raw_token else None,
     )
     _reject_unknown(policy_data, {"listen", "default_strategy", "dedup_window", "token"}, "policy")
 
