@@ -1,42 +1,18 @@
-"""Tracking-plan rules per event name, from signalmesh.toml: the business's own definition of a
-valid conversion, so "Purchase fired on a failed payment" is refused at the edge. Pure."""
+"""Checking an event against its tracking-plan rule (the business's own definition of a valid
+conversion, so "Purchase fired on a failed payment" is refused at the edge). Pure.
+
+The rule's type and the path check belong to config, which loads them from signalmesh.toml;
+they are re-exported here for the gateway's modules."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-
 from google.protobuf.message import Message
 
+from signalmesh.config.model import TrackingRule
+from signalmesh.config.tracking_plan import unknown_path
 from signalmesh.v1 import event_pb2
 
-
-@dataclass(frozen=True, slots=True)
-class TrackingRule:
-    event_name: str
-    # Field paths in ConversionEvent that must be present ("order_id", "user_data.emails").
-    required: tuple[str, ...] = ()
-    # At least one of these must be present.
-    required_one_of: tuple[str, ...] = ()
-    # custom_properties keys that must hold exactly this value (payment_status = "succeeded").
-    custom_properties: Mapping[str, str] = field(default_factory=dict)
-
-
-def unknown_path(path: str) -> str | None:
-    """Why ``path`` does not name a ConversionEvent field, or None when it does."""
-    descriptor = event_pb2.ConversionEvent.DESCRIPTOR
-    parts = path.split(".")
-    for position, part in enumerate(parts):
-        if descriptor is None:
-            return f"{'.'.join(parts[:position])} has no sub-fields"
-        if descriptor.full_name == "google.protobuf.Struct":
-            return None  # custom_properties.<any key>
-        field_descriptor = descriptor.fields_by_name.get(part)
-        if field_descriptor is None:
-            known = ", ".join(sorted(descriptor.fields_by_name))
-            return f"{part!r} is not a field of {descriptor.name} (fields: {known})"
-        descriptor = field_descriptor.message_type
-    return None
+__all__ = ["TrackingRule", "check", "is_present", "unknown_path"]
 
 
 def is_present(message: Message, path: str) -> bool:

@@ -1,0 +1,150 @@
+"""What signalmesh.toml means once validated: frozen, typed settings with safe defaults.
+
+Every setting has a default, so the embedded mesh (SQLite + local sandbox) runs with no file at
+all. These types belong to config; the services import them from here, never the other way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from signalmesh.connector import SEND_ALL, STRICT, Destination
+
+STRATEGIES = (STRICT, SEND_ALL)
+DEFAULT_SANDBOX_LISTEN = "127.0.0.1:7480"
+SANDBOX_TOKEN = "sandbox-token"
+SANDBOX_PIXEL = "1234567890"
+SCOPES = ("events:write", "events:read", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiClient:
+    name: str
+    key_sha256: str
+    scopes: tuple[str, ...] = SCOPES
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    listen: str = "127.0.0.1:7400"
+    policy_address: str = "127.0.0.1:7401"
+    # Deadline for the policy hop; past it the gateway answers UNAVAILABLE (never guesses).
+    policy_timeout_seconds: float = 5.0
+    # Unary SendEvent calls wait at most this long to share one policy call.
+    micro_batch_linger_ms: float = 2.0
+    max_batch_size: int = 1000
+    # An event without event_id is rejected unless this is set; a generated id comes with a
+    # warning, because the browser pixel cannot share it and platforms cannot deduplicate.
+    generate_missing_event_id: bool = False
+    # Past this many undelivered entries the gateway answers RESOURCE_EXHAUSTED with a retry
+    # hint instead of growing without bound (a platform outage must not exhaust the disk).
+    max_outbox_depth: int = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    listen: str = "127.0.0.1:7401"
+    default_strategy: str = STRICT
+    dedup_window_seconds: float = 48 * 3600
+    # A shared secret the gateway presents to policy (``authorization: Bearer``). Without it,
+    # anyone who reaches policy's port could claim dedup keys and make real events "duplicates".
+    token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreConfig:
+    backend: str = "sqlite"
+    # Relative paths are relative to the state directory.
+    path: str = "signalmesh.db"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Prefix of every key: environments (or test runs) can share one Redis without mixing.
+    redis_namespace: str = "signalmesh"
+    # How long a delivered or skipped event's status is kept for `signalmesh status` (SQLite
+    # prunes older rows; Redis expires the keys). Longer than any dedup window.
+    status_retention_seconds: float = 30 * 86400
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherConfig:
+    # How long a worker waits for a batch to fill before sending what it has.
+    linger_ms: float = 20.0
+    # How often an idle worker looks for due entries.
+    poll_interval_ms: float = 50.0
+    # An entry claimed by a worker that died is retried after this long.
+    lease_seconds: float = 30.0
+    # 0: no cap on attempts; the horizon (and the platform's age window) ends retrying.
+    max_attempts: int = 0
+    # Keep retrying this long after an entry was enqueued, then dead-letter it.
+    retry_horizon_seconds: float = 24 * 3600
+    base_backoff_seconds: float = 0.5
+    max_backoff_seconds: float = 300.0
+    request_timeout_seconds: float = 10.0
+    # Batches in flight per destination (each worker claims its own batch).
+    concurrency: int = 2
+    # Consecutive failed requests that open a destination's circuit, and how long it stays open.
+    breaker_threshold: int = 5
+    breaker_cooldown_seconds: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxConfig:
+    listen: str = DEFAULT_SANDBOX_LISTEN
+    tokens: tuple[str, ...] = (SANDBOX_TOKEN,)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingRule:
+    """The business's own definition of a valid conversion for one event name (tracking plan),
+    so "Purchase fired on a failed payment" is refused at the edge."""
+
+    event_name: str
+    # Field paths in ConversionEvent that must be present ("order_id", "user_data.emails").
+    required: tuple[str, ...] = ()
+    # At least one of these must be present.
+    required_one_of: tuple[str, ...] = ()
+    # custom_properties keys that must hold exactly this value (payment_status = "succeeded").
+    custom_properties: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    state_dir: Path = Path(".signalmesh")
+    gateway: GatewayConfig = field(default_factory=GatewayConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    dispatcher: DispatcherConfig = field(default_factory=DispatcherConfig)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    destinations: Mapping[str, Destination] = field(default_factory=dict)
+    clients: tuple[ApiClient, ...] = ()
+    # Event name → the business's own rules for that event (tracking plan).
+    tracking_plan: Mapping[str, TrackingRule] = field(default_factory=dict)
+    # Entry-point names to load; None loads every installed plugin.
+    plugins_allow: tuple[str, ...] | None = None
+    # Where the config came from (None: built-in defaults).
+    source: Path | None = None
+
+    @property
+    def sqlite_path(self) -> Path:
+        path = Path(self.store.path)
+        return path if path.is_absolute() else self.state_dir / path
+
+    def strategy_for(self, destination: str) -> str:
+        configured = self.destinations.get(destination)
+        return (configured.strategy if configured else None) or self.policy.default_strategy
+
+
+def default_destinations(sandbox_listen: str = DEFAULT_SANDBOX_LISTEN) -> dict[str, Destination]:
+    """With no destinations configured, send to Meta through the local sandbox."""
+    return {
+        "meta": Destination(
+            name="meta",
+            connector="meta",
+            settings={
+                "pixel_id": SANDBOX_PIXEL,
+                "access_token": SANDBOX_TOKEN,
+                "base_url": f"http://{sandbox_listen}",
+            },
+        )
+    }
