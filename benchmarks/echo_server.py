@@ -11,7 +11,7 @@ import asyncio
 import signal
 
 import grpc
-from signalmesh import serving
+from signalmesh import grpc_runtime
 from signalmesh.launcher import write_ready_file
 from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc
 
@@ -53,4 +53,4 @@ async def main(ready_file: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--ready-file", required=True)
-    serving.run(main(parser.parse_args().ready_file))
+    grpc_runtime.run(main(parser.parse_args().ready_file))

@@ -113,7 +113,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _run_service(args: argparse.Namespace) -> int:
-    from signalmesh import serving
+    from signalmesh import grpc_runtime
     from signalmesh.launcher import write_ready_file
     from signalmesh.telemetry.logging import setup_logging
     from signalmesh.telemetry.metrics import setup_metrics, shutdown_metrics
@@ -141,14 +141,14 @@ def _run_service(args: argparse.Namespace) -> int:
         await _until_signalled()
         await runtime.stop()
 
-    serving.run(run())
+    grpc_runtime.run(run())
     shutdown_tracing(provider)
     shutdown_metrics(meter_provider)
     return 0
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
-    from signalmesh import serving
+    from signalmesh import grpc_runtime
     from signalmesh.launcher import write_ready_file
     from signalmesh.sandbox import start_sandbox
 
@@ -163,7 +163,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         await _until_signalled()
         await sandbox.close()
 
-    serving.run(run())
+    grpc_runtime.run(run())
     return 0
 
 

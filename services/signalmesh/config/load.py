@@ -58,7 +58,8 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
     store = sections.load_store(section(data, "store"), policy.dedup_window_seconds)
     dispatcher = sections.load_dispatcher(section(data, "dispatcher"))
     sandbox = sections.load_sandbox(section(data, "sandbox"))
-    destinations = load_destinations(data.get("destinations"), environ) or default_destinations(sandbox.listen)
+    destinations = load_destinations(data.get("destinations"), environ)
+    destinations = destinations or default_destinations(sandbox.listen)
     clients = sections.load_clients(data.get("clients", []))
     return Config(
         state_dir=state_dir,

@@ -147,7 +147,8 @@ def load_sandbox(data: Mapping[str, Any]) -> SandboxConfig:
 def load_plugins_allow(data: Mapping[str, Any]) -> tuple[str, ...] | None:
     """``[plugins] allow``: the entry-point names to load (None: every installed plugin)."""
     allow = data.get("allow")
-    if allow is not None and (not isinstance(allow, list) or not all(isinstance(name, str) for name in allow)):
+    names = isinstance(allow, list) and all(isinstance(name, str) for name in allow)
+    if allow is not None and not names:
         raise ConfigError('plugins.allow: must be a list of entry-point names, e.g. ["meta"]')
     reject_unknown(data, {"allow"}, "plugins")
     return tuple(allow) if allow is not None else None

@@ -73,22 +73,3 @@ class CircuitBreaker:
         self.opened_at = now
         self.reason = reason
         return not was_open
-
-
-@dataclass(slots=True)
-class RateLimiter:
-    """A token bucket: at most ``rate`` requests per second, bursts up to ``burst``."""
-
-    rate: float
-    burst: float
-    tokens: float = 0.0
-    updated_at: float | None = None
-
-    def delay_for_next(self, now: float) -> float:
-        """Take a token; return how long to wait before sending (0 when one was available)."""
-        if self.updated_at is None:
-            self.tokens, self.updated_at = self.burst, now
-        self.tokens = min(self.burst, self.tokens + (now - self.updated_at) * self.rate)
-        self.updated_at = now
-        self.tokens -= 1
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate

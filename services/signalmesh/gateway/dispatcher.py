@@ -24,7 +24,8 @@ from opentelemetry.trace import Link
 
 from signalmesh.config import DispatcherConfig, refresh_secrets
 from signalmesh.connector import Connector, Destination, HttpRequest, Outcome, OutcomeKind
-from signalmesh.gateway.breaker import CircuitBreaker, RateLimiter
+from signalmesh.gateway.breaker import CircuitBreaker
+from signalmesh.gateway.rate_limit import RateLimiter
 from signalmesh.gateway.transport import Transport
 from signalmesh.plugins import ConnectorRegistry
 from signalmesh.store.base import DeliveryResult, OutboxEntry, Store

@@ -6,21 +6,16 @@ from dataclasses import dataclass
 
 from opentelemetry import trace
 
-from signalmesh import serving
+from signalmesh import grpc_runtime
 from signalmesh.config import ApiClient, Config, check_destinations
 from signalmesh.gateway.batcher import MicroBatcher
 from signalmesh.gateway.dispatcher import Dispatcher
 from signalmesh.gateway.intake import EventOutcome, Intake
 from signalmesh.gateway.policy_client import PolicyClient
 from signalmesh.gateway.servicer import METHOD_SCOPES, GatewayServicer
+from signalmesh.gateway.store_housekeeping import StoreHousekeeping
 from signalmesh.gateway.transport import Transport
-from signalmesh.gateway.upkeep import StoreUpkeep
-from signalmesh.interceptors import (
-    AuthInterceptor,
-    LoggingInterceptor,
-    hash_api_key,
-    load_or_create_local_key,
-)
+from signalmesh.interceptors import hash_api_key, load_or_create_local_key
 from signalmesh.plugins import ConnectorRegistry, load_registry
 from signalmesh.store import open_store
 from signalmesh.store.base import Store
@@ -32,7 +27,7 @@ SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["Gateway"].full_name
 
 @dataclass(slots=True)
 class GatewayRuntime:
-    server: serving.RunningServer
+    server: grpc_runtime.RunningServer
     store: Store
     policy: PolicyClient
     transport: Transport
@@ -40,7 +35,7 @@ class GatewayRuntime:
     batcher: MicroBatcher[EventOutcome]
     # The generated key when no [[clients]] are configured (embedded mode), else None.
     local_key: str | None
-    upkeep: StoreUpkeep
+    housekeeping: StoreHousekeeping
 
     @property
     def address(self) -> str:
@@ -51,7 +46,7 @@ class GatewayRuntime:
         await self.server.stop(grace)
         await self.batcher.drain()
         await self.dispatcher.stop(grace)
-        await self.upkeep.stop()
+        await self.housekeeping.stop()
         await self.transport.close()
         await self.policy.close()
         await self.store.close()
@@ -118,12 +113,10 @@ async def serve_gateway(
         wake=dispatcher.wake,
     )
     clients, local_key = api_clients(config)
-    interceptors = [
-        *tracing.server_interceptors(provider),
-        LoggingInterceptor(),
-        AuthInterceptor(clients, METHOD_SCOPES),
-    ]
-    running = await serving.start_server(
+    interceptors = grpc_runtime.standard_interceptors(
+        tracer_provider=provider, clients=clients, method_scopes=METHOD_SCOPES
+    )
+    running = await grpc_runtime.start_server(
         listen=listen or config.gateway.listen,
         add_services=lambda server: gateway_pb2_grpc.add_GatewayServicer_to_server(servicer, server),
         service_names=[SERVICE_NAME],
@@ -131,8 +124,8 @@ async def serve_gateway(
     )
     if dispatch:
         dispatcher.start()
-    upkeep = StoreUpkeep(
+    housekeeping = StoreHousekeeping(
         store, config.destinations, status_retention_seconds=config.store.status_retention_seconds
     )
-    upkeep.start()
-    return GatewayRuntime(running, store, policy, transport, dispatcher, batcher, local_key, upkeep)
+    housekeeping.start()
+    return GatewayRuntime(running, store, policy, transport, dispatcher, batcher, local_key, housekeeping)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import grpc
 from opentelemetry import trace
 
-from signalmesh import serving
+from signalmesh import grpc_runtime
 from signalmesh.config import ApiClient, Config, check_destinations
-from signalmesh.interceptors import AuthInterceptor, LoggingInterceptor, hash_api_key
+from signalmesh.interceptors import hash_api_key
 from signalmesh.plugins import ConnectorRegistry, load_registry
 from signalmesh.policy.servicer import PolicyServicer
 from signalmesh.policy.strategy import StrategySettings
 from signalmesh.store import open_store
 from signalmesh.store.base import Store
-from signalmesh.telemetry import tracing
 from signalmesh.v1 import policy_pb2, policy_pb2_grpc
 
 SERVICE_NAME = policy_pb2.DESCRIPTOR.services_by_name["Policy"].full_name
@@ -23,7 +21,7 @@ SERVICE_NAME = policy_pb2.DESCRIPTOR.services_by_name["Policy"].full_name
 
 @dataclass(slots=True)
 class PolicyRuntime:
-    server: serving.RunningServer
+    server: grpc_runtime.RunningServer
     store: Store
 
     @property
@@ -51,15 +49,21 @@ async def serve_policy(
         ),
         dedup_window_seconds=config.policy.dedup_window_seconds,
     )
-    interceptors: list[grpc.aio.ServerInterceptor] = [
-        *tracing.server_interceptors(trace.get_tracer_provider()),
-        LoggingInterceptor(),
-    ]
-    if config.policy.token:
-        gateway = ApiClient(name="gateway", key_sha256=hash_api_key(config.policy.token), scopes=())
-        hint = "the gateway sends [policy] token from signalmesh.toml; both services must have the same"
-        interceptors.append(AuthInterceptor([gateway], {}, how_to_authenticate=hint))
-    running = await serving.start_server(
+    # Policy's one caller is the gateway, and only when [policy] token is set.
+    gateway = (
+        [ApiClient(name="gateway", key_sha256=hash_api_key(config.policy.token), scopes=())]
+        if config.policy.token
+        else None
+    )
+    interceptors = grpc_runtime.standard_interceptors(
+        tracer_provider=trace.get_tracer_provider(),
+        clients=gateway,
+        method_scopes={},
+        how_to_authenticate=(
+            "the gateway sends [policy] token from signalmesh.toml; both services must have the same"
+        ),
+    )
+    running = await grpc_runtime.start_server(
         listen=listen or config.policy.listen,
         add_services=lambda server: policy_pb2_grpc.add_PolicyServicer_to_server(servicer, server),
         service_names=[SERVICE_NAME],

@@ -1,6 +1,6 @@
 """SQLite backend of the state interface: the embedded default, one file shared by all processes.
 
-Each method is one transaction on the store's worker thread (``sqlite_worker``); the schema
+Each method is one transaction on the store's worker thread (``sqlite_thread``); the schema
 and its claim index are in ``sqlite_schema``. Every time is the caller's ``now``.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from signalmesh.store.base import DeliveryResult, NewEntry, OutboxEntry, StatusRecord
-from signalmesh.store.sqlite_worker import SqliteWorker
+from signalmesh.store.sqlite_thread import SqliteWorker
 from signalmesh.v1 import gateway_pb2, policy_pb2
 
 T = TypeVar("T")

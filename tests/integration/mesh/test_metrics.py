@@ -83,14 +83,14 @@ async def test_the_outbox_depth_gauge_shows_what_waits_per_destination(metric_re
         for index in range(3)
     ]
     await mesh.send(*events)
-    await mesh.gateway.upkeep.sample_depth()  # the background task does this every few seconds
+    await mesh.gateway.housekeeping.sample_depth()  # the background task does this every few seconds
     depth = points(metric_reader, "signalmesh.outbox.depth")
     assert depth[(("destination", "meta_strict"),)] == 3
     assert depth[(("destination", "meta_send_all"),)] == 0
     await mesh.sandbox.clear_faults()
     for event in events:
         await mesh.wait_delivered(event.event_id, "meta_strict")
-    await mesh.gateway.upkeep.sample_depth()
+    await mesh.gateway.housekeeping.sample_depth()
     assert points(metric_reader, "signalmesh.outbox.depth")[(("destination", "meta_strict"),)] == 0
 
 

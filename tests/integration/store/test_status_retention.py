@@ -63,17 +63,17 @@ async def test_redis_status_keys_expire_after_the_retention(redis_url: str, redi
         await store.close()
 
 
-async def test_the_gateway_upkeep_prunes_by_the_configured_retention(tmp_path: Path) -> None:
-    from signalmesh.gateway.upkeep import StoreUpkeep
+async def test_the_gateway_housekeeping_prunes_by_the_configured_retention(tmp_path: Path) -> None:
+    from signalmesh.gateway.store_housekeeping import StoreHousekeeping
 
     store = SqliteStore(tmp_path / "signalmesh.db")
     try:
         old = status("old-1", decision=policy_pb2.DECISION_SKIP, state=SKIPPED)
         await store.accept([], [old], T0)
         await store.accept([], [status("new-1", decision=policy_pb2.DECISION_SKIP, state=SKIPPED)], T0 + 50)
-        upkeep = StoreUpkeep(store, ["meta"], status_retention_seconds=60, clock=lambda: T0 + 100)
-        assert await upkeep.prune() == 1
+        housekeeping = StoreHousekeeping(store, ["meta"], status_retention_seconds=60, clock=lambda: T0 + 100)
+        assert await housekeeping.prune() == 1
         assert await store.event_status("old-1") == [] and len(await store.event_status("new-1")) == 1
-        await upkeep.stop()
+        await housekeeping.stop()
     finally:
         await store.close()

@@ -1,8 +1,8 @@
-"""The circuit breaker and the rate limiter are pure state machines over a given clock."""
+"""The circuit breaker is a pure state machine over a given clock."""
 
 from __future__ import annotations
 
-from signalmesh.gateway.breaker import BreakerState, CircuitBreaker, RateLimiter
+from signalmesh.gateway.breaker import BreakerState, CircuitBreaker
 
 
 def test_breaker_opens_after_consecutive_failures_and_probes_after_the_cooldown():
@@ -35,9 +35,3 @@ def test_bad_credentials_open_the_breaker_at_once_with_the_reason():
     breaker = CircuitBreaker(failure_threshold=5, cooldown_seconds=10)
     assert breaker.record_failure(0, "token expired", credentials=True)
     assert breaker.state is BreakerState.OPEN and breaker.reason == "token expired"
-
-
-def test_rate_limiter_spaces_requests_after_the_burst():
-    limiter = RateLimiter(rate=2.0, burst=2.0)
-    assert [limiter.delay_for_next(0) for _ in range(4)] == [0.0, 0.0, 0.5, 1.0]
-    assert limiter.delay_for_next(10) == 0.0

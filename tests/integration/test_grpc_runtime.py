@@ -18,6 +18,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from opentelemetry.sdk.trace import TracerProvider
 from signalmesh.config import SCOPES, ApiClient
+from signalmesh.grpc_runtime import (
+    RunningServer,
+    install_signal_handlers,
+    run,
+    standard_interceptors,
+    start_server,
+)
 from signalmesh.interceptors import (
     AuthInterceptor,
     LoggingInterceptor,
@@ -25,13 +32,6 @@ from signalmesh.interceptors import (
     generate_api_key,
     hash_api_key,
     load_or_create_local_key,
-)
-from signalmesh.serving import (
-    RunningServer,
-    install_signal_handlers,
-    run,
-    standard_interceptors,
-    start_server,
 )
 from signalmesh.telemetry.logging import add_trace_context
 from structlog.testing import capture_logs

@@ -21,7 +21,7 @@ from signalmesh.telemetry.metrics import get_metrics
 log = structlog.get_logger(__name__)
 
 
-class StoreUpkeep:
+class StoreHousekeeping:
     def __init__(
         self,
         store: Store,

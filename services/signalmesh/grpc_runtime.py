@@ -61,15 +61,26 @@ class RunningServer:
 
 
 def standard_interceptors(
-    *, tracer_provider: TracerProvider, clients: Sequence[ApiClient], method_scopes: Mapping[str, str]
+    *,
+    tracer_provider: TracerProvider,
+    clients: Sequence[ApiClient] | None,
+    method_scopes: Mapping[str, str],
+    how_to_authenticate: str | None = None,
 ) -> list[grpc.aio.ServerInterceptor]:
     """Every service's chain, outermost first: the trace span (so every line below carries its
-    ids), then the canonical log line (so refused calls are logged), then auth."""
-    return [
+    ids), then the canonical log line (so refused calls are logged), then auth.
+
+    ``clients=None`` leaves auth out (an internal service with no shared secret configured);
+    an empty sequence refuses every caller. ``how_to_authenticate`` ends a refusal's message.
+    """
+    interceptors: list[grpc.aio.ServerInterceptor] = [
         *server_interceptors(tracer_provider),
         LoggingInterceptor(),
-        AuthInterceptor(clients, method_scopes),
     ]
+    if clients is not None:
+        hint = {} if how_to_authenticate is None else {"how_to_authenticate": how_to_authenticate}
+        interceptors.append(AuthInterceptor(clients, method_scopes, **hint))
+    return interceptors
 
 
 async def start_server(
