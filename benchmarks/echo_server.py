@@ -12,7 +12,7 @@ import signal
 
 import grpc
 from signalmesh import grpc_runtime
-from signalmesh.launcher import write_ready_file
+from signalmesh.service_process import write_ready_file
 from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc
 
 

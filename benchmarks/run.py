@@ -21,7 +21,7 @@ import grpc
 from google.protobuf import timestamp_pb2
 from rich.console import Console
 from rich.table import Table
-from signalmesh.launcher import ServiceProcess, start_service
+from signalmesh.cli.processes import ServiceProcess, start_service
 from signalmesh.sandbox.client import SandboxControl
 from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import grpc
 import pytest
-from signalmesh.launcher import ServiceProcess, start_service
+from signalmesh.cli.processes import ServiceProcess, start_service
 from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc
 
 pytestmark = pytest.mark.system

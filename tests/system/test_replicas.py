@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from signalmesh.launcher import ServiceProcess
+from signalmesh.cli.processes import ServiceProcess
 from signalmesh.sandbox.client import SandboxControl
 from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
 

@@ -1,8 +1,54 @@
-"""`python -m signalmesh.gateway --config signalmesh.toml` (the same as `signalmesh gateway`)."""
+"""`python -m signalmesh.gateway --config signalmesh.toml`: the gateway service on its own, as
+`signalmesh gateway` (and Kubernetes) runs it."""
 
+from __future__ import annotations
+
+import argparse
 import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from signalmesh.cli import main
+from signalmesh.config import Config, load_config
+from signalmesh.service_process import exit_code, run_grpc_service
+
+if TYPE_CHECKING:
+    from signalmesh.gateway.server import GatewayRuntime
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--listen", help="host:port to bind (default from the config)")
+    parser.add_argument("--policy", help="policy service address (default from the config)")
+    parser.add_argument("--ready-file", help=argparse.SUPPRESS)
+
+
+def run(config: Config, args: argparse.Namespace) -> int:
+    """Serve the gateway until SIGTERM; ``args`` are those :func:`add_arguments` defines."""
+
+    async def start() -> GatewayRuntime:
+        # Imported here: `signalmesh --help` should not load the whole service.
+        from signalmesh.gateway.server import serve_gateway
+
+        runtime = await serve_gateway(config, listen=args.listen, policy_address=args.policy)
+        if runtime.local_key:
+            print(
+                f"local API key: {runtime.local_key} (stored in {config.state_dir / 'local-api-key'})",
+                file=sys.stderr,
+            )
+        return runtime
+
+    return run_grpc_service("gateway", start, ready_file=args.ready_file)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m signalmesh.gateway", description="Run the gateway service."
+    )
+    parser.add_argument("--config", type=Path, help="signalmesh.toml (default: built-in embedded settings)")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return exit_code(lambda: run(load_config(args.config), args))
+
 
 if __name__ == "__main__":
-    main(["gateway", *sys.argv[1:]])
+    sys.exit(main())

@@ -1,7 +1,8 @@
 """Starts mesh services as separate OS processes (`signalmesh up`, the demo, system tests).
 
-Each service binds its port (0 = any free port) and then writes its address to a ready file,
-so the launcher never guesses ports and never races another process for one.
+Each service binds its port (0 = any free port) and then writes its address to a ready file
+(``signalmesh.service_process``), so the launcher never guesses ports and never races another
+process for one.
 """
 
 from __future__ import annotations
@@ -43,13 +44,6 @@ class ServiceProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-
-
-def write_ready_file(path: str | None, address: str) -> None:
-    if path:
-        temporary = Path(path + ".tmp")
-        temporary.write_text(address)
-        temporary.replace(path)
 
 
 def start_service(

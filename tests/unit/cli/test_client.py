@@ -11,7 +11,7 @@ import pytest
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
-from signalmesh.client import EventFileError, GatewayClient, bad_request_violations, read_events
+from signalmesh.cli.client import EventFileError, GatewayClient, bad_request_violations, read_events
 from signalmesh.v1 import event_pb2, gateway_pb2
 
 GATEWAY = gateway_pb2.DESCRIPTOR.services_by_name["Gateway"]

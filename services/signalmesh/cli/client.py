@@ -1,4 +1,4 @@
-"""The synchronous gateway client the CLI uses: auth metadata, deadlines, event files.
+"""The synchronous gRPC gateway client the CLI uses: auth metadata, deadlines, event files.
 
 Synchronous on purpose: a command-line tool has one thing to do at a time, and grpcio-testing
 (which does not support grpc.aio) can test it without a network.

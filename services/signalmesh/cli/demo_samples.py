@@ -1,0 +1,173 @@
+"""What `signalmesh demo` runs: its signalmesh.toml (five destinations on the sandbox, one
+tracking-plan rule) and the sample events, each chosen to show one decision the product makes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.protobuf import timestamp_pb2
+
+from signalmesh.v1 import event_pb2
+
+DEMO_CONFIG = """\
+state_dir = "{state_dir}"
+
+[gateway]
+listen = "127.0.0.1:0"
+
+[policy]
+listen = "127.0.0.1:0"
+default_strategy = "strict"
+
+[dispatcher]
+linger = "5ms"
+poll_interval = "20ms"
+
+# Two Meta pixels: one under the global strict strategy, one overridden to send_all.
+[destinations.meta_strict]
+connector = "meta"
+pixel_id = "1111111111"
+access_token = "{token}"
+base_url = "http://{sandbox}"
+
+[destinations.meta_send_all]
+connector = "meta"
+strategy = "send_all"
+pixel_id = "2222222222"
+access_token = "{token}"
+base_url = "http://{sandbox}"
+
+# TikTok and GA4 under strict: TikTok needs its click id (ttclid), GA4 its client id.
+[destinations.tiktok]
+connector = "tiktok"
+pixel_code = "CDEMOTIKTOKPIXEL0001"
+access_token = "{token}"
+base_url = "http://{sandbox}"
+
+[destinations.ga4]
+connector = "ga4"
+measurement_id = "G-DEMO0001"
+api_secret = "{token}"
+base_url = "http://{sandbox}"
+
+# Every accepted conversion to the CRM, signed with HMAC-SHA256.
+[destinations.crm]
+connector = "webhook"
+strategy = "send_all"
+url = "http://{sandbox}/webhook/crm"
+secret = "demo-signing-secret"
+
+# The business's own rule: a Purchase is a paid order, never a failed payment.
+[tracking_plan.Purchase]
+required = ["order_id", "value", "currency"]
+custom_properties = {{ payment_status = "succeeded" }}
+"""
+# destination → (sandbox platform, the destination's key in the sandbox's record)
+SANDBOX_KEYS = {
+    "meta_strict": ("meta", "1111111111"),
+    "meta_send_all": ("meta", "2222222222"),
+    "tiktok": ("tiktok", "CDEMOTIKTOKPIXEL0001"),
+    "ga4": ("ga4", "G-DEMO0001"),
+    "crm": ("webhook", "crm"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    label: str
+    event: event_pb2.ConversionEvent
+
+
+def _timestamp(seconds: float) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromNanoseconds(int(seconds * 1e9))
+    return stamp
+
+
+def sample_events(now: float) -> list[Sample]:
+    """One event per behaviour worth seeing. Personal data here is fictitious."""
+    browser = event_pb2.UserData(client_ip_address="203.0.113.7", client_user_agent="Mozilla/5.0 (demo)")
+
+    def event(event_id: str, name: str, minutes_ago: float, **fields: object) -> event_pb2.ConversionEvent:
+        base = event_pb2.ConversionEvent(
+            event_id=event_id,
+            event_name=name,
+            event_time=_timestamp(now - minutes_ago * 60),
+            action_source=event_pb2.ACTION_SOURCE_WEBSITE,
+            event_source_url="https://shop.example.com/checkout/thanks",
+        )
+        base.MergeFrom(event_pb2.ConversionEvent(**fields))  # type: ignore[arg-type]
+        if name == "Purchase" and "payment_status" not in base.custom_properties.fields:
+            base.custom_properties.update({"payment_status": "succeeded"})
+        return base
+
+    user = event_pb2.UserData(emails=["Jane.Doe@Example.com"], phones=["+1 (650) 555-1212"], country="US")
+    user.MergeFrom(browser)
+    clicked = event(
+        "order-1001",
+        "Purchase",
+        3,
+        user_data=user,
+        click_ids=event_pb2.ClickIds(
+            fbclid="IwAR2demoClickId",
+            click_time=_timestamp(now - 3600),
+            ttclid="E.C.P.demoTikTokClick",
+            ga_client_id="1234567890.1700000000",
+        ),
+        value="129.90",
+        currency="USD",
+        order_id="1001",
+    )
+    organic_user = event_pb2.UserData(emails=["sam@example.org"], first_name="Sam", last_name="Lee")
+    organic_user.MergeFrom(browser)
+    organic = event(
+        "order-1002",
+        "Purchase",
+        2,
+        user_data=organic_user,
+        value="45.00",
+        currency="EUR",
+        order_id="1002",
+        click_ids=event_pb2.ClickIds(ga_client_id="987654321.1700000000"),
+    )
+    weak_user = event_pb2.UserData(city="Paris", country="FR")
+    weak_user.MergeFrom(event_pb2.UserData(client_user_agent="Mozilla/5.0 (demo)"))
+    weak = event("lead-2001", "Lead", 5, user_data=weak_user)
+    stale = event(
+        "order-0999",
+        "Purchase",
+        10 * 24 * 60,
+        user_data=user,
+        value="10.00",
+        currency="USD",
+        order_id="0999",
+        click_ids=event_pb2.ClickIds(fbc="fb.1.1554763741205.AbCdEf"),
+    )
+    invalid = event(
+        "order-1003",
+        "Purchase",
+        1,
+        user_data=event_pb2.UserData(emails=["not-an-email"]),
+        value="$29.99",
+        order_id="1003",
+    )
+    failed = event(
+        "order-1004",
+        "Purchase",
+        1,
+        user_data=user,
+        value="59.00",
+        currency="USD",
+        order_id="1004",
+        click_ids=event_pb2.ClickIds(fbc="fb.1.1554763741205.AbCdEf"),
+    )
+    failed.custom_properties.update({"payment_status": "failed"})
+    return [
+        Sample("purchase after an ad click", clicked),
+        Sample("organic purchase (no click id)", organic),
+        Sample("lead with only city + country", weak),
+        Sample("purchase 10 days old", stale),
+        Sample("invalid purchase", invalid),
+        Sample("purchase fired on a failed payment", failed),
+        Sample("the first purchase again (duplicate)", clicked),
+    ]

@@ -1,0 +1,83 @@
+"""One service as an OS process: telemetry set up once, serve, announce the bound address, stop
+gracefully on SIGTERM or Ctrl-C.
+
+The address goes to a *ready file* once the port is bound, so whoever started the process
+(`signalmesh up`, the demo, the system tests) learns a port-0 address without guessing or
+racing another process for a port. Used by each service's ``__main__`` and by the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Protocol
+
+
+class ServiceRuntime(Protocol):
+    """What a started service gives back (``GatewayRuntime``, ``PolicyRuntime``)."""
+
+    @property
+    def address(self) -> str: ...
+
+    async def stop(self, grace: float = ...) -> None: ...
+
+
+def write_ready_file(path: str | None, address: str) -> None:
+    """Write ``address`` to ``path`` atomically (a reader never sees half an address)."""
+    if path:
+        temporary = Path(path + ".tmp")
+        temporary.write_text(address)
+        temporary.replace(path)
+
+
+async def until_signalled() -> None:
+    """Return on the first SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def run_grpc_service(
+    name: str, start: Callable[[], Awaitable[ServiceRuntime]], *, ready_file: str | None = None
+) -> int:
+    """Set up logging, tracing and metrics for ``name``, run ``start()``, announce the address,
+    serve until signalled, stop gracefully and flush telemetry. Returns the exit code."""
+    from signalmesh import grpc_runtime
+    from signalmesh.telemetry.logging import setup_logging
+    from signalmesh.telemetry.metrics import setup_metrics, shutdown_metrics
+    from signalmesh.telemetry.tracing import setup_tracing, shutdown_tracing
+
+    setup_logging(name)
+    provider = setup_tracing(f"signalmesh-{name}")
+    meter_provider = setup_metrics(f"signalmesh-{name}")
+
+    async def run() -> None:
+        runtime = await start()
+        write_ready_file(ready_file, runtime.address)
+        await until_signalled()
+        await runtime.stop()
+
+    grpc_runtime.run(run())
+    shutdown_tracing(provider)
+    shutdown_metrics(meter_provider)
+    return 0
+
+
+def exit_code(run: Callable[[], int]) -> int:
+    """``run()``'s exit code; a configuration or plugin error is printed and exits 2 (as the
+    `signalmesh` command does), Ctrl-C exits 130."""
+    from signalmesh.config import ConfigError
+    from signalmesh.plugins import PluginError
+
+    try:
+        return run()
+    except (ConfigError, PluginError) as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
