@@ -1,0 +1,97 @@
+"""One loader per table: each reads its own keys (durations in any unit), refuses the keys it
+does not know, and names the key in every error."""
+
+from __future__ import annotations
+
+import pytest
+from signalmesh.config import ApiClient, Config, ConfigError, config_from_mapping
+
+
+def load(data: dict) -> Config:
+    return config_from_mapping(data, environ={"POLICY_TOKEN": "shared"}, source=None)
+
+
+def test_durations_in_any_unit_become_the_fields_units():
+    config = load(
+        {
+            "gateway": {"policy_timeout": "250ms", "micro_batch_linger": "5ms"},
+            "dispatcher": {"linger": "1s", "lease": "2m", "retry_horizon": "2d", "breaker_cooldown": 7},
+        }
+    )
+    assert config.gateway.policy_timeout_seconds == 0.25
+    assert config.gateway.micro_batch_linger_ms == 5.0
+    assert config.dispatcher.linger_ms == 1000.0
+    assert config.dispatcher.lease_seconds == 120.0
+    assert config.dispatcher.retry_horizon_seconds == 2 * 86400
+    assert config.dispatcher.breaker_cooldown_seconds == 7.0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"dispatcher": {"lingr": "1s"}}, "dispatcher: unknown key(s) ['lingr']"),
+        ({"store": {"bakend": "redis"}}, "store: unknown key(s) ['bakend']"),
+        ({"policy": {"tokn": "x"}}, "policy: unknown key(s) ['tokn']"),
+        ({"sandbox": {"token": "x"}}, "sandbox: unknown key(s) ['token']"),
+        ({"plugins": {"deny": []}}, "plugins: unknown key(s) ['deny']"),
+        ({"shop": {}}, "unknown top-level key(s) ['shop']"),
+        ({"dispatcher": []}, "dispatcher: must be a table ([dispatcher])"),
+    ],
+)
+def test_a_misspelt_key_is_refused_rather_than_silently_defaulted(data, message):
+    with pytest.raises(ConfigError) as error:
+        load(data)
+    assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"gateway": {"max_batch_size": 0}}, "gateway.max_batch_size: must be a positive integer, got 0"),
+        ({"dispatcher": {"concurrency": True}}, "dispatcher.concurrency: must be a positive integer"),
+        ({"dispatcher": {"max_attempts": -1}}, "dispatcher.max_attempts: must be an integer ≥ 0"),
+        ({"sandbox": {"tokens": [""]}}, "sandbox.tokens: must be a list of non-empty strings"),
+        ({"plugins": {"allow": "meta"}}, "plugins.allow: must be a list of entry-point names"),
+        ({"state_dir": 7}, "state_dir: must be a str, got 7"),
+    ],
+)
+def test_a_wrong_value_names_its_key_and_the_rule(data, message):
+    with pytest.raises(ConfigError) as error:
+        load(data)
+    assert str(error.value).startswith(message)
+
+
+def test_the_first_error_reported_follows_the_order_of_the_sections():
+    """Two broken tables: the gateway's error comes first, whatever order the file has them in."""
+    with pytest.raises(ConfigError) as error:
+        load({"dispatcher": {"lease": "soon"}, "gateway": {"listen": 1}})
+    assert str(error.value).startswith("gateway.listen")
+
+
+def test_the_policy_token_is_resolved_and_absent_means_no_token():
+    assert load({"policy": {"token": "env:POLICY_TOKEN"}}).policy.token == "shared"
+    assert load({}).policy.token is None
+
+
+def test_plugins_allow_is_a_tuple_and_absent_means_every_plugin():
+    assert load({"plugins": {"allow": ["meta", "ga4"]}}).plugins_allow == ("meta", "ga4")
+    assert load({}).plugins_allow is None
+
+
+def test_clients_get_every_scope_unless_they_name_theirs():
+    digest = "ab" * 32
+    config = load(
+        {
+            "clients": [
+                {"name": "ops", "key_sha256": digest},
+                {"name": "shop", "key_sha256": digest, "scopes": ["events:write"]},
+            ]
+        }
+    )
+    assert config.clients == (
+        ApiClient(name="ops", key_sha256=digest),
+        ApiClient(name="shop", key_sha256=digest, scopes=("events:write",)),
+    )
+    with pytest.raises(ConfigError) as error:
+        load({"clients": [{"name": "shop", "key_sha256": digest, "scopes": ["root"]}]})
+    assert str(error.value).startswith("clients[0].scopes: unknown scope(s) ['root']")
