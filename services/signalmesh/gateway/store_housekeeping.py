@@ -1,4 +1,4 @@
-"""Background upkeep of the store: the outbox depth per destination for the metrics gauge, and
+"""Background housekeeping of the store: the outbox depth per destination for the metrics gauge, and
 the pruning of old statuses so an embedded SQLite file does not grow without bound.
 
 OpenTelemetry collects gauges through synchronous callbacks, and reading the store is async I/O:
