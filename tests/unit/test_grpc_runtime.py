@@ -3,6 +3,8 @@ auth is part of it. Serving itself is tested on real servers in tests/integratio
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import grpc
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -30,14 +32,51 @@ def test_no_clients_means_no_auth_and_an_empty_list_refuses_everyone():
     assert auth.authenticate([("authorization", "Bearer sm_shared")]) is None
 
 
-@pytest.mark.parametrize("hint", [None, "send the [policy] token"])
-def test_the_hint_ends_up_in_the_auth_interceptor(hint):
+@dataclass(frozen=True, slots=True)
+class CallDetails(grpc.HandlerCallDetails):
+    method: str
+    invocation_metadata: tuple[tuple[str, str], ...] = ()
+
+
+class Refused(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class RefusingContext:
+    """Records what a refusing handler aborts with (the only context call it makes)."""
+
+    aborted: list[tuple[grpc.StatusCode, str]] = field(default_factory=list)
+
+    async def abort(self, code: grpc.StatusCode, message: str) -> None:
+        self.aborted.append((code, message))
+        raise Refused
+
+
+async def answer(request: bytes, context: object) -> bytes:
+    return b"answered"
+
+
+@pytest.mark.parametrize(
+    ("hint", "expected_ending"),
+    [
+        (None, "(create one with `signalmesh keys new`)"),
+        ("send the [policy] token", "send the [policy] token"),
+    ],
+)
+async def test_a_keyless_call_is_refused_with_the_services_own_hint(hint, expected_ending):
     [*_, auth] = standard_interceptors(
         tracer_provider=TracerProvider(), clients=[CLIENT], method_scopes={}, how_to_authenticate=hint
     )
-    assert isinstance(auth, AuthInterceptor)
-    assert auth.authenticate([("authorization", "Bearer sm_shared")]) == CLIENT
-    if hint is None:
-        assert "signalmesh keys new" in auth._how_to_authenticate
-    else:
-        assert auth._how_to_authenticate == hint
+
+    async def continuation(details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        return grpc.unary_unary_rpc_method_handler(answer)
+
+    handler = await auth.intercept_service(continuation, CallDetails("/signalmesh.v1.Policy/Decide"))
+    assert handler is not None
+    context = RefusingContext()
+    with pytest.raises(Refused):
+        await handler.unary_unary(b"", context)
+    [(code, message)] = context.aborted
+    assert code is grpc.StatusCode.UNAUTHENTICATED
+    assert message.startswith("missing API key") and message.endswith(expected_ending)
