@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
 from signalmesh.cli.processes import ServiceProcess, start_service
 from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc
+
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.system
 
@@ -105,18 +105,6 @@ def launcher(tmp_path: Path) -> Iterator[Launcher]:
         yield launcher
     finally:
         launcher.stop_all()
-
-
-async def wait_until(condition: Callable[[], Any], timeout: float, message: str) -> Any:
-    """Poll an async ``condition`` until it returns a truthy value (no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s: {message}")
-        await asyncio.sleep(0.05)
 
 
 def gateway_stub(address: str) -> tuple[grpc.aio.Channel, gateway_pb2_grpc.GatewayStub]:

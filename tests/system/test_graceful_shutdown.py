@@ -12,6 +12,7 @@ from signalmesh.sandbox.client import SandboxControl
 from signalmesh.v1 import event_pb2, gateway_pb2
 
 from tests.integration.mesh.conftest import make_event
+from tests.support.sockets import unread_bytes
 from tests.system.conftest import gateway_stub, wait_until
 
 PIXEL = "1234567890"
@@ -61,9 +62,13 @@ async def shutdown_scenario(launcher, control, gateway, policy, gateway_args) ->
                 gateway_pb2.SendEventsRequest(events=[clicked("call-1")]), metadata=metadata, timeout=10
             )
         )
-        await asyncio.sleep(
-            0.3
-        )  # let the call reach the gateway (nothing to observe it by while policy is frozen)
+        policy_port = int(policy.address.rsplit(":", 1)[1])
+
+        async def decide_waits_at_policy() -> bool:
+            # Frozen, policy reads nothing: the gateway's Decide call waits in its socket.
+            return unread_bytes(policy_port) > 0
+
+        await wait_until(decide_waits_at_policy, 5, "the call never reached policy (no unread bytes)")
         assert not in_flight_call.done()
 
         gateway.process.send_signal(signal.SIGTERM)

@@ -13,7 +13,7 @@ import time
 
 from signalmesh.cli.processes import ServiceProcess
 from signalmesh.sandbox.client import SandboxControl
-from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
+from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc, policy_pb2
 
 from tests.integration.mesh.conftest import make_event
 from tests.system.conftest import Launcher, gateway_stub, wait_until
@@ -32,6 +32,15 @@ async def start_replicas(
         _, gateway = await launcher.start_mesh(config, suffix=f"-{replica}")
         gateways.append(gateway)
     return gateways, SandboxControl(f"http://{sandbox.address}")
+
+
+async def delivered_state(
+    stub: gateway_pb2_grpc.GatewayStub, event_id: str, metadata: tuple[tuple[str, str], ...]
+) -> bool:
+    status = await stub.GetEventStatus(
+        gateway_pb2.GetEventStatusRequest(event_id=event_id), metadata=metadata, timeout=5
+    )
+    return bool(status.destinations) and status.destinations[0].state == gateway_pb2.DELIVERY_STATE_DELIVERED
 
 
 def clicked(event_id: str) -> event_pb2.ConversionEvent:
@@ -68,6 +77,12 @@ async def test_replicas_share_one_dedup_ledger_and_one_outbox(launcher, redis_ur
     await wait_until(delivered, 30, "not every event was delivered")
     recorded = await control.events("meta", PIXEL)
     assert recorded.duplicates == 0, "the replicas sent an event twice"
+
+    async def status_written() -> bool:
+        # The sandbox records an event before its sender hears back and writes the status.
+        return await delivered_state(stubs[0][1], "replica-7", metadata)
+
+    await wait_until(status_written, 10, "replica-7's delivery was never recorded")
     # Either replica explains any event: status lives in the shared store.
     for _, stub in stubs:
         status = await stub.GetEventStatus(
@@ -108,6 +123,11 @@ async def test_entries_a_killed_replica_had_claimed_are_delivered_by_the_other(
     # B's own hanging calls time out (3 s) and retry; A's claims are taken over after the lease (2 s).
     await wait_until(all_delivered, 30, "entries claimed by the killed replica were never delivered")
     channel, survivor = gateway_stub(gateways[1].address)
+
+    async def status_written() -> bool:
+        return await delivered_state(survivor, "failover-0", metadata)
+
+    await wait_until(status_written, 10, "failover-0's delivery was never recorded")
     status = await survivor.GetEventStatus(
         gateway_pb2.GetEventStatusRequest(event_id="failover-0"), metadata=metadata, timeout=5
     )

@@ -1,4 +1,5 @@
-"""Gateway service wiring: config, connectors, store, policy client, intake, dispatcher, gRPC runtime."""
+"""Gateway service wiring: config, connectors, store, policy client, accept pipeline, dispatcher,
+gRPC runtime."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from opentelemetry import trace
 
 from signalmesh import grpc_runtime
 from signalmesh.config import ApiClient, Config, check_destinations
+from signalmesh.gateway.accept import EventOutcome
+from signalmesh.gateway.accept_pipeline import AcceptPipeline
 from signalmesh.gateway.batcher import MicroBatcher
 from signalmesh.gateway.dispatcher import Dispatcher
-from signalmesh.gateway.intake import EventOutcome, Intake
 from signalmesh.gateway.policy_client import PolicyClient
 from signalmesh.gateway.servicer import METHOD_SCOPES, GatewayServicer
 from signalmesh.gateway.store_housekeeping import StoreHousekeeping
@@ -42,7 +44,7 @@ class GatewayRuntime:
         return self.server.address
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Stop intake (health NOT_SERVING), finish calls in flight, then batches in flight."""
+        """Stop accepting (health NOT_SERVING), finish calls in flight, then batches in flight."""
         await self.server.stop(grace)
         await self.batcher.drain()
         await self.dispatcher.stop(grace)
@@ -86,7 +88,7 @@ async def serve_gateway(
         transport=transport,
         config=config.dispatcher,
     )
-    intake = Intake(
+    pipeline = AcceptPipeline(
         destinations=config.destinations,
         registry=registry,
         policy=policy,
@@ -99,12 +101,12 @@ async def serve_gateway(
         orphan_wait_seconds=config.gateway.policy_timeout_seconds + 1.0,
     )
     batcher: MicroBatcher[EventOutcome] = MicroBatcher(
-        intake.submit,
+        pipeline.submit,
         linger_seconds=config.gateway.micro_batch_linger_ms / 1000,
         max_size=config.gateway.max_batch_size,
     )
     servicer = GatewayServicer(
-        intake=intake,
+        pipeline=pipeline,
         batcher=batcher,
         store=store,
         registry=registry,

@@ -1,9 +1,9 @@
-"""Gateway gRPC servicer: translates between the wire and the intake pipeline, and nothing else."""
+"""Gateway gRPC servicer: translates between the wire and the accept pipeline, previews and dead
+letters, and nothing else."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 
@@ -13,13 +13,17 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from signalmesh.connector import Destination
+from signalmesh.gateway.accept import EventOutcome
+from signalmesh.gateway.accept_pipeline import AcceptPipeline
 from signalmesh.gateway.batcher import MicroBatcher
-from signalmesh.gateway.intake import EventOutcome, Intake, OutboxFull
+from signalmesh.gateway.dead_letters import DEAD_LETTER_PAGE, entries_to_replay, list_dead_letters
+from signalmesh.gateway.outbox_limit import OutboxFull
 from signalmesh.gateway.policy_client import PolicyUnavailable
+from signalmesh.gateway.previews import previews
 from signalmesh.gateway.validate import Violation
 from signalmesh.plugins import ConnectorRegistry
-from signalmesh.store.base import StatusRecord, Store
-from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc
+from signalmesh.store.base import Store
+from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc
 
 METHOD_SCOPES = {
     "/signalmesh.v1.Gateway/SendEvent": "events:write",
@@ -30,7 +34,6 @@ METHOD_SCOPES = {
     "/signalmesh.v1.Gateway/ListDeadLetters": "admin",
     "/signalmesh.v1.Gateway/ReplayDeadLetters": "admin",
 }
-DEAD_LETTER_PAGE = 100
 RETRY_WHEN_FULL_SECONDS = 5
 
 
@@ -92,58 +95,11 @@ def bad_request_status(outcome: EventOutcome) -> grpc.Status:
     )
 
 
-# What each connector's identifier keys mean to the person reading the advice; unknown keys are
-# shown as they are. Keys are the platforms' own names (Meta's em/ph/fn, TikTok's ttclid, ...).
-IDENTIFIER_LABELS: Mapping[str, str] = {
-    "em": "a hashed email",
-    "email": "a hashed email",
-    "ph": "a hashed phone",
-    "phone": "a hashed phone",
-    "fn": "a first name",
-    "ln": "a last name",
-    "fn+ln": "first and last name",
-    "ge": "gender",
-    "db": "date of birth",
-    "ct": "city",
-    "st": "state",
-    "zp": "zip code",
-    "country": "country",
-    "address": "a postal address",
-    "external_id": "your customer id",
-    "user_id": "your customer id",
-    "fbc": "the click id (fbc or fbclid)",
-    "fbp": "the _fbp browser id",
-    "ttclid": "the TikTok click id",
-    "ttp": "the _ttp browser id",
-    "click_id": "a click id",
-    "client_id": "the GA client id",
-    "client_ip_address": "the client IP address",
-    "ip": "the client IP address",
-    "client_user_agent": "the browser user agent",
-    "user_agent": "the browser user agent",
-}
-
-
-def advice_text(identifier: str, score: float, score_with: float) -> str:
-    """ "add a hashed email (em): 4.1 → 6.6" — what to add, in words, and what it is worth."""
-    label = IDENTIFIER_LABELS.get(identifier)
-    named = f"{label} ({identifier})" if label else identifier
-    return f"add {named}: {score:.1f} → {score_with:.1f}"
-
-
-def with_identifier(prepared: event_pb2.PreparedEvent, identifier: str) -> event_pb2.PreparedEvent:
-    """A copy of ``prepared`` as if it also carried ``identifier`` (to price the advice)."""
-    copy = event_pb2.PreparedEvent()
-    copy.CopyFrom(prepared)
-    copy.identifiers.append(identifier)
-    return copy
-
-
 class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
     def __init__(
         self,
         *,
-        intake: Intake,
+        pipeline: AcceptPipeline,
         batcher: MicroBatcher[EventOutcome],
         store: Store,
         registry: ConnectorRegistry,
@@ -154,7 +110,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
     ) -> None:
         self._wake = wake
         self._clock = clock
-        self._intake = intake
+        self._pipeline = pipeline
         self._batcher = batcher
         self._store = store
         self._registry = registry
@@ -184,7 +140,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 f"send at most {self._max_batch_size} per SendEvents",
             )
         try:
-            outcomes = await self._intake.submit(request.events)
+            outcomes = await self._pipeline.submit(request.events)
         except PolicyUnavailable as error:
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"nothing accepted, retry the batch: {error}")
         except OutboxFull as error:
@@ -230,37 +186,12 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         self, request: gateway_pb2.CheckEventRequest, context: grpc.aio.ServicerContext
     ) -> gateway_pb2.CheckEventResponse:
         try:
-            [outcome] = await self._intake.submit([request.event], dry_run=True)
+            [outcome] = await self._pipeline.submit([request.event], dry_run=True)
         except PolicyUnavailable as error:
             await context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
-        response = gateway_pb2.CheckEventResponse(result=to_result(outcome, 0))
-        for prepared, decision in zip(outcome.prepared, outcome.decisions, strict=True):
-            destination = self._destinations[prepared.destination]
-            connector = self._registry.get(destination.connector)
-            [first, *_] = connector.build_requests([prepared], destination)
-            quality = connector.match_quality(prepared)
-            preview = response.previews.add(
-                destination=prepared.destination,
-                connector=connector.name,
-                decision=decision.decision,
-                reason=decision.reason,
-                detail=decision.detail,
-                payload_json=json.dumps(json.loads(first.body), indent=2, sort_keys=True),
-                url=first.url.split("?", 1)[0],
-                match_quality=quality.score,
-            )
-            priced = [
-                (connector.match_quality(with_identifier(prepared, name)).score, name)
-                for name in quality.missing
-            ]
-            # Most valuable first, by what each identifier alone would add to this event.
-            for score_with, identifier in sorted(priced, key=lambda item: -item[0]):
-                preview.advice.add(
-                    identifier=identifier,
-                    score_with=score_with,
-                    text=advice_text(identifier, quality.score, score_with),
-                )
-        return response
+        return gateway_pb2.CheckEventResponse(
+            result=to_result(outcome, 0), previews=previews(outcome, self._destinations, self._registry)
+        )
 
     async def GetEventStatus(
         self, request: gateway_pb2.GetEventStatusRequest, context: grpc.aio.ServicerContext
@@ -293,19 +224,18 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
             await context.abort(
                 grpc.StatusCode.NOT_FOUND, f"destination: no destination named {request.destination!r}"
             )
-        limit = request.limit or DEAD_LETTER_PAGE
-        # Filtering by reason happens here, so read generously and cut to the limit afterwards.
-        records = await self._store.dead_letters(
-            request.destination or None, limit if not request.reason_contains else 100_000
+        letters = await list_dead_letters(
+            self._store,
+            self._destinations,
+            self._registry,
+            destination=request.destination or None,
+            reason_contains=request.reason_contains,
+            limit=request.limit or DEAD_LETTER_PAGE,
         )
         response = gateway_pb2.ListDeadLettersResponse()
-        for record in records:
-            if (
-                request.reason_contains
-                and request.reason_contains.lower() not in record.platform_response.lower()
-            ):
-                continue
-            letter = response.dead_letters.add(
+        for letter in letters:
+            record = letter.record
+            shown = response.dead_letters.add(
                 entry_id=record.entry_id,
                 event_id=record.event_id,
                 destination=record.destination,
@@ -313,44 +243,22 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 reason=record.platform_response,
                 attempts=record.attempts,
                 state=record.state,
+                last_request=letter.last_request,
             )
-            letter.dead_at.FromNanoseconds(int(record.updated_at * 1e9))
-            letter.last_request = self._last_request(record)
-            if len(response.dead_letters) >= limit:
-                break
+            shown.dead_at.FromNanoseconds(int(record.updated_at * 1e9))
         return response
-
-    def _last_request(self, record: StatusRecord) -> str:
-        """The request the connector builds from the kept event: what the platform last saw."""
-        destination = self._destinations.get(record.destination)
-        if destination is None or not record.prepared:
-            return ""
-        prepared = event_pb2.PreparedEvent.FromString(record.prepared)
-        connector = self._registry.get(destination.connector)
-        [request, *_] = connector.build_requests([prepared], destination)
-        # The query string may carry credentials (GA4's api_secret) and headers always may, so
-        # neither is shown; a secret that a connector put in the body is masked.
-        shown = (
-            f"{request.method} {request.url.split('?', 1)[0]}\n"
-            f"{request.body.decode('utf-8', errors='replace')}"
-        )
-        for field in connector.config_schema:
-            secret = destination.settings.get(field.name) if field.secret else None
-            if isinstance(secret, str) and len(secret) >= 4:
-                shown = shown.replace(secret, "***")
-        return shown
 
     async def ReplayDeadLetters(
         self, request: gateway_pb2.ReplayDeadLettersRequest, context: grpc.aio.ServicerContext
     ) -> gateway_pb2.ReplayDeadLettersResponse:
         if request.all == bool(request.entry_ids):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "give entry_ids, or all = true (not both)")
-        if request.all and request.destination:
-            ids: list[str] | None = [
-                record.entry_id for record in await self._store.dead_letters(request.destination, 1_000_000)
-            ]
-        else:
-            ids = None if request.all else list(request.entry_ids)
+        ids = await entries_to_replay(
+            self._store,
+            entry_ids=request.entry_ids,
+            replay_all=request.all,
+            destination=request.destination or None,
+        )
         replayed = await self._store.replay_dead_letters(ids, self._clock())
         self._wake(set(self._destinations))
         return gateway_pb2.ReplayDeadLettersResponse(replayed=replayed)

@@ -13,6 +13,7 @@ from grpc_status import rpc_status
 from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
 
 from tests.integration.mesh.conftest import SEND_ALL_PIXEL, STRICT_PIXEL, make_event, timestamp
+from tests.support.waiting import wait_until
 
 DELIVERED = gateway_pb2.DELIVERY_STATE_DELIVERED
 RETRYING = gateway_pb2.DELIVERY_STATE_RETRYING
@@ -99,7 +100,15 @@ async def test_revoked_credentials_pause_the_destination_and_a_rotated_token_res
     assert "code 190" in statuses["meta_strict"].platform_response
     assert mesh.gateway.dispatcher.breakers["meta_strict"].state.value in ("open", "half_open")
     requests_while_paused = (await mesh.sandbox.stats())["meta"]["requests"]
-    await asyncio.sleep(0.5)  # three cooldowns: one probe each, never a flood
+    breaker = mesh.gateway.dispatcher.breakers["meta_strict"]
+    paused_at, cooldown = breaker.opened_at, mesh.config.dispatcher.breaker_cooldown_seconds
+
+    async def reopened_two_cooldowns_later() -> bool:
+        # Each failed probe reopens the breaker: by then at least two probes, one per cooldown.
+        return breaker.opened_at - paused_at >= 2 * cooldown
+
+    await wait_until(reopened_two_cooldowns_later, 5, "the paused destination was never probed")
+    # Two cooldowns of probing (200 ms each): one probe each, never a flood.
     assert (await mesh.sandbox.stats())["meta"]["requests"] - requests_while_paused <= 4
     # The operator rotates the token: the platform accepts the new one, the secret file holds it.
     await mesh.sandbox.change_tokens(accept=["rotated-token"])
@@ -112,7 +121,13 @@ async def test_revoked_credentials_pause_the_destination_and_a_rotated_token_res
 async def test_a_full_outbox_answers_resource_exhausted_with_a_retry_hint_and_accepts_nothing(mesh):
     await mesh.sandbox.inject(platform="meta", latency_ms=10_000)
     await mesh.send(*[clicked(f"fill-{index}", destinations=["meta_strict"]) for index in range(50)])
-    await asyncio.sleep(0.3)  # the depth is re-read at most every 250 ms
+
+    async def outbox_full() -> bool:
+        return await mesh.gateway.store.outbox_depth() >= 50
+
+    # What the refusal rests on: the store holds the limit's worth (the gateway re-reads the depth
+    # at most every 250 ms and counts its own writes in between, so it knows without a re-read).
+    await wait_until(outbox_full, 5, "the outbox never held 50 entries")
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await mesh.send(clicked("overflow-1"))
     assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED

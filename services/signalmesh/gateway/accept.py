@@ -1,0 +1,150 @@
+"""The accept step, kept pure: a checked event, its prepared forms and policy's decisions in;
+the outbox entries and statuses to write in one transaction out.
+
+The I/O around it (the policy call, the store write, spans, metrics) is the accept pipeline's
+(``accept_pipeline.py``); everything here is a plain function over plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from signalmesh.connector import Destination, MatchQuality
+from signalmesh.gateway.tracking_plan import TrackingRule
+from signalmesh.gateway.validate import Report, validate_event
+from signalmesh.store.base import NewEntry, StatusRecord
+from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
+
+# Below this estimate (Meta's EMQ scale) an accepted event carries a warning.
+LOW_MATCH_QUALITY = 4.0
+
+# (event id, destination, event name): one event at one destination, as the dedup ledger and the
+# status table key it (one id may name a Purchase and its AddPaymentInfo).
+EventKey = tuple[str, str, str]
+
+
+def key_of(prepared: event_pb2.PreparedEvent) -> EventKey:
+    return (prepared.event_id, prepared.destination, prepared.event_name)
+
+
+@dataclass(slots=True)
+class EventOutcome:
+    """What the gateway did with one event of a batch."""
+
+    event: event_pb2.ConversionEvent
+    report: Report
+    prepared: list[event_pb2.PreparedEvent] = field(default_factory=list)
+    decisions: list[policy_pb2.DecisionOutput] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.report.ok
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStamp:
+    """Where one (event, destination) decision sits in its trace: stored with the entry and status."""
+
+    traceparent: str
+    trace_id: str
+
+
+@dataclass(slots=True)
+class Acceptance:
+    """One batch's write: an outbox entry per SEND, a status per decision (duplicates excepted)."""
+
+    entries: list[NewEntry] = field(default_factory=list)
+    statuses: list[StatusRecord] = field(default_factory=list)
+
+    @property
+    def destinations(self) -> set[str]:
+        """The destinations that got new entries (their dispatch workers are woken)."""
+        return {entry.destination for entry in self.entries}
+
+    @property
+    def enqueued(self) -> set[EventKey]:
+        return {(entry.event_id, entry.destination, entry.event_name) for entry in self.entries}
+
+
+def check_event(
+    event: event_pb2.ConversionEvent,
+    now: float,
+    destinations: Mapping[str, Destination],
+    tracking_plan: Mapping[str, TrackingRule],
+    new_event_id: Callable[[], str] | None = None,
+) -> EventOutcome:
+    """Validate ``event``; with ``new_event_id``, an event sent without an id gets one, and a warning."""
+    generated = False
+    if not event.event_id and new_event_id is not None:
+        generated = True
+        with_id = event_pb2.ConversionEvent()
+        with_id.CopyFrom(event)
+        with_id.event_id = new_event_id()
+        event = with_id
+    report = validate_event(event, now, destinations, tracking_plan)
+    if generated:
+        report.warn(
+            "event_id",
+            "event_id.generated",
+            f"no event_id was sent, so {event.event_id} was generated: "
+            "the browser pixel cannot share it, "
+            "and platforms cannot deduplicate browser and server events",
+        )
+    return EventOutcome(event, report)
+
+
+def warn_low_match_quality(outcome: EventOutcome, qualities: Sequence[MatchQuality]) -> None:
+    """Accepted, but reported: a platform will match few people with this little data.
+
+    ``qualities`` holds each of ``outcome.prepared``'s match quality, in order.
+    """
+    for prepared, quality in zip(outcome.prepared, qualities, strict=True):
+        if quality.score < LOW_MATCH_QUALITY:
+            advice = f"; add {', '.join(quality.missing[:3])}" if quality.missing else ""
+            outcome.report.warn(
+                "user_data",
+                "match_quality.low",
+                f"{prepared.destination}: match quality {quality.score:.1f}/10 is low{advice}",
+            )
+
+
+def accept(
+    prepared_events: Sequence[event_pb2.PreparedEvent],
+    decisions: Sequence[policy_pb2.DecisionOutput],
+    stamps: Sequence[TraceStamp],
+    now: float,
+) -> Acceptance:
+    """The outbox entries and statuses for one batch's decisions (all three sequences align).
+
+    A DUPLICATE writes nothing: the first copy's status (and delivery outcome) stands.
+    """
+    acceptance = Acceptance()
+    for prepared, decision, stamp in zip(prepared_events, decisions, stamps, strict=True):
+        if decision.reason == policy_pb2.REASON_DUPLICATE:
+            continue
+        send = decision.decision == policy_pb2.DECISION_SEND
+        if send:
+            acceptance.entries.append(
+                NewEntry(
+                    destination=prepared.destination,
+                    event_id=prepared.event_id,
+                    event_name=prepared.event_name,
+                    prepared=prepared.SerializeToString(),
+                    traceparent=stamp.traceparent,
+                )
+            )
+        acceptance.statuses.append(
+            StatusRecord(
+                event_id=prepared.event_id,
+                destination=prepared.destination,
+                event_name=prepared.event_name,
+                decision=decision.decision,
+                reason=decision.reason,
+                detail=decision.detail,
+                state=gateway_pb2.DELIVERY_STATE_PENDING if send else gateway_pb2.DELIVERY_STATE_SKIPPED,
+                trace_id=stamp.trace_id,
+                updated_at=now,
+            )
+        )
+    return acceptance

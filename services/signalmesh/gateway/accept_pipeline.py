@@ -1,0 +1,133 @@
+"""The accept path for a batch, as a sequence of stages: check → prepare → decide (one policy
+call) → recover orphaned claims → accept → enqueue (one store transaction) → answer.
+
+An event is acknowledged only after its SEND entries are durable, and a batch never fails as a
+whole for one bad event. This class does the I/O and the ordering only; the rules are pure
+(``accept.py``, ``prepare.py``, ``orphaned_claims.py``), and spans and metrics are recorded
+around each stage (``accept_telemetry.py``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+
+from opentelemetry import context as otel_context
+
+from signalmesh.connector import Destination
+from signalmesh.gateway import accept_telemetry as observe
+from signalmesh.gateway.accept import EventOutcome, accept, check_event, warn_low_match_quality
+from signalmesh.gateway.orphaned_claims import OrphanedClaims, sent_keys
+from signalmesh.gateway.outbox_limit import OutboxLimit
+from signalmesh.gateway.policy_client import PolicyClient
+from signalmesh.gateway.prepare import decision_input, prepare_event, route
+from signalmesh.gateway.tracking_plan import TrackingRule
+from signalmesh.plugins import ConnectorRegistry
+from signalmesh.store.base import Store
+from signalmesh.v1 import event_pb2, policy_pb2
+
+
+def generated_event_id() -> str:
+    return f"sm-{uuid.uuid4()}"
+
+
+class AcceptPipeline:
+    def __init__(
+        self,
+        *,
+        destinations: Mapping[str, Destination],
+        registry: ConnectorRegistry,
+        policy: PolicyClient,
+        store: Store,
+        on_enqueued: Callable[[set[str]], None] = lambda destinations: None,
+        clock: Callable[[], float] = time.time,
+        tracking_plan: Mapping[str, TrackingRule] | None = None,
+        generate_missing_event_id: bool = False,
+        max_outbox_depth: int | None = None,
+        orphan_wait_seconds: float = 6.0,
+    ) -> None:
+        self._destinations = destinations
+        self._registry = registry
+        self._policy = policy
+        self._store = store
+        self._on_enqueued = on_enqueued
+        self._clock = clock
+        self._tracking_plan = dict(tracking_plan or {})
+        self._new_event_id = generated_event_id if generate_missing_event_id else None
+        self._outbox_limit = OutboxLimit(store, max_outbox_depth)
+        self._orphaned_claims = OrphanedClaims(store, orphan_wait_seconds)
+
+    async def submit(
+        self,
+        events: Sequence[event_pb2.ConversionEvent],
+        contexts: Sequence[otel_context.Context] | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> list[EventOutcome]:
+        """Check, decide and (unless ``dry_run``) durably enqueue ``events``.
+
+        ``contexts`` holds each event's own trace context (micro-batched unary calls come from
+        different traces); by default every event belongs to the current one.
+        """
+        now = self._clock()
+        if not dry_run:
+            await self._outbox_limit.refuse_when_full(now)
+        event_contexts = (
+            list(contexts) if contexts is not None else [otel_context.get_current()] * len(events)
+        )
+        outcomes = [self._check(event, now) for event in events]
+        observe.count_checked(outcomes)
+        for outcome in outcomes:
+            if outcome.accepted:
+                self._prepare(outcome)
+
+        pairs = [(index, prepared) for index, outcome in enumerate(outcomes) for prepared in outcome.prepared]
+        if not pairs:
+            return outcomes
+        prepared_events = [prepared for _, prepared in pairs]
+        with observe.decide_span([event.event_id for event in events]):
+            decisions = await self._policy.decide(
+                [decision_input(prepared) for prepared in prepared_events], dry_run=dry_run
+            )
+        if dry_run:
+            self._attach(outcomes, pairs, decisions)
+            return outcomes
+        with self._orphaned_claims.writing(sent_keys(prepared_events, decisions)):
+            decisions = await self._orphaned_claims.recover(prepared_events, decisions)
+            self._attach(outcomes, pairs, decisions)
+            observe.count_decided(prepared_events, decisions)
+            stamps = observe.decision_spans(
+                prepared_events, decisions, [event_contexts[index] for index, _ in pairs]
+            )
+            acceptance = accept(prepared_events, decisions, stamps, now)
+            with observe.enqueue_span(acceptance.entries):
+                await self._store.accept(acceptance.entries, acceptance.statuses, now)
+            self._outbox_limit.added(len(acceptance.entries))
+            if acceptance.entries:
+                self._on_enqueued(acceptance.destinations)
+            self._orphaned_claims.enqueued(acceptance.enqueued)
+        return outcomes
+
+    def _check(self, event: event_pb2.ConversionEvent, now: float) -> EventOutcome:
+        return check_event(event, now, self._destinations, self._tracking_plan, self._new_event_id)
+
+    def _prepare(self, outcome: EventOutcome) -> None:
+        """The event's hashed form per destination, and a warning where its match quality is low."""
+        outcome.prepared = prepare_event(
+            outcome.event, route(outcome.event, self._destinations), self._registry
+        )
+        qualities = [
+            self._registry.get(prepared.connector).match_quality(prepared) for prepared in outcome.prepared
+        ]
+        observe.record_match_quality(outcome.prepared, qualities)
+        warn_low_match_quality(outcome, qualities)
+
+    @staticmethod
+    def _attach(
+        outcomes: list[EventOutcome],
+        pairs: list[tuple[int, event_pb2.PreparedEvent]],
+        decisions: Sequence[policy_pb2.DecisionOutput],
+    ) -> None:
+        for (index, _), decision in zip(pairs, decisions, strict=True):
+            outcomes[index].decisions.append(decision)
