@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from signalmesh.monitoring.history import HistoryDelta, HistoryRow
 from signalmesh.v1 import gateway_pb2
 
 
@@ -78,6 +79,53 @@ class DeliveryResult:
     next_attempt_at: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One event the platform accepted: the server layer of reconciliation (DESIGN §11).
+    Hashed data only; kept as long as hourly history."""
+
+    event_id: str
+    destination: str
+    event_name: str
+    event_time: float
+    delivered_at: float
+    # Exact decimal string as the event carried it ("" when none), and its ISO 4217 currency.
+    value: str = ""
+    currency: str = ""
+    has_click_id: bool = False
+    mode: str = "live"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One browser pixel / tag firing reported through ObserveEvents: counted, never forwarded."""
+
+    event_id: str
+    event_name: str
+    event_time: float
+    # The pixel or destination the firing belongs to ("" when the site did not say).
+    destination: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """One alert's lifecycle (firing → resolved), kept so that it notifies once per transition
+    and survives restarts. ``alert_key`` is stable per (rule, subject), e.g.
+    ``"volume_drop:meta-main"``."""
+
+    alert_key: str
+    rule: str
+    severity: str  # "warning" | "critical"
+    state: str  # "firing" | "resolved"
+    destination: str
+    fired_at: float
+    resolved_at: float = 0.0
+    # JSON object with the figure, baseline, threshold, window, message and command.
+    details: str = "{}"
+    # The state whose notification was delivered last ("" before the first one).
+    notified_state: str = ""
+
+
 FINAL_STATES = frozenset(
     {
         gateway_pb2.DELIVERY_STATE_DELIVERED,
@@ -102,7 +150,13 @@ class Store(Protocol):
         ...
 
     # --- outbox and status (gateway) ---
-    async def accept(self, entries: Sequence[NewEntry], statuses: Sequence[StatusRecord], now: float) -> None:
+    async def accept(
+        self,
+        entries: Sequence[NewEntry],
+        statuses: Sequence[StatusRecord],
+        now: float,
+        history: HistoryDelta | None = None,
+    ) -> None:
         """Durably enqueue ``entries`` and record ``statuses`` in one transaction."""
         ...
 
@@ -113,7 +167,13 @@ class Store(Protocol):
         lease expired (its dispatcher died) is due again."""
         ...
 
-    async def complete(self, results: Sequence[DeliveryResult], now: float) -> None:
+    async def complete(
+        self,
+        results: Sequence[DeliveryResult],
+        now: float,
+        history: HistoryDelta | None = None,
+        deliveries: Sequence[DeliveryRecord] = (),
+    ) -> None:
         """Record delivery results: final states leave the outbox, RETRYING returns to it."""
         ...
 
@@ -139,6 +199,71 @@ class Store(Protocol):
         ``limit`` per call), so the store does not grow without bound; pending, retrying,
         rejected and dead-lettered ones stay. Returns how many were removed. A backend whose
         statuses expire on their own (Redis: a TTL of the same retention) removes none here."""
+        ...
+
+    # --- history, observations, alerts (monitoring, DESIGN §11) ---
+    # ``accept`` and ``complete`` also take ``history`` (and ``complete`` takes ``deliveries``),
+    # written in the same transaction / pipeline as the rest of the batch.
+    async def add_history(self, history: HistoryDelta, now: float) -> None:
+        """Add counters outside a batch write (e.g. a batch whose events were all rejected)."""
+        ...
+
+    async def read_history(
+        self,
+        since: float,
+        until: float,
+        *,
+        resolution: str = "hour",
+        destination: str | None = None,
+        event_name: str | None = None,
+    ) -> list[HistoryRow]:
+        """Buckets whose start lies in [since, until), oldest first; ``resolution`` is "hour" or
+        "day" (the roll-ups)."""
+        ...
+
+    async def roll_up_history(self, now: float, hourly_retention: float, daily_retention: float) -> int:
+        """Recompute the daily roll-ups of every UTC day that has hourly rows and has ended, then
+        forget hourly rows older than ``hourly_retention`` and daily ones older than
+        ``daily_retention`` (delivery records follow the hourly retention). Idempotent. Returns
+        how many daily buckets were written."""
+        ...
+
+    async def delivered_events(
+        self, since: float, until: float, destination: str | None = None
+    ) -> list[DeliveryRecord]:
+        """Delivery records whose event_time lies in [since, until)."""
+        ...
+
+    async def record_observations(self, observations: Sequence[Observation], now: float) -> None:
+        """Keep browser observations (one per (event_id, event_name, destination); a repeat is
+        kept once)."""
+        ...
+
+    async def observations(self, since: float, until: float) -> list[Observation]: ...
+
+    async def alerts(self) -> list[AlertRecord]:
+        """Every kept alert (firing ones and resolved ones not yet forgotten)."""
+        ...
+
+    async def save_alerts(self, records: Sequence[AlertRecord]) -> None:
+        """Insert or replace records by ``alert_key``."""
+        ...
+
+    async def acquire_lease(self, name: str, holder: str, ttl_seconds: float, now: float) -> bool:
+        """Take or renew the named lease: True when ``holder`` holds it until now + ttl."""
+        ...
+
+    async def first_seen(self, name: str, now: float) -> float:
+        """When ``name`` (e.g. a credential's fingerprint) was first seen: stores ``now`` the first
+        time and returns the stored time ever after."""
+        ...
+
+    async def put_document(self, kind: str, body: str, now: float) -> None:
+        """Keep the latest JSON ``body`` of a kind (e.g. "reconciliation")."""
+        ...
+
+    async def get_document(self, kind: str) -> tuple[str, float] | None:
+        """The latest body of ``kind`` and when it was put, or None."""
         ...
 
     async def close(self) -> None: ...
