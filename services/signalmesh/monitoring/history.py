@@ -136,7 +136,9 @@ class HistoryRow:
     def family(self, prefix: str) -> dict[str, float]:
         """Counters of one family by their suffix, e.g. ``family(SKIPPED)`` → {"duplicate": 3}."""
         return {
-            name.removeprefix(prefix): amount for name, amount in self.counters.items() if name.startswith(prefix)
+            name.removeprefix(prefix): amount
+            for name, amount in self.counters.items()
+            if name.startswith(prefix)
         }
 
 
