@@ -1,7 +1,7 @@
 """signalmesh.toml → one frozen, typed Config, validated once at start-up with precise errors.
 
 ``model`` holds the settings' types, ``load`` reads the file and puts the tables together,
-``sections``/``destinations``/``tracking_plan`` load one table each, ``secrets`` resolves
+``sections``/``monitoring``/``destinations``/``tracking_plan`` load one table each, ``secrets`` resolves
 ``env:``/``file:`` references and ``values`` reads one typed value. Import from here.
 """
 
@@ -21,7 +21,9 @@ from signalmesh.config.model import (
     GatewayConfig,
     PolicyConfig,
     SandboxConfig,
+    StatsConfig,
     StoreConfig,
+    TelemetryConfig,
     TrackingRule,
     default_destinations,
 )
@@ -42,7 +44,9 @@ __all__ = [
     "GatewayConfig",
     "PolicyConfig",
     "SandboxConfig",
+    "StatsConfig",
     "StoreConfig",
+    "TelemetryConfig",
     "TrackingRule",
     "check_destinations",
     "config_from_mapping",

@@ -15,6 +15,7 @@ from typing import Any
 
 from signalmesh.config import sections
 from signalmesh.config.destinations import load_destinations
+from signalmesh.config.monitoring import load_stats, load_telemetry
 from signalmesh.config.model import Config, default_destinations
 from signalmesh.config.tracking_plan import load_tracking_plan
 from signalmesh.config.values import ConfigError, section, typed
@@ -30,6 +31,8 @@ _SECTION_KEYS = {
     "clients",
     "plugins",
     "tracking_plan",
+    "stats",
+    "telemetry",
 }
 
 
@@ -68,6 +71,8 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
         store=store,
         dispatcher=dispatcher,
         sandbox=sandbox,
+        stats=load_stats(section(data, "stats")),
+        telemetry=load_telemetry(section(data, "telemetry")),
         destinations=destinations,
         clients=clients,
         plugins_allow=sections.load_plugins_allow(section(data, "plugins")),

@@ -89,6 +89,22 @@ class DispatcherConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class StatsConfig:
+    """The history the mesh keeps of itself (DESIGN §11): hourly buckets, then daily roll-ups."""
+
+    # Off only to measure what keeping history costs (`make bench`); alerts and reports need it.
+    enabled: bool = True
+    hourly_retention_seconds: float = 35 * 86400
+    daily_retention_seconds: float = 400 * 86400
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryConfig:
+    # host:port of a Prometheus scrape endpoint (``/metrics``) on each service; None: off.
+    prometheus_listen: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SandboxConfig:
     listen: str = DEFAULT_SANDBOX_LISTEN
     tokens: tuple[str, ...] = (SANDBOX_TOKEN,)
@@ -116,6 +132,8 @@ class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     dispatcher: DispatcherConfig = field(default_factory=DispatcherConfig)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    stats: StatsConfig = field(default_factory=StatsConfig)
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     destinations: Mapping[str, Destination] = field(default_factory=dict)
     clients: tuple[ApiClient, ...] = ()
     # Event name → the business's own rules for that event (tracking plan).

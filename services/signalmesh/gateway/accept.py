@@ -36,6 +36,8 @@ class EventOutcome:
     report: Report
     prepared: list[event_pb2.PreparedEvent] = field(default_factory=list)
     decisions: list[policy_pb2.DecisionOutput] = field(default_factory=list)
+    # The match quality of each of ``prepared``, in order.
+    qualities: list[MatchQuality] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:

@@ -18,6 +18,7 @@ from opentelemetry import context as otel_context
 from signalmesh.connector import Destination
 from signalmesh.gateway import accept_telemetry as observe
 from signalmesh.gateway.accept import EventOutcome, accept, check_event, warn_low_match_quality
+from signalmesh.gateway.history_counts import count_checked, count_decided
 from signalmesh.gateway.orphaned_claims import OrphanedClaims, sent_keys
 from signalmesh.gateway.outbox_limit import OutboxLimit
 from signalmesh.gateway.policy_client import PolicyClient
@@ -46,6 +47,7 @@ class AcceptPipeline:
         generate_missing_event_id: bool = False,
         max_outbox_depth: int | None = None,
         orphan_wait_seconds: float = 6.0,
+        keep_history: bool = True,
     ) -> None:
         self._destinations = destinations
         self._registry = registry
@@ -57,6 +59,7 @@ class AcceptPipeline:
         self._new_event_id = generated_event_id if generate_missing_event_id else None
         self._outbox_limit = OutboxLimit(store, max_outbox_depth)
         self._orphaned_claims = OrphanedClaims(store, orphan_wait_seconds)
+        self._keep_history = keep_history
 
     async def submit(
         self,
@@ -82,8 +85,12 @@ class AcceptPipeline:
             if outcome.accepted:
                 self._prepare(outcome)
 
+        keep = self._keep_history and not dry_run
+        history = count_checked(outcomes, self._destinations, now) if keep else None
         pairs = [(index, prepared) for index, outcome in enumerate(outcomes) for prepared in outcome.prepared]
         if not pairs:
+            if history:
+                await self._store.add_history(history, now)
             return outcomes
         prepared_events = [prepared for _, prepared in pairs]
         with observe.decide_span([event.event_id for event in events]):
@@ -101,8 +108,12 @@ class AcceptPipeline:
                 prepared_events, decisions, [event_contexts[index] for index, _ in pairs]
             )
             acceptance = accept(prepared_events, decisions, stamps, now)
+            if history is not None:
+                # Aligned with pairs: both run over each outcome's prepared forms, in order.
+                qualities = [quality for outcome in outcomes for quality in outcome.qualities]
+                history.merge(count_decided(prepared_events, decisions, qualities, now))
             with observe.enqueue_span(acceptance.entries):
-                await self._store.accept(acceptance.entries, acceptance.statuses, now)
+                await self._store.accept(acceptance.entries, acceptance.statuses, now, history=history)
             self._outbox_limit.added(len(acceptance.entries))
             if acceptance.entries:
                 self._on_enqueued(acceptance.destinations)
@@ -117,11 +128,11 @@ class AcceptPipeline:
         outcome.prepared = prepare_event(
             outcome.event, route(outcome.event, self._destinations), self._registry
         )
-        qualities = [
+        outcome.qualities = [
             self._registry.get(prepared.connector).match_quality(prepared) for prepared in outcome.prepared
         ]
-        observe.record_match_quality(outcome.prepared, qualities)
-        warn_low_match_quality(outcome, qualities)
+        observe.record_match_quality(outcome.prepared, outcome.qualities)
+        warn_low_match_quality(outcome, outcome.qualities)
 
     @staticmethod
     def _attach(

@@ -25,6 +25,7 @@ from opentelemetry.trace import Link
 from signalmesh.config import DispatcherConfig, refresh_secrets
 from signalmesh.connector import Connector, Destination, HttpRequest, Outcome, OutcomeKind
 from signalmesh.gateway.breaker import CircuitBreaker
+from signalmesh.gateway.history_counts import count_completed
 from signalmesh.gateway.rate_limit import RateLimiter
 from signalmesh.gateway.transport import Transport
 from signalmesh.plugins import ConnectorRegistry
@@ -132,6 +133,7 @@ class Dispatcher:
         config: DispatcherConfig,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        keep_history: bool = True,
     ) -> None:
         self._destinations = dict(destinations)
         self._registry = registry
@@ -140,6 +142,7 @@ class Dispatcher:
         self._config = config
         self._clock = clock
         self._rng = rng or random.Random()
+        self._keep_history = keep_history
         self._wake = {name: asyncio.Event() for name in destinations}
         self.breakers = {
             name: CircuitBreaker(config.breaker_threshold, config.breaker_cooldown_seconds)
@@ -261,17 +264,24 @@ class Dispatcher:
         context_of = {entry.entry_id: context for entry, context in zip(entries, contexts, strict=True)}
         metrics = get_metrics()
         results = []
+        completed = []
         for outcome, group, prepared in answered:
-            for entry in group:
+            for position, entry in enumerate(group):
                 result = self._result(entry, outcome, now, connector, prepared)
                 results.append(result)
+                if position == 0:  # a group is one event sent once: counted once
+                    completed.append((result, outcome, prepared))
                 self._record_span(entry, outcome, destination.name, context_of[entry.entry_id])
                 state = gateway_pb2.DeliveryState.Name(result.state).removeprefix("DELIVERY_STATE_").lower()
                 metrics.events_delivered.add(1, {"destination": destination.name, "outcome": state})
                 if result.state == gateway_pb2.DELIVERY_STATE_DELIVERED:
                     latency = max(0.0, now - prepared.event_time.seconds)
                     metrics.delivery_latency_seconds.record(latency, {"destination": destination.name})
-        await self._store.complete(results, now)
+        if not self._keep_history:
+            await self._store.complete(results, now)
+            return
+        history, deliveries = count_completed(completed, connector, now)
+        await self._store.complete(results, now, history=history, deliveries=deliveries)
 
     async def _send(
         self,

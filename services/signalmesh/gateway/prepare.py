@@ -31,6 +31,7 @@ def prepare_event(
         result.connector = connector.name
         # A destination configured for testing sends everything to its test channel.
         result.test_mode = event.test_mode or destination.test_mode
+        result.value, result.currency = event.value, event.currency
         prepared.append(result)
     return prepared
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import grpc
 from opentelemetry import trace
 
 from signalmesh import grpc_runtime
@@ -13,6 +14,8 @@ from signalmesh.gateway.accept import EventOutcome
 from signalmesh.gateway.accept_pipeline import AcceptPipeline
 from signalmesh.gateway.batcher import MicroBatcher
 from signalmesh.gateway.dispatcher import Dispatcher
+from signalmesh.gateway.monitoring_servicer import METHOD_SCOPES as MONITORING_SCOPES
+from signalmesh.gateway.monitoring_servicer import MonitoringServicer
 from signalmesh.gateway.policy_client import PolicyClient
 from signalmesh.gateway.servicer import METHOD_SCOPES, GatewayServicer
 from signalmesh.gateway.store_housekeeping import StoreHousekeeping
@@ -22,9 +25,10 @@ from signalmesh.plugins import ConnectorRegistry, load_registry
 from signalmesh.store import open_store
 from signalmesh.store.base import Store
 from signalmesh.telemetry import tracing
-from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc
+from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc, monitoring_pb2, monitoring_pb2_grpc
 
 SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["Gateway"].full_name
+MONITORING_SERVICE_NAME = monitoring_pb2.DESCRIPTOR.services_by_name["Monitoring"].full_name
 
 
 @dataclass(slots=True)
@@ -87,6 +91,7 @@ async def serve_gateway(
         store=store,
         transport=transport,
         config=config.dispatcher,
+        keep_history=config.stats.enabled,
     )
     pipeline = AcceptPipeline(
         destinations=config.destinations,
@@ -99,6 +104,7 @@ async def serve_gateway(
         max_outbox_depth=config.gateway.max_outbox_depth,
         # A first copy's claim is orphaned once its own policy call would have timed out.
         orphan_wait_seconds=config.gateway.policy_timeout_seconds + 1.0,
+        keep_history=config.stats.enabled,
     )
     batcher: MicroBatcher[EventOutcome] = MicroBatcher(
         pipeline.submit,
@@ -114,14 +120,20 @@ async def serve_gateway(
         max_batch_size=config.gateway.max_batch_size,
         wake=dispatcher.wake,
     )
+    monitoring = MonitoringServicer(store=store)
     clients, local_key = api_clients(config)
     interceptors = grpc_runtime.standard_interceptors(
-        tracer_provider=provider, clients=clients, method_scopes=METHOD_SCOPES
+        tracer_provider=provider, clients=clients, method_scopes={**METHOD_SCOPES, **MONITORING_SCOPES}
     )
+
+    def add_services(server: grpc.aio.Server) -> None:
+        gateway_pb2_grpc.add_GatewayServicer_to_server(servicer, server)
+        monitoring_pb2_grpc.add_MonitoringServicer_to_server(monitoring, server)
+
     running = await grpc_runtime.start_server(
         listen=listen or config.gateway.listen,
-        add_services=lambda server: gateway_pb2_grpc.add_GatewayServicer_to_server(servicer, server),
-        service_names=[SERVICE_NAME],
+        add_services=add_services,
+        service_names=[SERVICE_NAME, MONITORING_SERVICE_NAME],
         interceptors=interceptors,
     )
     if dispatch:

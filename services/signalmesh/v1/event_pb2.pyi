@@ -162,7 +162,7 @@ class ConversionEvent(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., event_name: _Optional[str] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action_source: _Optional[_Union[ActionSource, str]] = ..., event_source_url: _Optional[str] = ..., user_data: _Optional[_Union[UserData, _Mapping]] = ..., click_ids: _Optional[_Union[ClickIds, _Mapping]] = ..., value: _Optional[str] = ..., currency: _Optional[str] = ..., order_id: _Optional[str] = ..., contents: _Optional[_Iterable[_Union[Content, _Mapping]]] = ..., consent: _Optional[_Union[Consent, _Mapping]] = ..., custom_properties: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., destinations: _Optional[_Iterable[str]] = ..., test_mode: _Optional[bool] = ...) -> None: ...
 
 class PreparedEvent(_message.Message):
-    __slots__ = ("event_id", "event_name", "destination", "connector", "event_time", "action_source", "identifiers", "test_mode", "consent", "payload_json")
+    __slots__ = ("event_id", "event_name", "destination", "connector", "event_time", "action_source", "identifiers", "test_mode", "consent", "payload_json", "value", "currency")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_NAME_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
@@ -173,6 +173,8 @@ class PreparedEvent(_message.Message):
     TEST_MODE_FIELD_NUMBER: _ClassVar[int]
     CONSENT_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_JSON_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     event_name: str
     destination: str
@@ -183,4 +185,6 @@ class PreparedEvent(_message.Message):
     test_mode: bool
     consent: Consent
     payload_json: bytes
-    def __init__(self, event_id: _Optional[str] = ..., event_name: _Optional[str] = ..., destination: _Optional[str] = ..., connector: _Optional[str] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action_source: _Optional[_Union[ActionSource, str]] = ..., identifiers: _Optional[_Iterable[str]] = ..., test_mode: _Optional[bool] = ..., consent: _Optional[_Union[Consent, _Mapping]] = ..., payload_json: _Optional[bytes] = ...) -> None: ...
+    value: str
+    currency: str
+    def __init__(self, event_id: _Optional[str] = ..., event_name: _Optional[str] = ..., destination: _Optional[str] = ..., connector: _Optional[str] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action_source: _Optional[_Union[ActionSource, str]] = ..., identifiers: _Optional[_Iterable[str]] = ..., test_mode: _Optional[bool] = ..., consent: _Optional[_Union[Consent, _Mapping]] = ..., payload_json: _Optional[bytes] = ..., value: _Optional[str] = ..., currency: _Optional[str] = ...) -> None: ...
