@@ -14,7 +14,7 @@ from pathlib import Path
 import grpc
 from google.protobuf import json_format
 
-from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc
+from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc, monitoring_pb2, monitoring_pb2_grpc
 
 
 class EventFileError(ValueError):
@@ -46,6 +46,7 @@ class GatewayClient:
     ) -> None:
         self._channel = channel or grpc.insecure_channel(address)
         self._stub = gateway_pb2_grpc.GatewayStub(self._channel)
+        self._monitoring = monitoring_pb2_grpc.MonitoringStub(self._channel)
         self._metadata = (("authorization", f"Bearer {api_key}"),)
         self._timeout = timeout_seconds
 
@@ -114,6 +115,30 @@ class GatewayClient:
         request = gateway_pb2.ReplayDeadLettersRequest(entry_ids=entry_ids)
         return int(
             self._stub.ReplayDeadLetters(request, metadata=self._metadata, timeout=self._timeout).replayed
+        )
+
+    # --- monitoring (the same gateway address, its Monitoring service) ---
+    def stats(self, request: monitoring_pb2.GetStatsRequest) -> monitoring_pb2.GetStatsResponse:
+        return self._monitoring.GetStats(request, metadata=self._metadata, timeout=self._timeout)
+
+    def alerts(self) -> list[monitoring_pb2.Alert]:
+        response = self._monitoring.ListAlerts(
+            monitoring_pb2.ListAlertsRequest(), metadata=self._metadata, timeout=self._timeout
+        )
+        return list(response.alerts)
+
+    def observe(self, observations: Sequence[monitoring_pb2.Observation]) -> int:
+        request = monitoring_pb2.ObserveEventsRequest(observations=observations)
+        return int(
+            self._monitoring.ObserveEvents(request, metadata=self._metadata, timeout=self._timeout).recorded
+        )
+
+    def reconcile(self, request: monitoring_pb2.ReconcileRequest) -> monitoring_pb2.ReconcileResponse:
+        return self._monitoring.Reconcile(request, metadata=self._metadata, timeout=self._timeout)
+
+    def latest_reconciliation(self) -> monitoring_pb2.ReconcileResponse:
+        return self._monitoring.GetLatestReconciliation(
+            monitoring_pb2.GetLatestReconciliationRequest(), metadata=self._metadata, timeout=self._timeout
         )
 
     def close(self) -> None:

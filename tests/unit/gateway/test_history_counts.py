@@ -1,0 +1,159 @@
+"""What one batch adds to the history: pure counts over the batch's own data."""
+
+from __future__ import annotations
+
+import pytest
+from google.protobuf import timestamp_pb2
+from signalmesh.connector import Destination, MatchQuality, Outcome, OutcomeKind
+from signalmesh.gateway.accept import EventOutcome
+from signalmesh.gateway.history_counts import (
+    UNROUTED,
+    count_checked,
+    count_completed,
+    count_decided,
+    dead_letter_reason,
+    refusal_reason,
+    retry_reason,
+)
+from signalmesh.gateway.validate import Report
+from signalmesh.monitoring import history
+from signalmesh.store.base import DeliveryResult
+from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
+
+from tests.support.fake_connector import FakeConnector
+
+NOW = 1_800_003_600.0 + 125  # two minutes into an hour
+HOUR = history.hour_start(NOW)
+DESTINATIONS = {
+    "live": Destination("live", "fake", {"url": "https://example.test/events"}),
+    "staging": Destination("staging", "fake", {"url": "https://example.test/events"}, test_mode=True),
+}
+
+
+def outcome(event_id: str, *, destinations: tuple[str, ...] = (), rule: str = "") -> EventOutcome:
+    event = event_pb2.ConversionEvent(event_id=event_id, event_name="Lead", destinations=destinations)
+    report = Report()
+    if rule:
+        report.error("value", rule, "bad")
+        report.error("currency", "currency.required", "also bad")
+    return EventOutcome(event, report)
+
+
+def counters(delta: history.HistoryDelta, destination: str, mode: str = history.LIVE) -> dict[str, float]:
+    return delta.counts.get(history.BucketKey(HOUR, destination, "Lead", mode), {})
+
+
+def test_received_and_rejected_count_per_routed_destination_by_the_first_broken_rule() -> None:
+    delta = count_checked(
+        [outcome("a"), outcome("b", destinations=("live",), rule="value.decimal")], DESTINATIONS, NOW
+    )
+    assert counters(delta, "live") == {history.RECEIVED: 2, "rejected.value.decimal": 1}
+    # The staging destination is test mode: its counts never mix with live ones.
+    assert counters(delta, "staging", history.TEST) == {history.RECEIVED: 1}
+    assert counters(delta, "staging") == {}
+
+
+def test_an_event_routed_nowhere_is_still_counted() -> None:
+    delta = count_checked([outcome("a", destinations=("gone",), rule="destinations.unknown")], DESTINATIONS, NOW)
+    assert counters(delta, UNROUTED) == {history.RECEIVED: 1, "rejected.destinations.unknown": 1}
+
+
+def prepared(event_id: str, *, identifiers: tuple[str, ...] = ("email",), value: str = "") -> event_pb2.PreparedEvent:
+    return event_pb2.PreparedEvent(
+        event_id=event_id,
+        event_name="Lead",
+        destination="live",
+        connector="fake",
+        event_time=timestamp_pb2.Timestamp(seconds=int(NOW - 90)),
+        identifiers=identifiers,
+        value=value,
+        currency="EUR" if value else "",
+    )
+
+
+def test_decisions_count_sends_with_their_match_quality_and_skips_by_reason() -> None:
+    events = [prepared("a"), prepared("b"), prepared("c")]
+    decisions = [
+        policy_pb2.DecisionOutput(decision=policy_pb2.DECISION_SEND, reason=policy_pb2.REASON_ELIGIBLE),
+        policy_pb2.DecisionOutput(decision=policy_pb2.DECISION_SEND, reason=policy_pb2.REASON_ELIGIBLE),
+        policy_pb2.DecisionOutput(decision=policy_pb2.DECISION_SKIP, reason=policy_pb2.REASON_DUPLICATE),
+    ]
+    qualities = [MatchQuality(6.5), MatchQuality(3.5), MatchQuality(9.0)]
+    delta = count_decided(events, decisions, qualities, NOW)
+    assert counters(delta, "live") == {
+        history.DECIDED_SEND: 2,
+        history.MATCH_QUALITY_SUM: 10.0,  # the skipped event's quality is not counted
+        history.MATCH_QUALITY_COUNT: 2,
+        "skipped.duplicate": 1,
+    }
+
+
+def result(event_id: str, state: int, response: str = "") -> DeliveryResult:
+    return DeliveryResult(f"entry-{event_id}", event_id, "live", state, response)
+
+
+def test_completed_entries_count_their_fate_and_delivered_ones_become_delivery_records() -> None:
+    answered = [
+        (
+            result("clicked", gateway_pb2.DELIVERY_STATE_DELIVERED),
+            Outcome("clicked", OutcomeKind.DELIVERED),
+            prepared("clicked", identifiers=("email", "click"), value="10.50"),
+        ),
+        (
+            result("no-click", gateway_pb2.DELIVERY_STATE_DELIVERED),
+            Outcome("no-click", OutcomeKind.DELIVERED),
+            prepared("no-click", value="4.50"),
+        ),
+        (
+            result("refused", gateway_pb2.DELIVERY_STATE_REJECTED),
+            Outcome("refused", OutcomeKind.REJECTED, code="100", field="user_data.em"),
+            prepared("refused"),
+        ),
+        (
+            result("later", gateway_pb2.DELIVERY_STATE_RETRYING),
+            Outcome("later", OutcomeKind.RETRY, code="503"),
+            prepared("later"),
+        ),
+        (
+            result("old", gateway_pb2.DELIVERY_STATE_DEAD_LETTERED, "expired: the platform accepts ..."),
+            Outcome("old", OutcomeKind.RETRY, code="500"),
+            prepared("old"),
+        ),
+    ]
+    delta, deliveries = count_completed(answered, FakeConnector(), NOW)
+    assert counters(delta, "live") == {
+        history.DELIVERED: 2,
+        history.DELIVERED_NO_CLICK_ID: 1,
+        "value.EUR": 15.0,
+        "latency.le.300": 2,  # 90 s after event_time
+        "refused.100:user_data.em": 1,
+        "retried.5xx": 1,
+        "dead_lettered.expired": 1,
+    }
+    assert [(record.event_id, record.has_click_id, record.value) for record in deliveries] == [
+        ("clicked", True, "10.50"),
+        ("no-click", False, "4.50"),
+    ]
+    assert deliveries[0].event_time == NOW - 90 and deliveries[0].delivered_at == NOW
+
+
+@pytest.mark.parametrize(
+    ("outcome", "reason"),
+    [
+        (Outcome("e", OutcomeKind.RETRY, code="429"), "429"),
+        (Outcome("e", OutcomeKind.RETRY, code="502"), "5xx"),
+        (Outcome("e", OutcomeKind.RETRY, message="timeout after 10 s"), "timeout"),
+        (Outcome("e", OutcomeKind.RETRY, message="connection refused"), "connection"),
+        (Outcome("e", OutcomeKind.RETRY, code="401", credentials=True), "paused"),
+    ],
+)
+def test_retry_reasons(outcome: Outcome, reason: str) -> None:
+    assert retry_reason(outcome) == reason
+
+
+def test_refusal_and_dead_letter_reasons() -> None:
+    assert refusal_reason(Outcome("e", OutcomeKind.REJECTED)) == "unspecified"
+    assert refusal_reason(Outcome("e", OutcomeKind.REJECTED, code="INVALID_ARGUMENT")) == "INVALID_ARGUMENT"
+    assert dead_letter_reason("gave up after 24 h of retries (9 attempts) · retry") == "retry_horizon"
+    assert dead_letter_reason("gave up after 5 attempts · retry") == "max_attempts"
+    assert dead_letter_reason("something new") == "other"
