@@ -43,10 +43,16 @@ async def until_signalled() -> None:
 
 
 def run_grpc_service(
-    name: str, start: Callable[[], Awaitable[ServiceRuntime]], *, ready_file: str | None = None
+    name: str,
+    start: Callable[[], Awaitable[ServiceRuntime]],
+    *,
+    ready_file: str | None = None,
+    prometheus_listen: str | None = None,
 ) -> int:
     """Set up logging, tracing and metrics for ``name``, run ``start()``, announce the address,
-    serve until signalled, stop gracefully and flush telemetry. Returns the exit code."""
+    serve until signalled, stop gracefully and flush telemetry. Returns the exit code.
+
+    With ``prometheus_listen``, the service's metrics are also served for scraping there."""
     from signalmesh import grpc_runtime
     from signalmesh.telemetry.logging import setup_logging
     from signalmesh.telemetry.metrics import setup_metrics, shutdown_metrics
@@ -54,7 +60,15 @@ def run_grpc_service(
 
     setup_logging(name)
     provider = setup_tracing(f"signalmesh-{name}")
-    meter_provider = setup_metrics(f"signalmesh-{name}")
+    endpoint = None
+    if prometheus_listen:
+        from signalmesh.telemetry.prometheus import start_prometheus
+
+        endpoint = start_prometheus(prometheus_listen)
+        print(f"prometheus metrics on http://{endpoint.address}/metrics", file=sys.stderr)
+    meter_provider = setup_metrics(
+        f"signalmesh-{name}", extra_readers=[endpoint.reader] if endpoint else ()
+    )
 
     async def run() -> None:
         runtime = await start()
@@ -65,6 +79,8 @@ def run_grpc_service(
     grpc_runtime.run(run())
     shutdown_tracing(provider)
     shutdown_metrics(meter_provider)
+    if endpoint is not None:
+        endpoint.close()
     return 0
 
 

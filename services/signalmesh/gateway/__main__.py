@@ -37,7 +37,9 @@ def run(config: Config, args: argparse.Namespace) -> int:
             )
         return runtime
 
-    return run_grpc_service("gateway", start, ready_file=args.ready_file)
+    return run_grpc_service(
+        "gateway", start, ready_file=args.ready_file, prometheus_listen=config.telemetry.prometheus_listen
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

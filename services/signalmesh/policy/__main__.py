@@ -30,7 +30,9 @@ def run(config: Config, args: argparse.Namespace) -> int:
 
         return await serve_policy(config, listen=args.listen)
 
-    return run_grpc_service("policy", start, ready_file=args.ready_file)
+    return run_grpc_service(
+        "policy", start, ready_file=args.ready_file, prometheus_listen=config.telemetry.prometheus_listen
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opentelemetry import metrics
@@ -21,6 +21,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
     ConsoleMetricExporter,
     MetricExporter,
+    MetricReader,
     PeriodicExportingMetricReader,
 )
 
@@ -137,17 +138,22 @@ def get_metrics() -> Metrics:
 
 
 def setup_metrics(
-    service_name: str, *, environ: Mapping[str, str] | None = None, set_global: bool = True
+    service_name: str,
+    *,
+    environ: Mapping[str, str] | None = None,
+    set_global: bool = True,
+    extra_readers: Sequence[MetricReader] = (),
 ) -> MeterProvider:
     """Build this service's meter provider from the ``OTEL_*`` variables; call once at start-up.
 
     The export interval, endpoint and headers are read by the SDK itself
     (``OTEL_METRIC_EXPORT_INTERVAL``, ``OTEL_EXPORTER_OTLP_*``).
     """
-    readers = [
+    readers: list[MetricReader] = [
         PeriodicExportingMetricReader(_metric_exporter(name))
         for name in selected_exporters("OTEL_METRICS_EXPORTER", environ)
     ]
+    readers += extra_readers  # e.g. the Prometheus endpoint's reader
     provider = MeterProvider(resource=service_resource(service_name), metric_readers=readers)
     if set_global:
         metrics.set_meter_provider(provider)
