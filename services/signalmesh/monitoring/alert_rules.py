@@ -1,0 +1,393 @@
+"""The alert rules: pure functions of hourly history, ``now`` and ``AlertSettings`` → findings.
+
+The evaluator reads ``store.read_history(*evaluation_range(now, settings))`` once and passes the
+rows to ``evaluate`` with the plain-data signals it has (credential ages, paused or open
+destinations, the latest reconciliation). Only live-mode buckets count: test events are someone
+trying things out, not the signal.
+
+Windows. History's resolution is one hour, so:
+- volume compares the last *full* hour (a partial hour against full-hour averages would always
+  look like a drop);
+- ratio rules (match quality, refusals, latency) use every bucket that overlaps the trailing
+  window, the current partial hour included, so they react within minutes; "the last hour"
+  therefore spans one to two buckets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from signalmesh.monitoring import formatting
+from signalmesh.monitoring.alert_settings import AlertSettings
+from signalmesh.monitoring.findings import (
+    CIRCUIT_OPEN,
+    COUNT,
+    CREDENTIALS,
+    CRITICAL,
+    DAYS,
+    LATENCY,
+    MATCH_QUALITY,
+    RATIO,
+    REFUSALS,
+    SCORE,
+    SECONDS,
+    TOKEN_AGE,
+    VOLUME_DROP,
+    VOLUME_SPIKE,
+    WARNING,
+    Finding,
+    alert_key,
+)
+from signalmesh.monitoring.history import (
+    DAY,
+    DEAD_LETTERED,
+    DELIVERED,
+    HOUR,
+    LIVE,
+    MATCH_QUALITY_COUNT,
+    MATCH_QUALITY_SUM,
+    REFUSED,
+    RETRIED,
+    HistoryRow,
+    hour_start,
+    latency_quantile,
+    sum_rows,
+)
+from signalmesh.monitoring.reconciliation_json import discrepancy_findings
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationSignal:
+    """A destination the dispatcher paused (the platform refused its credentials) or whose
+    circuit is open, as the breaker reports it: ``kind`` is CREDENTIALS or CIRCUIT_OPEN."""
+
+    destination: str
+    kind: str
+    reason: str
+    since: float
+
+
+def evaluation_range(now: float, settings: AlertSettings) -> tuple[float, float]:
+    """The [since, until) to read hourly history for one ``evaluate`` call: the baseline days
+    plus one more (to see whether a destination already existed then; see ``volume_findings``)
+    and the longest ratio window."""
+    last_full_hour = hour_start(now) - HOUR
+    baseline_start = last_full_hour - (settings.baseline_days + 1) * DAY
+    longest_window = max(settings.match_quality_window, settings.refusal_window, settings.latency_window)
+    return float(min(baseline_start, hour_start(now - longest_window))), float(hour_start(now) + HOUR)
+
+
+def evaluate(
+    rows: Sequence[HistoryRow],
+    now: float,
+    settings: AlertSettings,
+    *,
+    credential_since: Mapping[str, float] | None = None,
+    signals: Sequence[DestinationSignal] = (),
+    reconciliation: Mapping[str, Any] | None = None,
+) -> list[Finding]:
+    """Every rule's findings, sorted by alert key. ``credential_since`` maps a destination to
+    when its credential was set (``rotated_at`` or first seen); ``reconciliation`` is the latest
+    ``reconciliation.to_json`` document, or None when nobody has reconciled yet."""
+    live = [row for row in rows if row.key.mode == LIVE]
+    findings = [
+        *volume_findings(live, now, settings),
+        *match_quality_findings(live, now, settings),
+        *refusal_findings(live, now, settings),
+        *latency_findings(live, now, settings),
+        *token_age_findings(credential_since or {}, now, settings),
+        *destination_signal_findings(signals, now),
+    ]
+    if reconciliation is not None:
+        findings.extend(discrepancy_findings(reconciliation))
+    return sorted(findings, key=lambda finding: finding.alert_key)
+
+
+# --- volume ----------------------------------------------------------------------------------
+def volume_findings(rows: Sequence[HistoryRow], now: float, settings: AlertSettings) -> list[Finding]:
+    """Last full hour's delivered count per destination vs the average of the same hour of day
+    over the previous ``baseline_days`` days.
+
+    A day counts in the average only if the destination already had history by then (its first
+    bucket among ``rows`` is at or before that day's hour): a destination added two days ago is
+    compared with those two days, not with five imaginary empty ones; a day it existed but
+    delivered nothing counts as zero. Below ``min_baseline`` both rules stay silent."""
+    current_hour = hour_start(now) - HOUR
+    delivered: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    first_bucket: dict[str, int] = {}
+    for row in rows:
+        destination = row.key.destination
+        first_bucket[destination] = min(first_bucket.get(destination, row.key.start), row.key.start)
+        delivered[destination][row.key.start] += row.get(DELIVERED)
+    findings: list[Finding] = []
+    for destination in sorted(first_bucket):
+        baseline_hours = [
+            current_hour - days * DAY
+            for days in range(1, settings.baseline_days + 1)
+            if first_bucket[destination] <= current_hour - days * DAY
+        ]
+        if not baseline_hours:
+            continue
+        baseline = sum(delivered[destination].get(hour, 0.0) for hour in baseline_hours) / len(baseline_hours)
+        if baseline < settings.min_baseline:
+            continue
+        figure = delivered[destination].get(current_hour, 0.0)
+        finding = _volume_finding(destination, figure, baseline, len(baseline_hours), current_hour, settings)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _volume_finding(
+    destination: str, figure: float, baseline: float, days: int, hour: int, settings: AlertSettings
+) -> Finding | None:
+    if figure < settings.drop_ratio * baseline:
+        rule, threshold, relation = VOLUME_DROP, settings.drop_ratio * baseline, "below"
+        ratio = settings.drop_ratio
+    elif figure > settings.spike_ratio * baseline:
+        rule, threshold, relation = VOLUME_SPIKE, settings.spike_ratio * baseline, "over"
+        ratio = settings.spike_ratio
+    else:
+        return None
+    window = f"last full hour ({_clock(hour)}–{_clock(hour + HOUR)} UTC)"
+    multiple = formatting.percent(ratio) if rule == VOLUME_DROP else f"{formatting.count(ratio)} ×"
+    message = (
+        f"{destination}: {formatting.count(figure)} delivered in the {window}, {relation} "
+        f"{multiple} the {days}-day average for that hour ({formatting.count(baseline)})"
+    )
+    return Finding(
+        alert_key=alert_key(rule, destination),
+        rule=rule,
+        severity=WARNING,
+        destination=destination,
+        figure=figure,
+        baseline=baseline,
+        threshold=threshold,
+        window=window,
+        message=message,
+        command=stats_command(destination, "7d"),
+        unit=COUNT,
+    )
+
+
+# --- ratios over a trailing window -----------------------------------------------------------
+def match_quality_findings(rows: Sequence[HistoryRow], now: float, settings: AlertSettings) -> list[Finding]:
+    """Mean estimated match quality (sum / count) per destination over the window."""
+    findings: list[Finding] = []
+    window = _window_words(settings.match_quality_window)
+    for destination, counters in _per_destination(_touching(rows, now, settings.match_quality_window)):
+        scored = counters.get(MATCH_QUALITY_COUNT, 0.0)
+        if scored < settings.match_quality_min_events:
+            continue
+        mean = counters.get(MATCH_QUALITY_SUM, 0.0) / scored
+        if mean >= settings.match_quality_warn:
+            continue
+        findings.append(
+            Finding(
+                alert_key=alert_key(MATCH_QUALITY, destination),
+                rule=MATCH_QUALITY,
+                severity=WARNING,
+                destination=destination,
+                figure=mean,
+                baseline=None,
+                threshold=settings.match_quality_warn,
+                window=window,
+                message=(
+                    f"{destination}: mean estimated match quality {mean:.1f} over the {window} "
+                    f"({formatting.count(scored)} events), below {settings.match_quality_warn:.1f} "
+                    "(target 7.5–9)"
+                ),
+                command=stats_command(destination, "1d"),
+                unit=SCORE,
+            )
+        )
+    return findings
+
+
+def refusal_findings(rows: Sequence[HistoryRow], now: float, settings: AlertSettings) -> list[Finding]:
+    """refused / attempted per destination over the window.
+
+    attempted = delivered + refused + retried + dead-lettered: every delivery attempt ends in
+    exactly one of these four outcomes, so their sum is the number of attempts the platform saw
+    (a retried event counts once per attempt, as the platform counted it)."""
+    findings: list[Finding] = []
+    window = _window_words(settings.refusal_window)
+    for destination, counters in _per_destination(_touching(rows, now, settings.refusal_window)):
+        refused = _family(counters, REFUSED)
+        attempted = (
+            counters.get(DELIVERED, 0.0)
+            + sum(refused.values())
+            + sum(_family(counters, RETRIED).values())
+            + sum(_family(counters, DEAD_LETTERED).values())
+        )
+        if attempted < settings.refusal_min_attempts or not refused:
+            continue
+        ratio = sum(refused.values()) / attempted
+        if ratio <= settings.refusal_ratio:
+            continue
+        top_reason = max(sorted(refused), key=lambda reason: refused[reason])
+        findings.append(
+            Finding(
+                alert_key=alert_key(REFUSALS, destination),
+                rule=REFUSALS,
+                severity=WARNING,
+                destination=destination,
+                figure=ratio,
+                baseline=None,
+                threshold=settings.refusal_ratio,
+                window=window,
+                message=(
+                    f"{destination}: the platform refused {formatting.count(sum(refused.values()))} "
+                    f"of {formatting.count(attempted)} attempts ({formatting.percent(ratio)}) over the "
+                    f"{window}, over {formatting.percent(settings.refusal_ratio)}; most often: {top_reason}"
+                ),
+                command=f"signalmesh dlq list --destination {destination}",
+                unit=RATIO,
+            )
+        )
+    return findings
+
+
+def latency_findings(rows: Sequence[HistoryRow], now: float, settings: AlertSettings) -> list[Finding]:
+    """The p95 (``latency_quantile``) of event_time → acceptance per destination over the
+    window. The histogram gives bucket bounds, so the figure is "at most this long"."""
+    findings: list[Finding] = []
+    window = _window_words(settings.latency_window)
+    for destination, counters in _per_destination(_touching(rows, now, settings.latency_window)):
+        quantile = latency_quantile(counters, settings.latency_quantile)
+        if quantile is None or quantile <= settings.latency_warn:
+            continue
+        critical = quantile > settings.latency_critical
+        threshold = settings.latency_critical if critical else settings.latency_warn
+        name = f"p{formatting.count(settings.latency_quantile * 100)}"
+        findings.append(
+            Finding(
+                alert_key=alert_key(LATENCY, destination),
+                rule=LATENCY,
+                severity=CRITICAL if critical else WARNING,
+                destination=destination,
+                figure=quantile,
+                baseline=None,
+                threshold=threshold,
+                window=window,
+                message=(
+                    f"{destination}: {name} delivery latency {formatting.duration(quantile)} over the "
+                    f"{window}, over {formatting.duration(threshold)}"
+                ),
+                command=stats_command(destination, "1d"),
+                unit=SECONDS,
+            )
+        )
+    return findings
+
+
+# --- credentials and breakers ----------------------------------------------------------------
+def token_age_findings(
+    credential_since: Mapping[str, float], now: float, settings: AlertSettings
+) -> list[Finding]:
+    """A credential older than ``token_age_days`` is critical, older than the warning age a
+    warning: platforms expire long-lived tokens, and a rotation is cheaper planned."""
+    findings: list[Finding] = []
+    for destination in sorted(credential_since):
+        since = credential_since[destination]
+        age = (now - since) / DAY
+        if age <= settings.token_age_warn_days:
+            continue
+        critical = age > settings.token_age_days
+        threshold = settings.token_age_days if critical else settings.token_age_warn_days
+        window = f"since {_date(since)}"
+        findings.append(
+            Finding(
+                alert_key=alert_key(TOKEN_AGE, destination),
+                rule=TOKEN_AGE,
+                severity=CRITICAL if critical else WARNING,
+                destination=destination,
+                figure=age,
+                baseline=None,
+                threshold=threshold,
+                window=window,
+                message=(
+                    f"{destination}: its credential is {int(age)} days old (set {_date(since)}), "
+                    f"over {formatting.count(threshold)} days; rotate it and set rotated_at"
+                ),
+                command="signalmesh alerts",
+                unit=DAYS,
+            )
+        )
+    return findings
+
+
+def destination_signal_findings(signals: Sequence[DestinationSignal], now: float) -> list[Finding]:
+    """Paused destinations (refused credentials) are critical: nothing reaches that platform
+    until someone fixes the secret. An open circuit is a warning: it closes on its own."""
+    findings: list[Finding] = []
+    for signal in sorted(signals, key=lambda signal: (signal.kind, signal.destination)):
+        credentials = signal.kind == CREDENTIALS
+        rule = CREDENTIALS if credentials else CIRCUIT_OPEN
+        state = "paused: the platform refused its credentials" if credentials else "circuit is open"
+        findings.append(
+            Finding(
+                alert_key=alert_key(rule, signal.destination),
+                rule=rule,
+                severity=CRITICAL if credentials else WARNING,
+                destination=signal.destination,
+                figure=max(now - signal.since, 0.0),
+                baseline=None,
+                threshold=0.0,
+                window=f"since {_clock_date(signal.since)} UTC",
+                message=f"{signal.destination}: {state} ({signal.reason})",
+                command=f"signalmesh dlq list --destination {signal.destination}",
+                unit=SECONDS,
+            )
+        )
+    return findings
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def stats_command(destination: str, since: str) -> str:
+    return f"signalmesh stats --since {since} --destination {destination}"
+
+
+def _touching(rows: Iterable[HistoryRow], now: float, window: float) -> list[HistoryRow]:
+    """Buckets overlapping [now - window, now]."""
+    first = hour_start(now - window)
+    return [row for row in rows if first <= row.key.start <= now]
+
+
+def _per_destination(rows: Iterable[HistoryRow]) -> list[tuple[str, dict[str, float]]]:
+    by_destination: dict[str, list[HistoryRow]] = defaultdict(list)
+    for row in rows:
+        by_destination[row.key.destination].append(row)
+    return [(destination, sum_rows(by_destination[destination])) for destination in sorted(by_destination)]
+
+
+def _family(counters: Mapping[str, float], prefix: str) -> dict[str, float]:
+    return {
+        name.removeprefix(prefix): amount
+        for name, amount in counters.items()
+        if name.startswith(prefix) and amount
+    }
+
+
+def _window_words(seconds: float) -> str:
+    if seconds == HOUR:
+        return "last hour"
+    if seconds % HOUR == 0:
+        return f"last {int(seconds // HOUR)} h"
+    return f"last {formatting.duration(seconds)}"
+
+
+def _clock(epoch: float) -> str:
+    return time.strftime("%H:%M", time.gmtime(epoch))
+
+
+def _date(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(epoch))
+
+
+def _clock_date(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(epoch))
