@@ -66,9 +66,7 @@ def run_grpc_service(
 
         endpoint = start_prometheus(prometheus_listen)
         print(f"prometheus metrics on http://{endpoint.address}/metrics", file=sys.stderr)
-    meter_provider = setup_metrics(
-        f"signalmesh-{name}", extra_readers=[endpoint.reader] if endpoint else ()
-    )
+    meter_provider = setup_metrics(f"signalmesh-{name}", extra_readers=[endpoint.reader] if endpoint else ())
 
     async def run() -> None:
         runtime = await start()

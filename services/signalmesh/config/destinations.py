@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from signalmesh.config.model import STRATEGIES, Config
+from signalmesh.config.monitoring import rotated_at
 from signalmesh.config.secrets import is_reference, resolve_secret
 from signalmesh.config.values import ConfigError
 from signalmesh.connector import Destination
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from signalmesh.plugins import ConnectorRegistry
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,62}")
-_OWN_KEYS = ("connector", "strategy", "test_mode")
+_OWN_KEYS = ("connector", "strategy", "test_mode", "rotated_at")
 
 
 def load_destinations(raw: Any, environ: Mapping[str, str]) -> dict[str, Destination]:
@@ -25,6 +26,17 @@ def load_destinations(raw: Any, environ: Mapping[str, str]) -> dict[str, Destina
     if not isinstance(raw, dict):
         raise ConfigError("destinations: must be a table of [destinations.NAME] tables")
     return {name: _destination(name, table, environ) for name, table in raw.items()}
+
+
+def load_rotations(raw: Any) -> dict[str, float]:
+    """Destination → when its credential was last rotated (``rotated_at``), for the token-age alert."""
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        name: rotated_at(table["rotated_at"], f"destinations.{name}.rotated_at")
+        for name, table in raw.items()
+        if isinstance(table, dict) and "rotated_at" in table
+    }
 
 
 def _destination(name: str, table: Any, environ: Mapping[str, str]) -> Destination:

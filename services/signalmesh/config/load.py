@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from signalmesh.config import sections
-from signalmesh.config.destinations import load_destinations
-from signalmesh.config.monitoring import load_stats, load_telemetry
+from signalmesh.config.destinations import load_destinations, load_rotations
 from signalmesh.config.model import Config, default_destinations
+from signalmesh.config.monitoring import load_alerts, load_stats, load_telemetry
 from signalmesh.config.tracking_plan import load_tracking_plan
 from signalmesh.config.values import ConfigError, section, typed
 
@@ -32,6 +32,7 @@ _SECTION_KEYS = {
     "plugins",
     "tracking_plan",
     "stats",
+    "alerts",
     "telemetry",
 }
 
@@ -73,6 +74,8 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
         sandbox=sandbox,
         stats=load_stats(section(data, "stats")),
         telemetry=load_telemetry(section(data, "telemetry")),
+        alerts=load_alerts(section(data, "alerts"), environ),
+        rotated_at=load_rotations(data.get("destinations")),
         destinations=destinations,
         clients=clients,
         plugins_allow=sections.load_plugins_allow(section(data, "plugins")),

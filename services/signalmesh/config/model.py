@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from signalmesh.connector import SEND_ALL, STRICT, Destination
+from signalmesh.monitoring.alert_settings import AlertSettings
 
 STRATEGIES = (STRICT, SEND_ALL)
 DEFAULT_SANDBOX_LISTEN = "127.0.0.1:7480"
@@ -134,10 +135,13 @@ class Config:
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     stats: StatsConfig = field(default_factory=StatsConfig)
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     destinations: Mapping[str, Destination] = field(default_factory=dict)
     clients: tuple[ApiClient, ...] = ()
     # Event name → the business's own rules for that event (tracking plan).
     tracking_plan: Mapping[str, TrackingRule] = field(default_factory=dict)
+    # Destination → when its credential was rotated (``rotated_at``), for the token-age alert.
+    rotated_at: Mapping[str, float] = field(default_factory=dict)
     # Entry-point names to load; None loads every installed plugin.
     plugins_allow: tuple[str, ...] | None = None
     # Where the config came from (None: built-in defaults).

@@ -150,4 +150,3 @@ def count_completed(
             reason = dead_letter_reason(result.platform_response)
             delta.add(*where, history.DEAD_LETTERED + reason, mode=mode)
     return delta, deliveries
-

@@ -55,7 +55,9 @@ def observation_problem(index: int, item: monitoring_pb2.Observation) -> str | N
     """Why one observation cannot be counted, naming its field; None when it can."""
     where = f"observations[{index}]"
     if not item.event_id:
-        return f"{where}.event_id: required, the id the pixel fired with (it is what the layers are matched on)"
+        return (
+            f"{where}.event_id: required, the id the pixel fired with (it is what the layers are matched on)"
+        )
     if not item.event_name:
         return f"{where}.event_name: required"
     if not item.HasField("event_time"):
@@ -122,7 +124,9 @@ class MonitoringServicer(monitoring_pb2_grpc.MonitoringServicer):
     async def ListAlerts(
         self, request: monitoring_pb2.ListAlertsRequest, context: grpc.aio.ServicerContext
     ) -> monitoring_pb2.ListAlertsResponse:
-        records = sorted(await self._store.alerts(), key=lambda record: (record.state != "firing", -record.fired_at))
+        records = sorted(
+            await self._store.alerts(), key=lambda record: (record.state != "firing", -record.fired_at)
+        )
         return monitoring_pb2.ListAlertsResponse(alerts=[to_alert(record) for record in records])
 
     async def GetLatestReconciliation(

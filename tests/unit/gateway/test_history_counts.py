@@ -54,11 +54,15 @@ def test_received_and_rejected_count_per_routed_destination_by_the_first_broken_
 
 
 def test_an_event_routed_nowhere_is_still_counted() -> None:
-    delta = count_checked([outcome("a", destinations=("gone",), rule="destinations.unknown")], DESTINATIONS, NOW)
+    delta = count_checked(
+        [outcome("a", destinations=("gone",), rule="destinations.unknown")], DESTINATIONS, NOW
+    )
     assert counters(delta, UNROUTED) == {history.RECEIVED: 1, "rejected.destinations.unknown": 1}
 
 
-def prepared(event_id: str, *, identifiers: tuple[str, ...] = ("email",), value: str = "") -> event_pb2.PreparedEvent:
+def prepared(
+    event_id: str, *, identifiers: tuple[str, ...] = ("email",), value: str = ""
+) -> event_pb2.PreparedEvent:
     return event_pb2.PreparedEvent(
         event_id=event_id,
         event_name="Lead",
