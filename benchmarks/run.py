@@ -1,5 +1,7 @@
 """`make bench`: events per second end to end (client → gateway → policy → outbox → sandbox) and
-ingest latency, beside the same figures for a bare grpc.aio echo server (the floor), in one run.
+ingest latency, beside the same figures for a bare grpc.aio echo server (the floor), in one run;
+then what keeping history costs: the same SendEvents load through a gateway with ``[stats]`` on
+and one with it off, alternated, with each gateway's CPU time per event read from /proc.
 
 Every process is real and on loopback: sandbox, policy and gateway as `signalmesh` processes on
 SQLite, the echo server as its own process, and the load generator here. Figures are printed;
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -140,6 +143,66 @@ async def measure(
         return Figures(name, len(events), time.perf_counter() - started, latencies)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat), immune to the shared
+    machine's wall-clock noise."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryCost:
+    label: str
+    events: int
+    seconds: float
+    gateway_cpu_seconds: float
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds
+
+    @property
+    def cpu_us_per_event(self) -> float:
+        return self.gateway_cpu_seconds / self.events * 1e6
+
+
+async def history_cost(
+    gateways: dict[str, ServiceProcess],
+    key: str,
+    recorded: Callable[[], Awaitable[int]],
+    args: argparse.Namespace,
+) -> dict[str, HistoryCost]:
+    """Alternate the two gateways ``args.history_rounds`` times and add up each one's figures."""
+    totals: dict[str, list[float]] = {label: [0, 0.0, 0.0] for label in gateways}
+    for round_number in range(args.history_rounds):
+        for label, gateway in gateways.items():
+            before = await recorded()
+
+            async def delivered_since(before: int = before) -> int:
+                return await recorded() - before
+
+            events = make_events(args.history_events, f"history-{label}-{round_number}")
+            cpu_before = cpu_seconds(gateway.process.pid)
+            figures = await measure(
+                gateway.address, key, label, events, args.batch_size, args.concurrency, delivered_since
+            )
+            totals[label][0] += figures.events
+            totals[label][1] += figures.seconds
+            totals[label][2] += cpu_seconds(gateway.process.pid) - cpu_before
+    return {
+        label: HistoryCost(label, int(events), seconds, cpu)
+        for label, (events, seconds, cpu) in totals.items()
+    }
+
+
+def start_gateway(name: str, config: Path, policy: ServiceProcess, run_dir: Path) -> ServiceProcess:
+    return start_service(
+        name,
+        ["gateway", "--config", str(config), "--listen", "127.0.0.1:0", "--policy", policy.address],
+        run_dir,
+    )
+
+
 async def run(args: argparse.Namespace, console: Console) -> None:
     with tempfile.TemporaryDirectory(prefix="signalmesh-bench-") as directory:
         run_dir = Path(directory)
@@ -155,12 +218,18 @@ async def run(args: argparse.Namespace, console: Console) -> None:
                 "policy", ["policy", "--config", str(config), "--listen", "127.0.0.1:0"], run_dir
             )
             processes.append(policy)
-            gateway = start_service(
-                "gateway",
-                ["gateway", "--config", str(config), "--listen", "127.0.0.1:0", "--policy", policy.address],
-                run_dir,
-            )
+            gateway = start_gateway("gateway", config, policy, run_dir)
             processes.append(gateway)
+            # For the cost of history: two more gateways, with [stats] on and off, each on its
+            # own SQLite file (neither shares the policy's), same state dir (one key).
+            history_gateways = {}
+            for label, stats in (("[stats] on", "true"), ("[stats] off", "false")):
+                variant = run_dir / f"signalmesh-stats-{stats}.toml"
+                variant.write_text(
+                    config.read_text() + f'[store]\npath = "stats-{stats}.db"\n[stats]\nenabled = {stats}\n'
+                )
+                history_gateways[label] = start_gateway(f"gateway-stats-{stats}", variant, policy, run_dir)
+                processes.append(history_gateways[label])
             echo = start_service("echo", [], run_dir, module="benchmarks.echo_server")
             processes.append(echo)
             key = (run_dir / "state" / "local-api-key").read_text().strip()
@@ -193,6 +262,7 @@ async def run(args: argparse.Namespace, console: Console) -> None:
                     gateway.address, key, f"mesh {label}", mesh_events, batch, concurrency, delivered_since
                 )
                 rows.append((mesh, floor))
+            costs = await history_cost(history_gateways, key, recorded, args)
             await control.close()
         finally:
             for process in reversed(processes):
@@ -232,6 +302,24 @@ async def run(args: argparse.Namespace, console: Console) -> None:
         f"median mesh SendEvents call: {statistics.median(rows[0][0].latencies_ms):.1f} ms "
         f"for {args.batch_size} events"
     )
+    on, off = costs["[stats] on"], costs["[stats] off"]
+    history_table = Table(
+        title=(
+            f"keeping history: SendEvents ({args.batch_size} per call) end to end, the two gateways "
+            f"alternated {args.history_rounds}× in this run"
+        )
+    )
+    for column in ("gateway", "events", "events/s", "gateway CPU µs/event"):
+        history_table.add_column(column, justify="right")
+    for cost in (on, off):
+        history_table.add_row(
+            cost.label, str(cost.events), f"{cost.events_per_second:,.0f}", f"{cost.cpu_us_per_event:,.0f}"
+        )
+    console.print(history_table)
+    console.print(
+        f"with ÷ without history: events/s {on.events_per_second / off.events_per_second:.2f}×, "
+        f"gateway CPU per event {on.cpu_us_per_event / off.cpu_us_per_event:.2f}×"
+    )
 
 
 def main() -> None:
@@ -241,6 +329,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--unary-events", type=int, default=2_000)
     parser.add_argument("--unary-concurrency", type=int, default=64)
+    parser.add_argument("--history-events", type=int, default=10_000, help="per gateway and round")
+    parser.add_argument("--history-rounds", type=int, default=2)
     asyncio.run(run(parser.parse_args(), Console(width=160)))
 
 
