@@ -31,6 +31,8 @@ class CircuitBreaker:
     opened_at: float = 0.0
     # Why it opened, in words a person can act on (shown in GetEventStatus and logs).
     reason: str = ""
+    # Opened because the platform refused the credentials (paused), not for failing requests.
+    credentials: bool = False
     probe_in_flight: bool = False
 
     def allow_request(self, now: float) -> bool:
@@ -55,6 +57,7 @@ class CircuitBreaker:
         self.consecutive_failures = 0
         self.probe_in_flight = False
         self.reason = ""
+        self.credentials = False
         return recovered
 
     def record_failure(self, now: float, reason: str, *, credentials: bool = False) -> bool:
@@ -72,4 +75,5 @@ class CircuitBreaker:
         self.state = BreakerState.OPEN
         self.opened_at = now
         self.reason = reason
+        self.credentials = credentials
         return not was_open

@@ -12,6 +12,7 @@ from signalmesh import grpc_runtime
 from signalmesh.config import ApiClient, Config, check_destinations
 from signalmesh.gateway.accept import EventOutcome
 from signalmesh.gateway.accept_pipeline import AcceptPipeline
+from signalmesh.gateway.alert_watch import AlertWatch
 from signalmesh.gateway.batcher import MicroBatcher
 from signalmesh.gateway.dispatcher import Dispatcher
 from signalmesh.gateway.monitoring_servicer import METHOD_SCOPES as MONITORING_SCOPES
@@ -42,6 +43,7 @@ class GatewayRuntime:
     # The generated key when no [[clients]] are configured (embedded mode), else None.
     local_key: str | None
     housekeeping: StoreHousekeeping
+    alert_watch: AlertWatch
 
     @property
     def address(self) -> str:
@@ -53,6 +55,7 @@ class GatewayRuntime:
         await self.batcher.drain()
         await self.dispatcher.stop(grace)
         await self.housekeeping.stop()
+        await self.alert_watch.stop()
         await self.transport.close()
         await self.policy.close()
         await self.store.close()
@@ -139,7 +142,22 @@ async def serve_gateway(
     if dispatch:
         dispatcher.start()
     housekeeping = StoreHousekeeping(
-        store, config.destinations, status_retention_seconds=config.store.status_retention_seconds
+        store,
+        config.destinations,
+        status_retention_seconds=config.store.status_retention_seconds,
+        hourly_retention_seconds=config.stats.hourly_retention_seconds,
+        daily_retention_seconds=config.stats.daily_retention_seconds,
     )
     housekeeping.start()
-    return GatewayRuntime(running, store, policy, transport, dispatcher, batcher, local_key, housekeeping)
+    alert_watch = AlertWatch(
+        store=store,
+        settings=config.alerts,
+        destinations=config.destinations,
+        registry=registry,
+        breakers=dispatcher.breakers,
+        rotated_at=config.rotated_at,
+    )
+    alert_watch.start()
+    return GatewayRuntime(
+        running, store, policy, transport, dispatcher, batcher, local_key, housekeeping, alert_watch
+    )

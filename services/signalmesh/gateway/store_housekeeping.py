@@ -1,5 +1,6 @@
-"""Background housekeeping of the store: the outbox depth per destination for the metrics gauge, and
-the pruning of old statuses so an embedded SQLite file does not grow without bound.
+"""Background housekeeping of the store: the outbox depth per destination for the metrics gauge,
+the pruning of old statuses so an embedded SQLite file does not grow without bound, and the
+history's daily roll-ups and retention (``[stats]``; idempotent, so any replica may run them).
 
 OpenTelemetry collects gauges through synchronous callbacks, and reading the store is async I/O:
 so a task reads the depth every few seconds and the callback reports the last reading. A growing
@@ -28,6 +29,9 @@ class StoreHousekeeping:
         destinations: Iterable[str],
         *,
         status_retention_seconds: float,
+        hourly_retention_seconds: float = 35 * 86400,
+        daily_retention_seconds: float = 400 * 86400,
+        roll_up_interval_seconds: float = 3600.0,
         depth_interval_seconds: float = 5.0,
         prune_interval_seconds: float = 60.0,
         clock: Callable[[], float] = time.time,
@@ -35,6 +39,9 @@ class StoreHousekeeping:
         self._store = store
         self._destinations = tuple(destinations)
         self._retention = status_retention_seconds
+        self._hourly_retention = hourly_retention_seconds
+        self._daily_retention = daily_retention_seconds
+        self._roll_up_interval = roll_up_interval_seconds
         self._depth_interval = depth_interval_seconds
         self._prune_interval = prune_interval_seconds
         self._clock = clock
@@ -57,8 +64,18 @@ class StoreHousekeeping:
             log.info("statuses_pruned", removed=removed, retention_seconds=self._retention)
         return removed
 
+    async def roll_up(self) -> int:
+        """Daily roll-ups of the days that ended, then forget history past its retention."""
+        written = await self._store.roll_up_history(
+            self._clock(), self._hourly_retention, self._daily_retention
+        )
+        if written:
+            log.info("history_rolled_up", daily_buckets=written)
+        return written
+
     def start(self) -> None:
         self._tasks = [
+            asyncio.create_task(self._every(self._roll_up_interval, self.roll_up), name="history-roll-up"),
             asyncio.create_task(self._every(self._depth_interval, self.sample_depth), name="outbox-depth"),
             asyncio.create_task(self._every(self._prune_interval, self.prune), name="status-pruning"),
         ]

@@ -249,6 +249,10 @@ class Store(Protocol):
         """Insert or replace records by ``alert_key``."""
         ...
 
+    async def forget_alerts(self, alert_keys: Sequence[str]) -> None:
+        """Delete these alerts (resolved longer ago than ``[alerts] resolved_keep_days``)."""
+        ...
+
     async def acquire_lease(self, name: str, holder: str, ttl_seconds: float, now: float) -> bool:
         """Take or renew the named lease: True when ``holder`` holds it until now + ttl."""
         ...

@@ -36,6 +36,8 @@ MATCH_QUALITY_BUCKETS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 # destination → entries waiting in the outbox. Called on the metric reader's thread at each
 # collection: return a value already at hand (e.g. the dispatcher's last count), do no I/O.
 OutboxDepthCallback = Callable[[], Mapping[str, int]]
+# (rule, destination, severity) → 1 per firing alert; same rules as above (no I/O).
+FiringAlertsCallback = Callable[[], Mapping[tuple[str, str, str], int]]
 
 
 @dataclass(slots=True)
@@ -58,13 +60,26 @@ class Metrics:
     outbox_depth: ObservableGauge
     # {"destination", "kind": "credentials" | "circuit_open" | "recovered"} — things a person must know.
     destination_alerts: Counter
+    # {"rule", "severity", "state": "firing" | "resolved", "destination"} — alert notifications sent.
+    alert_notifications: Counter
+    # {"rule", "destination", "severity"} — 1 per alert firing at the last evaluation.
+    alerts_firing: ObservableGauge
     _outbox_depth_callbacks: list[OutboxDepthCallback] = field(default_factory=list, repr=False)
+    _firing_callbacks: list[FiringAlertsCallback] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def create(cls, meter: metrics.Meter) -> Metrics:
         callbacks: list[OutboxDepthCallback] = []
+        firing_callbacks: list[FiringAlertsCallback] = []
         lock = threading.Lock()
+
+        def observe_firing(options: CallbackOptions) -> Iterable[Observation]:
+            with lock:
+                registered = list(firing_callbacks)
+            for callback in registered:
+                for (rule, destination, severity), value in callback().items():
+                    yield Observation(value, {"rule": rule, "destination": destination, "severity": severity})
 
         def observe_depth(options: CallbackOptions) -> Iterable[Observation]:
             with lock:
@@ -113,9 +128,33 @@ class Metrics:
                 unit="{alert}",
                 description="A destination paused (bad credentials, open circuit) or recovered",
             ),
+            alert_notifications=meter.create_counter(
+                "signalmesh.alert.notifications",
+                unit="{notification}",
+                description="Alert notifications sent (firing or resolved), by rule",
+            ),
+            alerts_firing=meter.create_observable_gauge(
+                "signalmesh.alerts.firing",
+                callbacks=[observe_firing],
+                unit="{alert}",
+                description="Alerts firing at the last evaluation, by rule and destination",
+            ),
             _outbox_depth_callbacks=callbacks,
+            _firing_callbacks=firing_callbacks,
             _lock=lock,
         )
+
+    def observe_firing_alerts(self, callback: FiringAlertsCallback) -> Callable[[], None]:
+        """Report firing alerts from ``callback`` at every collection; call the result to stop."""
+        with self._lock:
+            self._firing_callbacks.append(callback)
+
+        def unregister() -> None:
+            with self._lock:
+                if callback in self._firing_callbacks:
+                    self._firing_callbacks.remove(callback)
+
+        return unregister
 
     def observe_outbox_depth(self, callback: OutboxDepthCallback) -> Callable[[], None]:
         """Report outbox depth from ``callback`` (destination → depth) at every collection;
