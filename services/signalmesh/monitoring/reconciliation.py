@@ -173,13 +173,9 @@ def reconcile(
 ) -> Reconciliation:
     """Compare the layers over event times in [since, until). ``browser`` None means no browser
     layer was given (its pairs are N/A); an empty list means the site reported nothing."""
-    deliveries = [
-        record for record in server if record.mode == LIVE and since <= record.event_time < until
-    ]
+    deliveries = [record for record in server if record.mode == LIVE and since <= record.event_time < until]
     crm_rows = [record for record in crm if since <= record.event_time < until and record.match_id]
-    observations = (
-        None if browser is None else [item for item in browser if since <= item.event_time < until]
-    )
+    observations = None if browser is None else [item for item in browser if since <= item.event_time < until]
 
     server_layer = _Layer.of((r.event_name, r.event_id, r.event_time) for r in deliveries)
     crm_layer = _Layer.of((r.event_name, r.match_id, r.event_time) for r in crm_rows)
@@ -217,9 +213,7 @@ def reconcile(
                 crm_vs_server=check(crm_count, server_count, tolerances.crm_vs_server),
                 browser_vs_crm=check(browser_count, crm_count, tolerances.browser_vs_crm),
                 value=values.get(key, {}),
-                missing={
-                    name: _capped(differences[name].get(key, []), id_limit) for name in DIFFERENCES
-                },
+                missing={name: _capped(differences[name].get(key, []), id_limit) for name in DIFFERENCES},
             )
         )
     return Reconciliation(
@@ -366,5 +360,3 @@ def _decimal(text: str) -> Decimal | None:
 
 def _capped(ids: Sequence[str], limit: int) -> IdList:
     return IdList(tuple(ids[:limit]), max(len(ids) - limit, 0))
-
-
