@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from signalmesh.cli.command import Commands
-from signalmesh.cli.commands import alerts, check, demo, dlq, keys, plugins, send, services, status, up
+from signalmesh.cli.commands import alerts, check, demo, dlq, keys, plugins, send, services, stats, status, up
 
 ALL: tuple[Callable[[Commands], None], ...] = (
     services.register,
@@ -20,6 +20,7 @@ ALL: tuple[Callable[[Commands], None], ...] = (
     check.register,
     status.register,
     dlq.register,
+    stats.register,
     alerts.register,
     keys.register,
 )
