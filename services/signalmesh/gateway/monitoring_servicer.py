@@ -4,13 +4,18 @@ functions in ``signalmesh.monitoring``."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 
 import grpc
 from google.protobuf import timestamp_pb2
 
 from signalmesh.monitoring import history
+from signalmesh.monitoring.reconciliation import CrmRecord, Tolerances, reconcile
+from signalmesh.monitoring.reconciliation_json import KIND as RECONCILIATION
+from signalmesh.monitoring.reconciliation_json import to_json
 from signalmesh.store.base import AlertRecord, Observation, Store
 from signalmesh.v1 import monitoring_pb2, monitoring_pb2_grpc
 
@@ -22,8 +27,8 @@ METHOD_SCOPES = {
     "/signalmesh.v1.Monitoring/GetLatestReconciliation": "events:read",
 }
 MAX_OBSERVATIONS = 10_000
+MAX_CRM_RECORDS = 1_000_000
 RESOLUTIONS = (history.HOURLY, history.DAILY)
-RECONCILIATION = "reconciliation"
 
 
 def seconds(stamp: timestamp_pb2.Timestamp) -> float:
@@ -63,6 +68,33 @@ def observation_problem(index: int, item: monitoring_pb2.Observation) -> str | N
     if not item.HasField("event_time"):
         return f"{where}.event_time: required, when the pixel fired"
     return None
+
+
+def crm_problem(index: int, item: monitoring_pb2.CrmRecord) -> str | None:
+    where = f"crm[{index}]"
+    if not (item.event_id or item.order_id):
+        return f"{where}: needs event_id or order_id (what it is matched to the server's events on)"
+    if not item.event_name:
+        return f"{where}.event_name: required"
+    if not item.HasField("event_time"):
+        return f"{where}.event_time: required"
+    if item.value:
+        try:
+            Decimal(item.value)
+        except InvalidOperation:
+            return f"{where}.value: {item.value[:40]!r} is not a decimal number"
+    return None
+
+
+def crm_record(item: monitoring_pb2.CrmRecord) -> CrmRecord:
+    return CrmRecord(
+        event_name=item.event_name,
+        event_time=seconds(item.event_time),
+        event_id=item.event_id,
+        order_id=item.order_id,
+        value=Decimal(item.value) if item.value else None,
+        currency=item.currency,
+    )
 
 
 class MonitoringServicer(monitoring_pb2_grpc.MonitoringServicer):
@@ -129,6 +161,50 @@ class MonitoringServicer(monitoring_pb2_grpc.MonitoringServicer):
         )
         return monitoring_pb2.ListAlertsResponse(alerts=[to_alert(record) for record in records])
 
+    async def Reconcile(
+        self, request: monitoring_pb2.ReconcileRequest, context: grpc.aio.ServicerContext
+    ) -> monitoring_pb2.ReconcileResponse:
+        """Browser (reported and given), server (delivered) and CRM (given) over [since, until)."""
+        if len(request.crm) > MAX_CRM_RECORDS:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"crm: at most {MAX_CRM_RECORDS} records per call"
+            )
+        problems = [
+            problem
+            for index, item in enumerate(request.crm)
+            if (problem := crm_problem(index, item)) is not None
+        ]
+        problems += [
+            problem
+            for index, item in enumerate(request.browser)
+            if (problem := observation_problem(index, item)) is not None
+        ]
+        now = self._clock()
+        since = seconds(request.since)
+        until = seconds(request.until) if request.HasField("until") else now
+        if until <= since:
+            problems.append("until: must be after since")
+        if problems:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "; ".join(problems[:20]))
+        reported = await self._store.observations(since, until)
+        given = [
+            Observation(item.event_id, item.event_name, seconds(item.event_time), item.destination)
+            for item in request.browser
+        ]
+        # No browser layer at all (nothing reported, no file): its comparisons are N/A, not 0.
+        browser = reported + given if (reported or given) else None
+        result = reconcile(
+            browser,
+            await self._store.delivered_events(since, until),
+            [crm_record(item) for item in request.crm],
+            since,
+            until,
+            Tolerances(),
+        )
+        body = json.dumps(to_json(result), sort_keys=True)
+        await self._store.put_document(RECONCILIATION, body, now)
+        return monitoring_pb2.ReconcileResponse(result_json=body, computed_at=timestamp(now))
+
     async def GetLatestReconciliation(
         self, request: monitoring_pb2.GetLatestReconciliationRequest, context: grpc.aio.ServicerContext
     ) -> monitoring_pb2.ReconcileResponse:
@@ -137,5 +213,6 @@ class MonitoringServicer(monitoring_pb2_grpc.MonitoringServicer):
             await context.abort(
                 grpc.StatusCode.NOT_FOUND, "no reconciliation yet: run `signalmesh reconcile --crm FILE`"
             )
+        assert latest is not None  # abort() raised otherwise
         body, computed_at = latest
         return monitoring_pb2.ReconcileResponse(result_json=body, computed_at=timestamp(computed_at))

@@ -23,8 +23,9 @@ class PrometheusEndpoint:
 
     @property
     def address(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"{host}:{port}"
+        host = self.server.server_address[0]
+        shown = host.decode() if isinstance(host, bytes) else host
+        return f"{shown}:{self.server.server_port}"
 
     def close(self) -> None:
         self.server.shutdown()
