@@ -9,7 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from signalmesh.cli.command import Commands
-from signalmesh.cli.commands import alerts, check, demo, dlq, keys, plugins, send, services, stats, status, up
+from signalmesh.cli.commands import (
+    alerts,
+    check,
+    demo,
+    dlq,
+    keys,
+    plugins,
+    reconcile,
+    send,
+    services,
+    stats,
+    status,
+    up,
+)
 
 ALL: tuple[Callable[[Commands], None], ...] = (
     services.register,
@@ -22,5 +35,6 @@ ALL: tuple[Callable[[Commands], None], ...] = (
     dlq.register,
     stats.register,
     alerts.register,
+    reconcile.register,
     keys.register,
 )
