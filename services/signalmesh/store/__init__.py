@@ -7,14 +7,27 @@ shared contract suite, so choosing between them is configuration, not code.
 from __future__ import annotations
 
 from signalmesh.config import Config
-from signalmesh.store.base import FINAL_STATES, DeliveryResult, NewEntry, OutboxEntry, StatusRecord, Store
+from signalmesh.store.base import (
+    FINAL_STATES,
+    AlertRecord,
+    DeliveryRecord,
+    DeliveryResult,
+    NewEntry,
+    Observation,
+    OutboxEntry,
+    StatusRecord,
+    Store,
+)
 from signalmesh.store.redis import RedisStore
 from signalmesh.store.sqlite import SqliteStore
 
 __all__ = [
     "FINAL_STATES",
+    "AlertRecord",
+    "DeliveryRecord",
     "DeliveryResult",
     "NewEntry",
+    "Observation",
     "OutboxEntry",
     "RedisStore",
     "SqliteStore",

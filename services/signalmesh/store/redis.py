@@ -5,7 +5,8 @@ consumer group, so each entry sits in exactly one dispatcher's pending list; sta
 per event id with a TTL. Leases and retry times share one sorted set per destination, scored
 in the callers' clock as in SQLite: a due entry (its worker died, or its retry time came) is
 taken over with XCLAIM inside a Lua script, keeps its entry id, and is never taken twice.
-Key layout: ``redis_layout``; scripts: ``redis_scripts``.
+History, deliveries and the rest of monitoring: ``redis_monitoring``; a batch's counters go in
+the batch's own MULTI. Key layout: ``redis_layout``; scripts: ``redis_scripts``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
+from signalmesh.monitoring.history import HistoryDelta
 from signalmesh.store import redis_scripts
-from signalmesh.store.base import DeliveryResult, NewEntry, OutboxEntry, StatusRecord
+from signalmesh.store.base import DeliveryRecord, DeliveryResult, NewEntry, OutboxEntry, StatusRecord
+from signalmesh.store.history_rows import checked_increments
 from signalmesh.store.redis_layout import (
     GROUP,
     Keys,
@@ -31,6 +34,7 @@ from signalmesh.store.redis_layout import (
     status_json,
     text,
 )
+from signalmesh.store.redis_monitoring import RedisMonitoring, queue_deliveries, queue_history
 from signalmesh.v1 import gateway_pb2, policy_pb2
 
 DEFAULT_STATUS_TTL_SECONDS = 30 * 86400
@@ -48,8 +52,9 @@ _ACTIONS: dict[int, str] = {
 }
 
 
-class RedisStore:
-    """The ``Store`` on one Redis server; every key starts with ``namespace:``."""
+class RedisStore(RedisMonitoring):
+    """The ``Store`` on one Redis server; every key starts with ``namespace:``. The monitoring
+    methods (history, deliveries, alerts, leases…) come from ``RedisMonitoring``."""
 
     def __init__(
         self,
@@ -73,6 +78,7 @@ class RedisStore:
         self._claim_outbox = self._redis.register_script(redis_scripts.CLAIM_OUTBOX)
         self._complete = self._redis.register_script(redis_scripts.COMPLETE)
         self._replay = self._redis.register_script(redis_scripts.REPLAY_DEAD_LETTER)
+        self._register_monitoring_scripts()
 
     # --- dedup ledger ---
     async def claim_dedup_keys(self, keys: Sequence[str], window_seconds: float, now: float) -> list[bool]:
@@ -98,7 +104,14 @@ class RedisStore:
         return [value is not None and float(value) > now - window_seconds for value in values]
 
     # --- outbox and status ---
-    async def accept(self, entries: Sequence[NewEntry], statuses: Sequence[StatusRecord], now: float) -> None:
+    async def accept(
+        self,
+        entries: Sequence[NewEntry],
+        statuses: Sequence[StatusRecord],
+        now: float,
+        history: HistoryDelta | None = None,
+    ) -> None:
+        increments = checked_increments(history)
         async with self._redis.pipeline(transaction=True) as pipe:
             for destination in sorted({item.destination for item in entries}):
                 # Every time, not once per process: a stream recreated by XADD would have no group.
@@ -119,6 +132,7 @@ class RedisStore:
                 field = status_field(status.destination, status.event_name)
                 pipe.hset(self._keys.status(status.event_id), field, status_json(status, now))
                 pipe.expire(self._keys.status(status.event_id), self._status_ttl)
+            queue_history(pipe, self._keys, increments)
             answers = await pipe.execute(raise_on_error=False)
         for answer in answers:
             if isinstance(answer, Exception) and not str(answer).startswith("BUSYGROUP"):
@@ -151,12 +165,20 @@ class RedisStore:
             )
         return claimed
 
-    async def complete(self, results: Sequence[DeliveryResult], now: float) -> None:
+    async def complete(
+        self,
+        results: Sequence[DeliveryResult],
+        now: float,
+        history: HistoryDelta | None = None,
+        deliveries: Sequence[DeliveryRecord] = (),
+    ) -> None:
         for result in results:
             if result.state not in _ACTIONS:
                 raise ValueError(f"entry {result.entry_id}: {result.state} is not a state a delivery ends in")
+        increments = checked_increments(history)
         keys = self._keys
-        async with self._redis.pipeline(transaction=False) as pipe:
+        # One MULTI: the outcomes, their counters and their delivery records land together.
+        async with self._redis.pipeline(transaction=True) as pipe:
             for result in results:
                 destination, stream_id = result.destination, split_entry_id(result.entry_id)[1]
                 await self._complete(
@@ -171,6 +193,8 @@ class RedisStore:
                     ],
                     client=pipe,
                 )
+            queue_history(pipe, keys, increments)
+            queue_deliveries(pipe, keys, deliveries)
             await pipe.execute()
 
     async def event_status(self, event_id: str) -> list[StatusRecord]:

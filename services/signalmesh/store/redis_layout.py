@@ -3,15 +3,20 @@
 Every key starts with the store's namespace. A destination's keys carry ``{destination}`` as a
 hash tag, so the scripts that touch several of them address one slot. Status is JSON whose
 ``state``, ``attempts``, ``platform_response`` and ``updated_at`` the Lua scripts also edit.
+
+Monitoring (DESIGN §11): a history bucket is one hash of counters, named by its JSON member in
+a sorted set per resolution scored by the bucket's start, so a time range is one ZRANGEBYSCORE
+(no KEYS or SCAN). Deliveries and observations are indexed the same way by event time.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from signalmesh.store.base import StatusRecord
+from signalmesh.monitoring.history import BucketKey
+from signalmesh.store.base import AlertRecord, DeliveryRecord, Observation, StatusRecord
 
 # The consumer group every dispatcher of a destination reads through.
 GROUP = "dispatchers"
@@ -68,6 +73,43 @@ class Keys:
         """A hash: the dead entry's fields, attempts, last response and reason."""
         return f"{self.dead(destination)}:{stream_id}"
 
+    # --- monitoring ---
+    def history_index(self, resolution: str) -> str:
+        """A sorted set: ``bucket_member`` of each bucket of one resolution → its start."""
+        return f"{self.namespace}:history:{resolution}:index"
+
+    def history_bucket(self, resolution: str, member: str) -> str:
+        """A hash: counter name → amount (HINCRBYFLOAT adds to it)."""
+        return f"{self.namespace}:history:{resolution}:bucket:{member}"
+
+    def deliveries(self) -> str:
+        """A hash: ``delivery_member`` → the DeliveryRecord as JSON."""
+        return f"{self.namespace}:deliveries"
+
+    def deliveries_by_event_time(self) -> str:
+        """A sorted set: ``delivery_member`` → the event's time."""
+        return f"{self.namespace}:deliveries:by_event_time"
+
+    def observations(self) -> str:
+        """A sorted set: ``observation_member`` → the event's time. The member is the identity,
+        so ZADD NX keeps a repeated firing once."""
+        return f"{self.namespace}:observations"
+
+    def alerts(self) -> str:
+        """A hash: alert key → the AlertRecord as JSON."""
+        return f"{self.namespace}:alerts"
+
+    def lease(self, name: str) -> str:
+        """A string ``"<expires_at>|<holder>"`` with a PX of the lease's time to live."""
+        return f"{self.namespace}:lease:{name}"
+
+    def first_seen(self, name: str) -> str:
+        return f"{self.namespace}:first_seen:{name}"
+
+    def document(self, kind: str) -> str:
+        """A hash: ``body`` and ``put_at``."""
+        return f"{self.namespace}:document:{kind}"
+
     def _per(self, destination: str, kind: str) -> str:
         return f"{self.namespace}:{kind}:{{{destination}}}"
 
@@ -119,3 +161,47 @@ def status_from_json(event_id: str, destination: str, raw: bytes | str) -> Statu
         trace_id=str(fields["trace_id"]),
         updated_at=float(fields["updated_at"]),
     )
+
+
+# --- monitoring encodings: JSON arrays as members, so no name needs a forbidden character ---
+def bucket_member(key: BucketKey) -> str:
+    return json.dumps([key.start, key.destination, key.event_name, key.mode])
+
+
+def bucket_from_member(member: bytes | str) -> BucketKey:
+    start, destination, event_name, mode = json.loads(member)
+    return BucketKey(int(start), str(destination), str(event_name), str(mode))
+
+
+def delivery_member(event_id: str, destination: str) -> str:
+    return json.dumps([event_id, destination])
+
+
+def delivery_destination(member: bytes | str) -> str:
+    _, destination = json.loads(member)
+    return str(destination)
+
+
+def delivery_json(record: DeliveryRecord) -> str:
+    return json.dumps(asdict(record))
+
+
+def delivery_from_json(raw: bytes | str) -> DeliveryRecord:
+    return DeliveryRecord(**json.loads(raw))
+
+
+def observation_member(observation: Observation) -> str:
+    return json.dumps([observation.event_id, observation.event_name, observation.destination])
+
+
+def observation_from_member(member: bytes | str, event_time: float) -> Observation:
+    event_id, event_name, destination = json.loads(member)
+    return Observation(str(event_id), str(event_name), float(event_time), str(destination))
+
+
+def alert_json(record: AlertRecord) -> str:
+    return json.dumps(asdict(record))
+
+
+def alert_from_json(raw: bytes | str) -> AlertRecord:
+    return AlertRecord(**json.loads(raw))

@@ -128,3 +128,19 @@ if current then
 end
 return 1
 """
+
+# KEYS: the lease. ARGV: holder, now, expires_at, ttl_ms.
+# The value is "<expires_at>|<holder>" in the callers' clock, so expiry follows the ``now`` the
+# caller passes (as in SQLite); PX lets Redis forget a lease nobody renews. A free name is
+# taken with SET NX; a held one passes to another holder only once expired, and its own holder
+# renews it.
+ACQUIRE_LEASE = """
+local value = ARGV[3] .. '|' .. ARGV[1]
+if redis.call('SET', KEYS[1], value, 'NX', 'PX', ARGV[4]) then return 1 end
+local current = redis.call('GET', KEYS[1])
+local bar = string.find(current, '|', 1, true)
+local expires_at, holder = tonumber(string.sub(current, 1, bar - 1)), string.sub(current, bar + 1)
+if holder ~= ARGV[1] and expires_at > tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], value, 'PX', ARGV[4])
+return 1
+"""

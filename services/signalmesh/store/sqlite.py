@@ -1,7 +1,8 @@
 """SQLite backend of the state interface: the embedded default, one file shared by all processes.
 
 Each method is one transaction on the store's worker thread (``sqlite_thread``); the schema
-and its claim index are in ``sqlite_schema``. Every time is the caller's ``now``.
+and its claim index are in ``sqlite_schema``, the monitoring statements in
+``sqlite_monitoring``. Every time is the caller's ``now``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from signalmesh.store.base import DeliveryResult, NewEntry, OutboxEntry, StatusRecord
+from signalmesh.monitoring.history import HistoryDelta
+from signalmesh.store import sqlite_monitoring as monitoring
+from signalmesh.store.base import DeliveryRecord, DeliveryResult, NewEntry, OutboxEntry, StatusRecord
+from signalmesh.store.history_rows import checked_increments
+from signalmesh.store.sqlite_monitoring import SqliteMonitoring
 from signalmesh.store.sqlite_thread import SqliteWorker
 from signalmesh.v1 import gateway_pb2, policy_pb2
 
@@ -65,8 +70,9 @@ _RESURRECT = (
 )
 
 
-class SqliteStore:
-    """The ``Store`` on one SQLite file (WAL, synchronous=FULL)."""
+class SqliteStore(SqliteMonitoring):
+    """The ``Store`` on one SQLite file (WAL, synchronous=FULL). The monitoring methods
+    (history, deliveries, alerts, leases…) come from ``SqliteMonitoring``."""
 
     def __init__(self, path: Path, busy_timeout_seconds: float = 10.0) -> None:
         self.path = Path(path)
@@ -106,7 +112,14 @@ class SqliteStore:
         return await self._worker.read(work)
 
     # --- outbox and status ---
-    async def accept(self, entries: Sequence[NewEntry], statuses: Sequence[StatusRecord], now: float) -> None:
+    async def accept(
+        self,
+        entries: Sequence[NewEntry],
+        statuses: Sequence[StatusRecord],
+        now: float,
+        history: HistoryDelta | None = None,
+    ) -> None:
+        increments = checked_increments(history)
         outbox_rows = [
             (item.destination, item.event_id, item.event_name, item.prepared, item.traceparent, now, now)
             for item in entries
@@ -129,6 +142,7 @@ class SqliteStore:
                 f"INSERT OR REPLACE INTO event_status ({_STATUS_COLUMNS}) VALUES ({_marks(range(11))})",
                 status_rows,
             )
+            monitoring.add_history(connection, increments)
 
         await self._worker.write(work)
 
@@ -145,10 +159,17 @@ class SqliteStore:
 
         return await self._worker.write(work) if limit > 0 else []
 
-    async def complete(self, results: Sequence[DeliveryResult], now: float) -> None:
+    async def complete(
+        self,
+        results: Sequence[DeliveryResult],
+        now: float,
+        history: HistoryDelta | None = None,
+        deliveries: Sequence[DeliveryRecord] = (),
+    ) -> None:
         for result in results:
             if result.state not in _OUTCOMES:
                 raise ValueError(f"entry {result.entry_id}: {result.state} is not a state a delivery ends in")
+        increments = checked_increments(history)
 
         def work(connection: sqlite3.Connection) -> None:
             for result in results:
@@ -186,6 +207,8 @@ class SqliteStore:
                         event_name,
                     ),
                 )
+            monitoring.add_history(connection, increments)
+            monitoring.add_deliveries(connection, deliveries)
 
         await self._worker.write(work)
 

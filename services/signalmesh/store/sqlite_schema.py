@@ -11,7 +11,10 @@ import sqlite3
 import time
 
 # 2: event_status is keyed by event name too (one id may name a Purchase and its AddPaymentInfo).
-SCHEMA_VERSION = 2
+# 3: monitoring (DESIGN §11): history, deliveries, observations, alerts, leases, first_seen and
+#    documents. New tables only, so a version 2 file needs no step of its own: the SCHEMA's
+#    CREATE ... IF NOT EXISTS adds them and leaves its data as it was.
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dedup_claims (
@@ -67,6 +70,77 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 CREATE INDEX IF NOT EXISTS dead_letters_by_destination ON dead_letters (destination, dead_at, entry_id);
 -- Pruning finds old statuses without scanning the table.
 CREATE INDEX IF NOT EXISTS event_status_by_age ON event_status (updated_at);
+
+-- Counters, not events: one row per bucket and counter. resolution is 'hour' or 'day' (the
+-- roll-ups), start the bucket's first epoch second. The key's order is the read order, so
+-- a read of a time range is one range scan.
+CREATE TABLE IF NOT EXISTS history (
+    resolution  TEXT NOT NULL,
+    start       INTEGER NOT NULL,
+    destination TEXT NOT NULL,
+    event_name  TEXT NOT NULL,
+    mode        TEXT NOT NULL,
+    counter     TEXT NOT NULL,
+    amount      REAL NOT NULL,
+    PRIMARY KEY (resolution, start, destination, event_name, mode, counter)
+) WITHOUT ROWID;
+
+-- The server layer of reconciliation: what each platform accepted, hashed data only.
+CREATE TABLE IF NOT EXISTS deliveries (
+    event_id     TEXT NOT NULL,
+    destination  TEXT NOT NULL,
+    event_name   TEXT NOT NULL,
+    event_time   REAL NOT NULL,
+    delivered_at REAL NOT NULL,
+    value        TEXT NOT NULL,
+    currency     TEXT NOT NULL,
+    has_click_id INTEGER NOT NULL,
+    mode         TEXT NOT NULL,
+    PRIMARY KEY (event_id, destination)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_by_event_time ON deliveries (event_time);
+
+-- The browser layer: pixel firings reported through ObserveEvents, counted, never forwarded.
+CREATE TABLE IF NOT EXISTS observations (
+    event_id    TEXT NOT NULL,
+    event_name  TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    event_time  REAL NOT NULL,
+    observed_at REAL NOT NULL,
+    PRIMARY KEY (event_id, event_name, destination)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS observations_by_event_time ON observations (event_time);
+
+CREATE TABLE IF NOT EXISTS alerts (
+    alert_key      TEXT PRIMARY KEY,
+    rule           TEXT NOT NULL,
+    severity       TEXT NOT NULL,
+    state          TEXT NOT NULL,
+    destination    TEXT NOT NULL,
+    fired_at       REAL NOT NULL,
+    resolved_at    REAL NOT NULL,
+    details        TEXT NOT NULL,
+    notified_state TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Named leases (e.g. the alert evaluator's): one holder until expires_at, in the callers' clock.
+CREATE TABLE IF NOT EXISTS leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at REAL NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS first_seen (
+    name    TEXT PRIMARY KEY,
+    seen_at REAL NOT NULL
+) WITHOUT ROWID;
+
+-- The latest JSON body of each kind (e.g. the last reconciliation).
+CREATE TABLE IF NOT EXISTS documents (
+    kind   TEXT PRIMARY KEY,
+    body   TEXT NOT NULL,
+    put_at REAL NOT NULL
+) WITHOUT ROWID;
 """
 
 
