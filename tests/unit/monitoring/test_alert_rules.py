@@ -6,7 +6,6 @@ from __future__ import annotations
 import calendar
 
 import pytest
-
 from signalmesh.monitoring.alert_rules import (
     DestinationSignal,
     destination_signal_findings,
@@ -38,7 +37,9 @@ LAST_FULL_HOUR = calendar.timegm((2026, 3, 10, 13, 0, 0))
 SETTINGS = AlertSettings()
 
 
-def row(start: float, destination: str = "meta", counters: dict[str, float] | None = None, mode: str = "live"):
+def row(
+    start: float, destination: str = "meta", counters: dict[str, float] | None = None, mode: str = "live"
+):
     return HistoryRow(BucketKey(int(start), destination, "Purchase", mode), counters or {})
 
 
