@@ -9,8 +9,10 @@ alert evaluator reads, so its field names never change meaning. Fractions are nu
 
 from __future__ import annotations
 
+import calendar
 import time
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from signalmesh.monitoring import formatting
@@ -18,9 +20,14 @@ from signalmesh.monitoring.findings import DISCREPANCY, RATIO, WARNING, Finding,
 from signalmesh.monitoring.reconciliation import (
     WARN,
     ClickIdShare,
+    CurrencyValue,
     DayResult,
+    IdList,
+    NoClickId,
+    Overlap,
     PairCheck,
     Reconciliation,
+    Tolerances,
     day_bounds,
 )
 
@@ -61,6 +68,68 @@ def to_json(reconciliation: Reconciliation) -> dict[str, Any]:
             },
         },
     }
+
+
+def from_json(document: Mapping[str, Any]) -> Reconciliation:
+    """The inverse of ``to_json``, for rendering a reconciliation the gateway computed (the CLI
+    receives the document, never the records). Counts inside pairs are rebuilt from the day."""
+    tolerances = Tolerances(**document["tolerances"])
+    days = []
+    for day in document["days"]:
+        pairs = {
+            name: PairCheck(
+                subject=day[subject],
+                reference=day[reference],
+                tolerance=day[name]["tolerance"],
+                discrepancy=day[name]["discrepancy"],
+                result=day[name]["result"],
+            )
+            for name, (subject, reference) in PAIRS.items()
+        }
+        days.append(
+            DayResult(
+                day=day["day"],
+                event_name=day["event_name"],
+                browser=day["browser"],
+                server=day["server"],
+                crm=day["crm"],
+                server_by_destination=dict(day["server_by_destination"]),
+                server_vs_browser=pairs["server_vs_browser"],
+                crm_vs_server=pairs["crm_vs_server"],
+                browser_vs_crm=pairs["browser_vs_crm"],
+                value={
+                    currency: CurrencyValue(Decimal(amounts["server"]), Decimal(amounts["crm"]))
+                    for currency, amounts in day["value"].items()
+                },
+                missing={
+                    name: IdList(tuple(found["ids"]), found["more"]) for name, found in day["missing"].items()
+                },
+            )
+        )
+    overlap = document["overlap"]
+    clicks = document["no_click_id"]
+    return Reconciliation(
+        since=_epoch(document["since"]),
+        until=_epoch(document["until"]),
+        tolerances=tolerances,
+        days=days,
+        overlap=Overlap(
+            browser=overlap["browser"],
+            server=overlap["server"],
+            both=overlap["both"],
+            share_of_server=overlap["share_of_server"],
+            share_of_browser=overlap["share_of_browser"],
+            message=overlap["message"],
+        ),
+        no_click_id=NoClickId(
+            total=ClickIdShare(clicks["delivered"], clicks["without_click_id"]),
+            by_destination={
+                name: ClickIdShare(share["delivered"], share["without_click_id"])
+                for name, share in clicks["by_destination"].items()
+            },
+        ),
+        browser_supplied=document["browser_supplied"],
+    )
 
 
 def discrepancy_findings(document: Mapping[str, Any]) -> list[Finding]:
@@ -152,6 +221,10 @@ def _fraction(value: float | None) -> float | None:
 
 def _iso(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def _epoch(iso: str) -> float:
+    return float(calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")))
 
 
 def _next_day(day: str) -> str:

@@ -159,6 +159,10 @@ class RedisMonitoring:
                 self._keys.alerts(), mapping={record.alert_key: alert_json(record) for record in records}
             )
 
+    async def forget_alerts(self, alert_keys: Sequence[str]) -> None:
+        if alert_keys:
+            await self._redis.hdel(self._keys.alerts(), *alert_keys)
+
     async def acquire_lease(self, name: str, holder: str, ttl_seconds: float, now: float) -> bool:
         ttl_ms = max(1, math.ceil(ttl_seconds * 1000))
         taken = await self._acquire_lease_script(

@@ -267,6 +267,13 @@ class SqliteMonitoring:
         if records:
             await self._worker.write(lambda connection: _save_alerts(connection, records))
 
+    async def forget_alerts(self, alert_keys: Sequence[str]) -> None:
+        if alert_keys:
+            keys = [(key,) for key in alert_keys]
+            await self._worker.write(
+                lambda connection: connection.executemany("DELETE FROM alerts WHERE alert_key = ?", keys)
+            )
+
     async def acquire_lease(self, name: str, holder: str, ttl_seconds: float, now: float) -> bool:
         return await self._worker.write(
             lambda connection: _acquire_lease(connection, name, holder, ttl_seconds, now)
