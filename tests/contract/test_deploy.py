@@ -8,6 +8,7 @@ secrets they share line up. Every config file is parsed by the real ``load_confi
 from __future__ import annotations
 
 import ast
+import calendar
 import fnmatch
 import hashlib
 import json
@@ -17,13 +18,15 @@ import shutil
 import subprocess
 import tomllib
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from signalmesh.config import Config, ConfigError, config_from_mapping, load_config
+from signalmesh.config import Config, ConfigError, StatsConfig, config_from_mapping, load_config
+from signalmesh.monitoring.alert_settings import AlertSettings
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -367,7 +370,12 @@ def test_dockerfile_runs_signalmesh_as_a_non_root_user() -> None:
 # ------------------------------------------------------------------------------ example config
 
 
-EXAMPLE_ENVIRON = {"META_TOKEN": "token-main", "META_EU_TOKEN": "token-eu", "POLICY_TOKEN": "policy-secret"}
+EXAMPLE_ENVIRON = {
+    "META_TOKEN": "token-main",
+    "META_EU_TOKEN": "token-eu",
+    "POLICY_TOKEN": "policy-secret",
+    "SIGNALMESH_ALERT_SECRET": "alert-secret",
+}
 
 
 def test_example_config_parses_with_every_value() -> None:
@@ -400,6 +408,10 @@ def test_example_config_parses_with_every_value() -> None:
     assert config.sandbox.listen == "127.0.0.1:7480"
     assert config.sandbox.tokens == ("sandbox-token", "local-dev-token")
     assert config.plugins_allow == ("meta",)
+    assert config.stats == StatsConfig()  # the example shows the defaults
+    assert config.alerts == replace(AlertSettings(), webhook_secret="alert-secret")
+    assert config.telemetry.prometheus_listen == "0.0.0.0:9464"
+    assert config.rotated_at == {"meta": calendar.timegm((2026, 9, 1, 0, 0, 0))}
     (client,) = config.clients
     assert client.key_sha256 == hashlib.sha256(DEMO_KEY.encode()).hexdigest()
     assert client.scopes == ("events:write", "events:read")
@@ -436,7 +448,10 @@ def known_keys(section: str | None) -> set[str]:
     return set(ast.literal_eval(listed.group(1)))
 
 
-@pytest.mark.parametrize("section", [None, "gateway", "policy", "store", "dispatcher", "sandbox", "plugins"])
+@pytest.mark.parametrize(
+    "section",
+    [None, "gateway", "policy", "store", "dispatcher", "sandbox", "plugins", "stats", "alerts", "telemetry"],
+)
 def test_example_config_shows_every_key_config_accepts(section: str | None) -> None:
     """When config.py learns a key, the example must document it (and only keys config.py knows)."""
     example = tomllib.loads((DEPLOY / "signalmesh.example.toml").read_text())

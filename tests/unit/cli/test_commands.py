@@ -20,6 +20,9 @@ SUBCOMMANDS = [
     "check",
     "status",
     "dlq",
+    "stats",
+    "alerts",
+    "reconcile",
     "keys",
 ]
 
