@@ -18,24 +18,24 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from signalmesh.monitoring import formatting
 from signalmesh.monitoring.alert_settings import AlertSettings
+from signalmesh.monitoring.credential_rules import (
+    DestinationSignal,
+    destination_signal_findings,
+    token_age_findings,
+)
 from signalmesh.monitoring.findings import (
-    CIRCUIT_OPEN,
     COUNT,
-    CREDENTIALS,
     CRITICAL,
-    DAYS,
     LATENCY,
     MATCH_QUALITY,
     RATIO,
     REFUSALS,
     SCORE,
     SECONDS,
-    TOKEN_AGE,
     VOLUME_DROP,
     VOLUME_SPIKE,
     WARNING,
@@ -58,17 +58,6 @@ from signalmesh.monitoring.history import (
     sum_rows,
 )
 from signalmesh.monitoring.reconciliation_json import discrepancy_findings
-
-
-@dataclass(frozen=True, slots=True)
-class DestinationSignal:
-    """A destination the dispatcher paused (the platform refused its credentials) or whose
-    circuit is open, as the breaker reports it: ``kind`` is CREDENTIALS or CIRCUIT_OPEN."""
-
-    destination: str
-    kind: str
-    reason: str
-    since: float
 
 
 def evaluation_range(now: float, settings: AlertSettings) -> tuple[float, float]:
@@ -285,68 +274,6 @@ def latency_findings(rows: Sequence[HistoryRow], now: float, settings: AlertSett
     return findings
 
 
-# --- credentials and breakers ----------------------------------------------------------------
-def token_age_findings(
-    credential_since: Mapping[str, float], now: float, settings: AlertSettings
-) -> list[Finding]:
-    """A credential older than ``token_age_days`` is critical, older than the warning age a
-    warning: platforms expire long-lived tokens, and a rotation is cheaper planned."""
-    findings: list[Finding] = []
-    for destination in sorted(credential_since):
-        since = credential_since[destination]
-        age = (now - since) / DAY
-        if age <= settings.token_age_warn_days:
-            continue
-        critical = age > settings.token_age_days
-        threshold = settings.token_age_days if critical else settings.token_age_warn_days
-        window = f"since {_date(since)}"
-        findings.append(
-            Finding(
-                alert_key=alert_key(TOKEN_AGE, destination),
-                rule=TOKEN_AGE,
-                severity=CRITICAL if critical else WARNING,
-                destination=destination,
-                figure=age,
-                baseline=None,
-                threshold=threshold,
-                window=window,
-                message=(
-                    f"{destination}: its credential is {int(age)} days old (set {_date(since)}), "
-                    f"over {formatting.count(threshold)} days; rotate it and set rotated_at"
-                ),
-                command="signalmesh alerts",
-                unit=DAYS,
-            )
-        )
-    return findings
-
-
-def destination_signal_findings(signals: Sequence[DestinationSignal], now: float) -> list[Finding]:
-    """Paused destinations (refused credentials) are critical: nothing reaches that platform
-    until someone fixes the secret. An open circuit is a warning: it closes on its own."""
-    findings: list[Finding] = []
-    for signal in sorted(signals, key=lambda signal: (signal.kind, signal.destination)):
-        credentials = signal.kind == CREDENTIALS
-        rule = CREDENTIALS if credentials else CIRCUIT_OPEN
-        state = "paused: the platform refused its credentials" if credentials else "circuit is open"
-        findings.append(
-            Finding(
-                alert_key=alert_key(rule, signal.destination),
-                rule=rule,
-                severity=CRITICAL if credentials else WARNING,
-                destination=signal.destination,
-                figure=max(now - signal.since, 0.0),
-                baseline=None,
-                threshold=0.0,
-                window=f"since {_clock_date(signal.since)} UTC",
-                message=f"{signal.destination}: {state} ({signal.reason})",
-                command=f"signalmesh dlq list --destination {signal.destination}",
-                unit=SECONDS,
-            )
-        )
-    return findings
-
-
 # --- helpers ---------------------------------------------------------------------------------
 def stats_command(destination: str, since: str) -> str:
     return f"signalmesh stats --since {since} --destination {destination}"
@@ -383,11 +310,3 @@ def _window_words(seconds: float) -> str:
 
 def _clock(epoch: float) -> str:
     return time.strftime("%H:%M", time.gmtime(epoch))
-
-
-def _date(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(epoch))
-
-
-def _clock_date(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(epoch))

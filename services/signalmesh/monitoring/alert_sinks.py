@@ -129,6 +129,8 @@ class WebhookSink:
         self._session: aiohttp.ClientSession | None = None
 
     async def send(self, notification: Notification) -> WebhookAnswer:
+        if not self._settings.webhook_url:
+            return WebhookAnswer(False, error="no webhook_url configured")
         headers, body = build_webhook_request(notification, self._settings)
         if self._session is None:
             self._session = aiohttp.ClientSession(

@@ -7,17 +7,19 @@ import calendar
 
 import pytest
 from signalmesh.monitoring.alert_rules import (
-    DestinationSignal,
-    destination_signal_findings,
     evaluate,
     evaluation_range,
     latency_findings,
     match_quality_findings,
     refusal_findings,
-    token_age_findings,
     volume_findings,
 )
 from signalmesh.monitoring.alert_settings import AlertSettings
+from signalmesh.monitoring.credential_rules import (
+    DestinationSignal,
+    destination_signal_findings,
+    token_age_findings,
+)
 from signalmesh.monitoring.findings import CREDENTIALS, CRITICAL, WARNING
 from signalmesh.monitoring.history import (
     DAY,
