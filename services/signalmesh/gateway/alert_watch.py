@@ -26,6 +26,7 @@ from signalmesh.connector import Destination
 from signalmesh.gateway.breaker import BreakerState, CircuitBreaker
 from signalmesh.monitoring import alert_lifecycle, alert_rules, alert_sinks
 from signalmesh.monitoring.alert_settings import AlertSettings
+from signalmesh.monitoring.credential_rules import DestinationSignal
 from signalmesh.monitoring.findings import CIRCUIT_OPEN, CREDENTIALS
 from signalmesh.plugins import ConnectorRegistry
 from signalmesh.store.base import Store
@@ -47,10 +48,10 @@ def credential_fingerprint(destination: Destination, secret_fields: Sequence[str
     return hashlib.sha256("\n".join([destination.name, *sorted(secrets)]).encode()).hexdigest()[:16]
 
 
-def destination_signals(breakers: Mapping[str, CircuitBreaker]) -> list[alert_rules.DestinationSignal]:
+def destination_signals(breakers: Mapping[str, CircuitBreaker]) -> list[DestinationSignal]:
     """Paused (refused credentials) and open-circuit destinations, as the breakers see them now."""
     return [
-        alert_rules.DestinationSignal(
+        DestinationSignal(
             destination=name,
             kind=CREDENTIALS if breaker.credentials else CIRCUIT_OPEN,
             reason=breaker.reason,
