@@ -77,7 +77,8 @@ async def test_counts_added_by_accept_land_in_the_hour_bucket_of_their_time_and_
         BucketKey(DAY0 + HOUR, "meta", "Purchase"): {RECEIVED: 1.0},
     }
     # The batch itself was written as before.
-    assert [claimed.event_id for claimed in await store.claim_outbox("meta", 10, LEASE, DAY0 + 10)] == ["evt-1"]
+    claimed = await store.claim_outbox("meta", 10, LEASE, DAY0 + 10)
+    assert [item.event_id for item in claimed] == ["evt-1"]
 
 
 async def test_complete_adds_its_counters_with_the_outcomes(store: Store) -> None:
