@@ -224,7 +224,9 @@ class Store(Protocol):
     async def roll_up_history(self, now: float, hourly_retention: float, daily_retention: float) -> int:
         """Recompute the daily roll-ups of every UTC day that has hourly rows and has ended, then
         forget hourly rows older than ``hourly_retention`` and daily ones older than
-        ``daily_retention`` (delivery records follow the hourly retention). Idempotent. Returns
+        ``daily_retention`` (delivery records and observations follow the hourly retention, by
+        event time). Hourly rows go a whole UTC day at a time (those of days before the one the
+        cut falls in), so a roll-up is never recomputed from part of a day. Idempotent. Returns
         how many daily buckets were written."""
         ...
 

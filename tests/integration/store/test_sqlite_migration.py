@@ -1,11 +1,14 @@
-"""A SQLite file written by schema version 1 opens under version 2 with its statuses intact."""
+"""SQLite files written by older schema versions open under the current one with their data
+intact: version 1's statuses gain the event name in their key, version 2 gains the monitoring
+tables."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-from signalmesh.store import SqliteStore
+from signalmesh.monitoring.history import HistoryDelta
+from signalmesh.store import NewEntry, SqliteStore
 from signalmesh.store.sqlite_schema import SCHEMA_VERSION
 
 V1_EVENT_STATUS = """
@@ -41,5 +44,43 @@ async def test_version_1_statuses_survive_the_move_to_keys_with_the_event_name(t
         assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         columns = connection.execute("SELECT name, pk FROM pragma_table_info('event_status') WHERE pk > 0")
         assert sorted(name for name, _ in columns) == ["destination", "event_id", "event_name"]
+    finally:
+        connection.close()
+
+
+# The tables version 3 added; a version 2 file is a version 3 one without them.
+V3_TABLES = ("history", "deliveries", "observations", "alerts", "leases", "first_seen", "documents")
+
+
+async def test_a_version_2_file_gains_the_monitoring_tables_and_keeps_its_outbox(tmp_path: Path) -> None:
+    path = tmp_path / "signalmesh.db"
+    store = SqliteStore(path)
+    await store.accept([NewEntry("meta", "evt-1", "Purchase", b"\x0a\x01", "")], [], 1.0)
+    await store.close()
+    connection = sqlite3.connect(path)
+    for table in V3_TABLES:
+        connection.execute(f"DROP TABLE {table}")
+    connection.execute("PRAGMA user_version = 2")
+    connection.commit()
+    connection.close()
+
+    store = SqliteStore(path)
+    try:
+        [claimed] = await store.claim_outbox("meta", 10, 30.0, 2.0)
+        assert (claimed.event_id, claimed.prepared) == ("evt-1", b"\x0a\x01")
+        history = HistoryDelta()
+        history.add(3600.0, "meta", "Purchase", "received")
+        await store.add_history(history, 3600.0)
+        assert [row.get("received") for row in await store.read_history(0, 7200)] == [1.0]
+        assert await store.acquire_lease("alerts", "a", 60.0, 2.0)
+    finally:
+        await store.close()
+    connection = sqlite3.connect(path)
+    try:
+        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (3,)
+        tables = {
+            name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        assert tables >= set(V3_TABLES)
     finally:
         connection.close()
