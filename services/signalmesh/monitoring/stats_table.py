@@ -85,7 +85,12 @@ def render_stats_table(rows: Sequence[HistoryRow], since: float, until: float) -
     lines = stats_lines(rows)
     table = Table(title=f"statistics {_iso(since)} to {_iso(until)}")
     for column in _COLUMNS:
-        table.add_column(column, justify="left" if column in ("destination", "event", "value") else "right")
+        # Names are what a reader looks up: never cut; the counts' reasons wrap instead.
+        table.add_column(
+            column,
+            justify="left" if column in ("destination", "event", "value") else "right",
+            no_wrap=column in ("destination", "event"),
+        )
     for line in lines:
         table.add_row(*_cells(line))
     if len(lines) > 1:
@@ -128,13 +133,19 @@ def _cells(line: StatsLine) -> list[str]:
         _family_cell(line, RETRIED),
         _family_cell(line, DEAD_LETTERED),
         "—" if line.match_quality is None else f"{line.match_quality:.1f}",
-        formatting.duration(line.latency(0.5)),
-        formatting.duration(line.latency(0.95)),
+        _at_most(line.latency(0.5)),
+        _at_most(line.latency(0.95)),
         "\n".join(f"{currency} {amount:.2f}" for currency, amount in line.family(VALUE).items()),
         f"{formatting.count(no_click_id)} ({formatting.percent(no_click_id / delivered)})"
         if delivered
         else formatting.count(no_click_id),
     ]
+
+
+def _at_most(bound: float | None) -> str:
+    """A latency quantile is known to its histogram bucket: "≤ 5 min", not "5 min"."""
+    shown = formatting.duration(bound)
+    return shown if bound is None or math.isinf(bound) else f"≤ {shown}"
 
 
 def _family_cell(line: StatsLine, prefix: str) -> str:
