@@ -1,0 +1,416 @@
+"""The report's figures, built from history rows, alerts and the latest reconciliation.
+
+Pure: the CLI fetches rows through the same API as ``signalmesh stats`` (DESIGN §11) and the
+renderers (``report_html``, ``report_terminal``) only draw what this module decided, so every
+figure a reader sees is unit-tested here rather than in markup.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from signalmesh.monitoring.history import (
+    DAY,
+    DELIVERED,
+    LIVE,
+    MATCH_QUALITY_COUNT,
+    MATCH_QUALITY_SUM,
+    REFUSED,
+    SKIPPED,
+    HistoryRow,
+    day_start,
+    latency_quantile,
+    sum_rows,
+)
+from signalmesh.store.base import AlertRecord
+
+BASELINE_DAYS = 7
+# The practice's match-quality lines (issue 9 §2): below 6.0 warns; 7.5–9 is where a healthy
+# feed with hashed email, phone and click ids lands.
+MATCH_QUALITY_WARNING = 6.0
+MATCH_QUALITY_TARGET = (7.5, 9.0)
+# The volume-drop and volume-spike alert thresholds, so the report marks the same days the
+# alerts would (a day below half its baseline, or over five times it).
+DROP_RATIO = 0.5
+SPIKE_RATIO = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationDay:
+    """One destination on one UTC day. ``None`` means no data, never zero."""
+
+    day: int  # epoch second the UTC day begins
+    delivered: float
+    # Mean delivered per day over the previous 7 days the history covers for this destination.
+    baseline: float | None
+    refused: float
+    skipped: float
+    match_quality: float | None
+    latency_p50: float | None  # seconds; a bucket's upper bound, math.inf past the last one
+    latency_p95: float | None
+    partial: bool = False  # today, still in progress
+
+    @property
+    def attempted(self) -> float:
+        return self.delivered + self.refused
+
+    @property
+    def volume_flag(self) -> str:
+        """"drop", "spike" or "" — what the volume alerts would say of this day."""
+        if self.partial or not self.baseline:
+            return ""
+        if self.delivered < DROP_RATIO * self.baseline:
+            return "drop"
+        if self.delivered > SPIKE_RATIO * self.baseline:
+            return "spike"
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationReport:
+    destination: str
+    days: tuple[DestinationDay, ...]
+    delivered: float
+    refused: float
+    match_quality: float | None  # mean over the whole window
+    latency_p50: float | None
+    latency_p95: float | None
+
+    @property
+    def refusal_rate(self) -> float | None:
+        attempted = self.delivered + self.refused
+        return self.refused / attempted if attempted else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonCounts:
+    """One skip or refusal reason over the window: per day (aligned with ``Report.days``) and
+    per destination."""
+
+    reason: str
+    total: float
+    per_day: tuple[float, ...]
+    by_destination: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationRow:
+    day: str
+    event_name: str
+    browser: float | None
+    server: float | None
+    crm: float | None
+    server_vs_browser: str  # "PASS" | "WARN" | "" when the document did not say
+    crm_vs_server: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationSummary:
+    result: str
+    since: str
+    until: str
+    rows: tuple[ReconciliationRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEntry:
+    rule: str
+    destination: str
+    severity: str
+    fired_at: float
+    resolved_at: float | None  # None while firing
+    message: str
+    figure: str
+    threshold: str
+
+    @property
+    def firing(self) -> bool:
+        return self.resolved_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    generated_at: float
+    days: tuple[int, ...]  # UTC day starts, oldest first; the last is today, in progress
+    destinations: tuple[DestinationReport, ...]
+    skip_reasons: tuple[ReasonCounts, ...]  # largest first
+    refusals: tuple[ReasonCounts, ...]  # largest first
+    reconciliation: ReconciliationSummary | None
+    alerts: tuple[AlertEntry, ...]  # oldest first
+
+    @property
+    def delivered(self) -> float:
+        return sum(destination.delivered for destination in self.destinations)
+
+    @property
+    def refused(self) -> float:
+        return sum(destination.refused for destination in self.destinations)
+
+    @property
+    def refusal_rate(self) -> float | None:
+        attempted = self.delivered + self.refused
+        return self.refused / attempted if attempted else None
+
+    @property
+    def firing_alerts(self) -> tuple[AlertEntry, ...]:
+        return tuple(alert for alert in self.alerts if alert.firing)
+
+    @property
+    def has_history(self) -> bool:
+        return any(
+            day.delivered or day.refused or day.skipped
+            for destination in self.destinations
+            for day in destination.days
+        )
+
+
+def report_days(days: int, now: float) -> tuple[int, ...]:
+    """The report's UTC days: ``days`` of them, ending with today."""
+    today = day_start(now)
+    return tuple(today - offset * DAY for offset in range(max(days, 1) - 1, -1, -1))
+
+
+def history_since(days: int, now: float) -> float:
+    """Where the caller's history query must start so the first day has its 7-day baseline."""
+    return float(report_days(days, now)[0] - BASELINE_DAYS * DAY)
+
+
+def build_report(
+    daily_rows: Sequence[HistoryRow],
+    hourly_rows: Sequence[HistoryRow],
+    alerts: Sequence[AlertRecord],
+    reconciliation: Mapping[str, Any] | None,
+    days: int,
+    now: float,
+    mode: str = LIVE,
+) -> Report:
+    """Everything the report shows for the ``days`` UTC days ending today.
+
+    Pass rows read from ``history_since(days, now)`` up to ``now``: ``daily_rows`` are the
+    roll-ups, ``hourly_rows`` the hourly buckets (today and days not rolled up yet have only
+    those). ``reconciliation`` is the latest ``signalmesh reconcile --json`` object, or None.
+    Only rows of ``mode`` count, so test events never inflate the live figures."""
+    window = report_days(days, now)
+    by_day = _counters_by_day(daily_rows, hourly_rows, mode)
+    destinations = sorted({destination for _, destination in by_day})
+    return Report(
+        generated_at=now,
+        days=window,
+        destinations=tuple(_destination_report(name, window, by_day) for name in destinations),
+        skip_reasons=_reasons(SKIPPED, window, by_day),
+        refusals=_reasons(REFUSED, window, by_day),
+        reconciliation=reconciliation_summary(reconciliation),
+        alerts=alert_timeline(alerts, since=window[0]),
+    )
+
+
+# --- history -------------------------------------------------------------------------------
+DayKey = tuple[int, str]  # (UTC day start, destination)
+
+
+def _counters_by_day(
+    daily_rows: Iterable[HistoryRow], hourly_rows: Iterable[HistoryRow], mode: str
+) -> dict[DayKey, dict[str, float]]:
+    """Counters per (day, destination), each bucket taken from the roll-up or from the hours.
+
+    A roll-up is the sum of its day's hours when it was computed: later hours only add to the
+    hourly side, and retention only takes hours away. So for every (day, destination, event
+    name) the source with the larger total is the complete one, and neither is counted twice.
+    """
+    from_days = _group(daily_rows, mode)
+    from_hours = _group(hourly_rows, mode)
+    merged: dict[DayKey, dict[str, float]] = {}
+    for key in from_days.keys() | from_hours.keys():
+        rolled_up, hourly = from_days.get(key, {}), from_hours.get(key, {})
+        chosen = rolled_up if sum(rolled_up.values()) >= sum(hourly.values()) else hourly
+        day, destination, _ = key
+        target = merged.setdefault((day, destination), {})
+        for name, amount in chosen.items():
+            target[name] = target.get(name, 0.0) + amount
+    return merged
+
+
+def _group(rows: Iterable[HistoryRow], mode: str) -> dict[tuple[int, str, str], dict[str, float]]:
+    grouped: dict[tuple[int, str, str], list[HistoryRow]] = {}
+    for row in rows:
+        if row.key.mode == mode:
+            key = (day_start(row.key.start), row.key.destination, row.key.event_name)
+            grouped.setdefault(key, []).append(row)
+    return {key: sum_rows(group) for key, group in grouped.items()}
+
+
+def _destination_report(
+    destination: str, window: tuple[int, ...], by_day: Mapping[DayKey, Mapping[str, float]]
+) -> DestinationReport:
+    first_day = min(day for day, name in by_day if name == destination)
+    today = window[-1]
+    days = tuple(
+        _destination_day(destination, day, first_day, day == today, by_day) for day in window
+    )
+    totals = _add(by_day.get((day, destination), {}) for day in window)
+    return DestinationReport(
+        destination=destination,
+        days=days,
+        delivered=totals.get(DELIVERED, 0.0),
+        refused=_family_total(totals, REFUSED),
+        match_quality=_match_quality(totals),
+        latency_p50=latency_quantile(totals, 0.5),
+        latency_p95=latency_quantile(totals, 0.95),
+    )
+
+
+def _destination_day(
+    destination: str,
+    day: int,
+    first_day: int,
+    partial: bool,
+    by_day: Mapping[DayKey, Mapping[str, float]],
+) -> DestinationDay:
+    counters = by_day.get((day, destination), {})
+    previous = [day - offset * DAY for offset in range(1, BASELINE_DAYS + 1)]
+    # Days before the history knew this destination are unknown, not zero.
+    covered = [earlier for earlier in previous if earlier >= first_day]
+    baseline = (
+        sum(by_day.get((earlier, destination), {}).get(DELIVERED, 0.0) for earlier in covered)
+        / len(covered)
+        if covered
+        else None
+    )
+    return DestinationDay(
+        day=day,
+        delivered=counters.get(DELIVERED, 0.0),
+        baseline=baseline,
+        refused=_family_total(counters, REFUSED),
+        skipped=_family_total(counters, SKIPPED),
+        match_quality=_match_quality(counters),
+        latency_p50=latency_quantile(counters, 0.5),
+        latency_p95=latency_quantile(counters, 0.95),
+        partial=partial,
+    )
+
+
+def _reasons(
+    prefix: str, window: tuple[int, ...], by_day: Mapping[DayKey, Mapping[str, float]]
+) -> tuple[ReasonCounts, ...]:
+    per_day: dict[str, list[float]] = {}
+    by_destination: dict[str, dict[str, float]] = {}
+    for (day, destination), counters in by_day.items():
+        if day not in window:
+            continue
+        index = window.index(day)
+        for name, amount in counters.items():
+            if not name.startswith(prefix) or not amount:
+                continue
+            reason = name.removeprefix(prefix)
+            per_day.setdefault(reason, [0.0] * len(window))[index] += amount
+            split = by_destination.setdefault(reason, {})
+            split[destination] = split.get(destination, 0.0) + amount
+    counts = [
+        ReasonCounts(reason, sum(series), tuple(series), dict(sorted(by_destination[reason].items())))
+        for reason, series in per_day.items()
+    ]
+    return tuple(sorted(counts, key=lambda counted: (-counted.total, counted.reason)))
+
+
+def _add(counter_maps: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for counters in counter_maps:
+        for name, amount in counters.items():
+            total[name] = total.get(name, 0.0) + amount
+    return total
+
+
+def _family_total(counters: Mapping[str, float], prefix: str) -> float:
+    return sum(amount for name, amount in counters.items() if name.startswith(prefix))
+
+
+def _match_quality(counters: Mapping[str, float]) -> float | None:
+    count = counters.get(MATCH_QUALITY_COUNT, 0.0)
+    return counters.get(MATCH_QUALITY_SUM, 0.0) / count if count > 0 else None
+
+
+# --- reconciliation ------------------------------------------------------------------------
+def reconciliation_summary(document: Mapping[str, Any] | None) -> ReconciliationSummary | None:
+    """The fields the report shows from a ``signalmesh reconcile --json`` object. Anything
+    missing or of another shape reads as unknown rather than failing the whole report."""
+    if not isinstance(document, Mapping):
+        return None
+    rows = document.get("days")
+    return ReconciliationSummary(
+        result=_text(document.get("result")).upper(),
+        since=_text(document.get("since")),
+        until=_text(document.get("until")),
+        rows=tuple(
+            _reconciliation_row(row) for row in (rows if isinstance(rows, list) else []) if isinstance(row, Mapping)
+        ),
+    )
+
+
+def _reconciliation_row(row: Mapping[str, Any]) -> ReconciliationRow:
+    return ReconciliationRow(
+        day=_text(row.get("day")),
+        event_name=_text(row.get("event_name")),
+        browser=_count(row.get("browser")),
+        server=_count(row.get("server")),
+        crm=_count(row.get("crm")),
+        server_vs_browser=_result(row.get("server_vs_browser")),
+        crm_vs_server=_result(row.get("crm_vs_server")),
+    )
+
+
+def _count(value: Any) -> float | None:
+    """A layer's count: a number, or (server per destination) a mapping of numbers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    if isinstance(value, Mapping):
+        numbers = [_count(item) for item in value.values()]
+        known = [number for number in numbers if number is not None]
+        return sum(known) if known else None
+    return None
+
+
+def _result(comparison: Any) -> str:
+    return _text(comparison.get("result")).upper() if isinstance(comparison, Mapping) else ""
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+# --- alerts --------------------------------------------------------------------------------
+def alert_timeline(alerts: Iterable[AlertRecord], since: float) -> tuple[AlertEntry, ...]:
+    """Alerts that were firing at some point since ``since``, oldest first."""
+    entries = [
+        _alert_entry(alert)
+        for alert in alerts
+        if alert.state == "firing" or not alert.resolved_at or alert.resolved_at >= since
+    ]
+    return tuple(sorted(entries, key=lambda entry: (entry.fired_at, entry.rule, entry.destination)))
+
+
+def _alert_entry(alert: AlertRecord) -> AlertEntry:
+    details = _details(alert.details)
+    return AlertEntry(
+        rule=alert.rule,
+        destination=alert.destination,
+        severity=alert.severity,
+        fired_at=alert.fired_at,
+        resolved_at=alert.resolved_at if alert.state == "resolved" and alert.resolved_at else None,
+        message=_text(details.get("message")),
+        figure=_text(details.get("figure")),
+        threshold=_text(details.get("threshold")),
+    )
+
+
+def _details(raw: str) -> Mapping[str, Any]:
+    try:
+        details = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return details if isinstance(details, Mapping) else {}
