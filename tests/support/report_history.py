@@ -149,7 +149,9 @@ def _roll_up(hourly: list[HistoryRow]) -> list[HistoryRow]:
     """What ``Store.roll_up_history`` writes: each ended day's hours added up."""
     days: dict[BucketKey, dict[str, float]] = {}
     for row in hourly:
-        key = BucketKey(int(row.key.start // DAY) * DAY, row.key.destination, row.key.event_name, row.key.mode)
+        key = BucketKey(
+            int(row.key.start // DAY) * DAY, row.key.destination, row.key.event_name, row.key.mode
+        )
         target = days.setdefault(key, {})
         for name, amount in row.counters.items():
             target[name] = target.get(name, 0.0) + amount

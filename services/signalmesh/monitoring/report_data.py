@@ -60,7 +60,7 @@ class DestinationDay:
 
     @property
     def volume_flag(self) -> str:
-        """"drop", "spike" or "" — what the volume alerts would say of this day."""
+        """ "drop", "spike" or "" — what the volume alerts would say of this day."""
         if self.partial or not self.baseline:
             return ""
         if self.delivered < DROP_RATIO * self.baseline:
@@ -107,6 +107,15 @@ class ReconciliationRow:
     server_vs_browser: str  # "PASS" | "WARN" | "" when the document did not say
     crm_vs_server: str
 
+    @property
+    def server_vs_browser_change(self) -> float | None:
+        """(server − browser) / browser, for the reader; the verdict is the document's."""
+        return _change(self.server, self.browser)
+
+    @property
+    def crm_vs_server_change(self) -> float | None:
+        return _change(self.crm, self.server)
+
 
 @dataclass(frozen=True, slots=True)
 class ReconciliationSummary:
@@ -141,14 +150,35 @@ class Report:
     refusals: tuple[ReasonCounts, ...]  # largest first
     reconciliation: ReconciliationSummary | None
     alerts: tuple[AlertEntry, ...]  # oldest first
+    # Every counter over the window, all destinations added up.
+    totals: Mapping[str, float]
 
     @property
     def delivered(self) -> float:
-        return sum(destination.delivered for destination in self.destinations)
+        return self.totals.get(DELIVERED, 0.0)
 
     @property
     def refused(self) -> float:
-        return sum(destination.refused for destination in self.destinations)
+        return _family_total(self.totals, REFUSED)
+
+    @property
+    def match_quality(self) -> float | None:
+        return _match_quality(self.totals)
+
+    @property
+    def latency_p95(self) -> float | None:
+        return latency_quantile(self.totals, 0.95)
+
+    @property
+    def delivered_vs_baseline(self) -> float | None:
+        """Full days' delivered against their baselines, as a change (−0.1 is 10 % under)."""
+        pairs = [
+            (day.delivered, day.baseline)
+            for destination in self.destinations
+            for day in destination.days
+            if not day.partial and day.baseline is not None
+        ]
+        return _change(sum(pair[0] for pair in pairs), sum(pair[1] or 0.0 for pair in pairs))
 
     @property
     def refusal_rate(self) -> float | None:
@@ -205,6 +235,7 @@ def build_report(
         refusals=_reasons(REFUSED, window, by_day),
         reconciliation=reconciliation_summary(reconciliation),
         alerts=alert_timeline(alerts, since=window[0]),
+        totals=_add(counters for (day, _), counters in by_day.items() if day in window),
     )
 
 
@@ -248,9 +279,7 @@ def _destination_report(
 ) -> DestinationReport:
     first_day = min(day for day, name in by_day if name == destination)
     today = window[-1]
-    days = tuple(
-        _destination_day(destination, day, first_day, day == today, by_day) for day in window
-    )
+    days = tuple(_destination_day(destination, day, first_day, day == today, by_day) for day in window)
     totals = _add(by_day.get((day, destination), {}) for day in window)
     return DestinationReport(
         destination=destination,
@@ -275,8 +304,7 @@ def _destination_day(
     # Days before the history knew this destination are unknown, not zero.
     covered = [earlier for earlier in previous if earlier >= first_day]
     baseline = (
-        sum(by_day.get((earlier, destination), {}).get(DELIVERED, 0.0) for earlier in covered)
-        / len(covered)
+        sum(by_day.get((earlier, destination), {}).get(DELIVERED, 0.0) for earlier in covered) / len(covered)
         if covered
         else None
     )
@@ -328,6 +356,12 @@ def _family_total(counters: Mapping[str, float], prefix: str) -> float:
     return sum(amount for name, amount in counters.items() if name.startswith(prefix))
 
 
+def _change(value: float | None, reference: float | None) -> float | None:
+    if value is None or not reference:
+        return None
+    return (value - reference) / reference
+
+
 def _match_quality(counters: Mapping[str, float]) -> float | None:
     count = counters.get(MATCH_QUALITY_COUNT, 0.0)
     return counters.get(MATCH_QUALITY_SUM, 0.0) / count if count > 0 else None
@@ -345,7 +379,9 @@ def reconciliation_summary(document: Mapping[str, Any] | None) -> Reconciliation
         since=_text(document.get("since")),
         until=_text(document.get("until")),
         rows=tuple(
-            _reconciliation_row(row) for row in (rows if isinstance(rows, list) else []) if isinstance(row, Mapping)
+            _reconciliation_row(row)
+            for row in (rows if isinstance(rows, list) else [])
+            if isinstance(row, Mapping)
         ),
     )
 
