@@ -85,6 +85,11 @@ class DestinationReport:
         attempted = self.delivered + self.refused
         return self.refused / attempted if attempted else None
 
+    @property
+    def delivered_vs_baseline(self) -> float | None:
+        """Full days' delivered against their baselines, as a change (−0.1 is 10 % under)."""
+        return _baseline_change(self.days)
+
 
 @dataclass(frozen=True, slots=True)
 class ReasonCounts:
@@ -171,14 +176,8 @@ class Report:
 
     @property
     def delivered_vs_baseline(self) -> float | None:
-        """Full days' delivered against their baselines, as a change (−0.1 is 10 % under)."""
-        pairs = [
-            (day.delivered, day.baseline)
-            for destination in self.destinations
-            for day in destination.days
-            if not day.partial and day.baseline is not None
-        ]
-        return _change(sum(pair[0] for pair in pairs), sum(pair[1] or 0.0 for pair in pairs))
+        """All destinations' full days against their baselines, as a change."""
+        return _baseline_change(day for destination in self.destinations for day in destination.days)
 
     @property
     def refusal_rate(self) -> float | None:
@@ -354,6 +353,12 @@ def _add(counter_maps: Iterable[Mapping[str, float]]) -> dict[str, float]:
 
 def _family_total(counters: Mapping[str, float], prefix: str) -> float:
     return sum(amount for name, amount in counters.items() if name.startswith(prefix))
+
+
+def _baseline_change(days: Iterable[DestinationDay]) -> float | None:
+    """Today is left out: a day in progress is not a drop."""
+    compared = [day for day in days if not day.partial and day.baseline is not None]
+    return _change(sum(day.delivered for day in compared), sum(day.baseline or 0.0 for day in compared))
 
 
 def _change(value: float | None, reference: float | None) -> float | None:

@@ -176,18 +176,12 @@ def _destinations(report: Report) -> str:
     colours = charts.destination_colours(report)
     rows = []
     for destination in report.destinations:
-        full_days = [day for day in destination.days if not day.partial and day.baseline]
-        change = (
-            sum(day.delivered for day in full_days) / sum(day.baseline or 0 for day in full_days) - 1
-            if full_days
-            else None
-        )
         rows.append(
             [
                 f'<span class="dot-key" style="background:{colours[destination.destination]}"></span>'
                 f"{escape(destination.destination)}",
                 escape(fmt.count(destination.delivered)),
-                escape(fmt.signed_percent(change)),
+                escape(fmt.signed_percent(destination.delivered_vs_baseline)),
                 escape(fmt.percent(destination.refusal_rate)),
                 escape(fmt.quality(destination.match_quality)),
                 escape(fmt.duration(destination.latency_p95)),
