@@ -68,6 +68,15 @@ def date(day: float) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
+def iso_day(text: str) -> str:
+    """ "2026-10-28" → "28 Oct"; anything else as it came (a document's own wording)."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return f"{parsed.day} {parsed:%b}"
+
+
 def moment(epoch_seconds: float) -> str:
     """ "31 Oct 15:30 UTC"."""
     value = datetime.fromtimestamp(epoch_seconds, UTC)

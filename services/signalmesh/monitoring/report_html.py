@@ -151,7 +151,7 @@ def _kpis(report: Report) -> str:
         (
             "Reconciliation",
             summary.result or "–" if summary else "–",
-            f"{summary.since} – {summary.until}" if summary else "not run yet",
+            f"{fmt.iso_day(summary.since)} – {fmt.iso_day(summary.until)}" if summary else "not run yet",
             "bad"
             if summary and summary.result == "WARN"
             else "good"
