@@ -4,7 +4,7 @@ No charting library and no script: the page must open offline years later and lo
 (DESIGN §11). Each chart is one ``<svg data-chart="name">`` with a title and description for
 screen readers, and says so in words when it has nothing to draw. Every piece of text passes
 through ``html.escape``: destination names and reasons come from configuration and platforms.
-Styling lives in the page's CSS (classes below), series colours in attributes.
+Styling lives in the page's CSS (``report_style``), series colours in attributes.
 """
 
 from __future__ import annotations
@@ -20,80 +20,27 @@ from signalmesh.monitoring.report_data import (
     MATCH_QUALITY_WARNING,
     DestinationDay,
     ReasonCounts,
-    ReconciliationSummary,
     Report,
 )
+from signalmesh.monitoring.report_documents import ReconciliationSummary
+from signalmesh.monitoring.report_svg import (
+    RIGHT,
+    WIDTH,
+    columns,
+    day_axis,
+    destination_colours,
+    empty_chart,
+    frame,
+    hline,
+    svg_text,
+    tooltip,
+    vline,
+)
 
-WIDTH = 960
-LEFT = 150  # room for a destination's name beside its panel
-RIGHT = 96  # room for a threshold's label beside the plot
-# Distinguishable for common colour blindness, and calm on white.
-SERIES_COLOURS = ("#3563d9", "#0e9f8e", "#8b5bd6", "#e0841a", "#d2417a", "#5b8f22", "#1f9fc9", "#99683c")
 REASON_COLOURS = ("#d9483b", "#ef8a2a", "#c9a21f", "#9d5bc4", "#5d7a99", "#2f9e8f", "#b0567a")
+# The latency alert's lines: p95 over an hour warns, over a day is critical.
 LATENCY_WARNING = HOUR
 LATENCY_CRITICAL = DAY
-
-
-def destination_colours(report: Report) -> dict[str, str]:
-    """One colour per destination, stable across every chart of the page."""
-    return {
-        destination.destination: SERIES_COLOURS[index % len(SERIES_COLOURS)]
-        for index, destination in enumerate(report.destinations)
-    }
-
-
-# --- frame ---------------------------------------------------------------------------------
-def _svg(name: str, title: str, description: str, height: float, body: Sequence[str]) -> str:
-    return (
-        f'<svg data-chart="{escape(name)}" class="chart" viewBox="0 0 {WIDTH} {height:.0f}" '
-        f'width="100%" role="img" aria-labelledby="chart-{escape(name)}-title chart-{escape(name)}-desc">'
-        f'<title id="chart-{escape(name)}-title">{escape(title)}</title>'
-        f'<desc id="chart-{escape(name)}-desc">{escape(description)}</desc>' + "".join(body) + "</svg>"
-    )
-
-
-def empty_chart(name: str, title: str, message: str) -> str:
-    """A chart with nothing to draw says why, instead of showing empty axes."""
-    body = [
-        f'<rect class="empty-frame" x="1" y="1" width="{WIDTH - 2}" height="118" rx="10"/>',
-        f'<text class="empty-text" x="{WIDTH / 2}" y="66" text-anchor="middle">{escape(message)}</text>',
-    ]
-    return _svg(name, title, message, 120, body).replace("<svg ", '<svg data-empty="true" ', 1)
-
-
-def _text(
-    x: float, y: float, content: str, css: str = "label", anchor: str = "start", extra: str = ""
-) -> str:
-    return (
-        f'<text class="{css}" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{extra}>{escape(content)}</text>'
-    )
-
-
-def _hline(css: str, y: float, x1: float = LEFT, x2: float = WIDTH - RIGHT) -> str:
-    return f'<line class="{css}" x1="{x1:.1f}" x2="{x2:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
-
-
-def _vline(css: str, x: float, y1: float, y2: float) -> str:
-    return f'<line class="{css}" x1="{x:.1f}" x2="{x:.1f}" y1="{y1:.1f}" y2="{y2:.1f}"/>'
-
-
-def _tip(content: str) -> str:
-    """A native tooltip: hovering a bar or a dot tells its figure."""
-    return f"<title>{escape(content)}</title>"
-
-
-def _columns(days: int) -> tuple[float, float]:
-    """Slot width and the x of the first slot for ``days`` columns."""
-    return (WIDTH - LEFT - RIGHT) / max(days, 1), float(LEFT)
-
-
-def _day_axis(report: Report, y: float) -> list[str]:
-    slot, start = _columns(len(report.days))
-    parts = []
-    for index, day in enumerate(report.days):
-        label = "today" if index == len(report.days) - 1 else fmt.day_label(day)
-        parts.append(_text(start + slot * (index + 0.5), y, label, "axis", "middle"))
-    return parts
 
 
 # --- delivered per destination per day, against the 7-day baseline ---------------------------
@@ -106,7 +53,7 @@ def delivered_chart(report: Report) -> str:
     if not report.has_history:
         return empty_chart(name, title, "No events delivered in this period yet.")
     colours = destination_colours(report)
-    slot, start = _columns(len(report.days))
+    slot, start = columns(len(report.days))
     bar = slot * 0.54
     body: list[str] = []
     for row, destination in enumerate(report.destinations):
@@ -116,9 +63,9 @@ def delivered_chart(report: Report) -> str:
             [day.delivered for day in destination.days] + [day.baseline or 0 for day in destination.days]
         )
         scale = (plot_bottom - plot_top) / (peak or 1)
-        body.append(_text(0, top + 40, destination.destination, "series-name"))
-        body.append(_text(0, top + 60, f"{fmt.count(destination.delivered)} delivered", "muted"))
-        body.append(_hline("baseline-axis", plot_bottom))
+        body.append(svg_text(0, top + 40, destination.destination, "series-name"))
+        body.append(svg_text(0, top + 60, f"{fmt.count(destination.delivered)} delivered", "muted"))
+        body.append(hline("baseline-axis", plot_bottom))
         for index, day in enumerate(destination.days):
             height = day.delivered * scale
             x = start + slot * index + (slot - bar) / 2
@@ -130,26 +77,28 @@ def delivered_chart(report: Report) -> str:
                 tip += f" (7-day baseline {fmt.count(day.baseline)})"
             body.append(
                 f'<rect class="{css}"{fill} x="{x:.1f}" y="{plot_bottom - height:.1f}" width="{bar:.1f}" '
-                f'height="{max(height, 0.5):.1f}" rx="3">{_tip(tip)}</rect>'
+                f'height="{max(height, 0.5):.1f}" rx="3">{tooltip(tip)}</rect>'
             )
             label = fmt.compact(day.delivered)
             label_css = "value"
             if flag and day.baseline:
                 label = f"{label} · {fmt.signed_percent(day.delivered / day.baseline - 1)}"
                 label_css = f"value {flag}"
-            body.append(_text(x + bar / 2, plot_bottom - height - 6, label, label_css, "middle"))
+            body.append(svg_text(x + bar / 2, plot_bottom - height - 6, label, label_css, "middle"))
         body.append(_baseline_path(destination.days, start, slot, plot_bottom, scale))
         last_baseline = destination.days[-1].baseline
         if last_baseline is not None:
             y = plot_bottom - last_baseline * scale
-            body.append(_text(WIDTH - RIGHT + 10, y + 4, f"baseline {fmt.compact(last_baseline)}", "muted"))
+            body.append(
+                svg_text(WIDTH - RIGHT + 10, y + 4, f"baseline {fmt.compact(last_baseline)}", "muted")
+            )
     height = 8 + len(report.destinations) * (PANEL + PANEL_GAP)
-    body.extend(_day_axis(report, height - 4))
+    body.extend(day_axis(report, height - 4))
     description = (
         "Columns are each destination's delivered events per UTC day; the dashed line is the mean of "
         "the previous 7 days. Red columns fell below half of it."
     )
-    return _svg(name, title, description, height + 2, body)
+    return frame(name, title, description, height + 2, body)
 
 
 def _baseline_path(
@@ -188,7 +137,7 @@ def _horizontal_bars(
     body: list[str] = []
     for index, reason in enumerate(reasons):
         y = 6 + index * row_height
-        body.append(_text(0, y + 13, fmt.reason(reason.reason), "series-name"))
+        body.append(svg_text(0, y + 13, fmt.reason(reason.reason), "series-name"))
         x = float(left)
         for destination, amount in reason.by_destination.items():
             width = amount / peak * plot
@@ -196,12 +145,12 @@ def _horizontal_bars(
             tip = f"{fmt.reason(reason.reason)} at {destination}: {fmt.count(amount)} {verb}"
             body.append(
                 f'<rect class="segment" fill="{colour}" x="{x:.1f}" y="{y}" width="{max(width, 0.5):.1f}" '
-                f'height="{bar_height}" rx="2">{_tip(tip)}</rect>'
+                f'height="{bar_height}" rx="2">{tooltip(tip)}</rect>'
             )
             x += width
-        body.append(_text(x + 8, y + 13, fmt.count(reason.total), "value strong"))
+        body.append(svg_text(x + 8, y + 13, fmt.count(reason.total), "value strong"))
     description = f"Total {verb} per reason over the period, split by destination."
-    return _svg(name, title, description, 6 + len(reasons) * row_height, body)
+    return frame(name, title, description, 6 + len(reasons) * row_height, body)
 
 
 # --- refusals by reason, per day -------------------------------------------------------------
@@ -209,14 +158,14 @@ def refusal_chart(report: Report) -> str:
     name, title = "refusals", "Refused by the platforms, by reason"
     if not report.refusals:
         return empty_chart(name, title, "No platform refused an event in this period.")
-    slot, start = _columns(len(report.days))
+    slot, start = columns(len(report.days))
     bar, top, bottom = slot * 0.54, 22, 170
     per_day = [sum(reason.per_day[index] for reason in report.refusals) for index in range(len(report.days))]
     scale = (bottom - top) / (max(per_day) or 1)
     body = [
-        _text(0, 40, fmt.count(report.refused), "series-name big"),
-        _text(0, 60, f"refused · {fmt.percent(report.refusal_rate)} of attempts", "muted"),
-        _hline("baseline-axis", bottom),
+        svg_text(0, 40, fmt.count(report.refused), "series-name big"),
+        svg_text(0, 60, f"refused · {fmt.percent(report.refusal_rate)} of attempts", "muted"),
+        hline("baseline-axis", bottom),
     ]
     for index, day in enumerate(report.days):
         x, y = start + slot * index + (slot - bar) / 2, float(bottom)
@@ -230,13 +179,13 @@ def refusal_chart(report: Report) -> str:
             tip = f"{fmt.date(day)}: {fmt.count(amount)} refused, {fmt.reason(reason.reason)}"
             body.append(
                 f'<rect class="segment" fill="{colour}" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" '
-                f'height="{height:.1f}">{_tip(tip)}</rect>'
+                f'height="{height:.1f}">{tooltip(tip)}</rect>'
             )
         if per_day[index]:
-            body.append(_text(x + bar / 2, y - 6, fmt.compact(per_day[index]), "value", "middle"))
-    body.extend(_day_axis(report, bottom + 20))
+            body.append(svg_text(x + bar / 2, y - 6, fmt.compact(per_day[index]), "value", "middle"))
+    body.extend(day_axis(report, bottom + 20))
     description = "Events the platforms refused (4xx class) per UTC day, stacked by the platform's reason."
-    return _svg(name, title, description, bottom + 26, body)
+    return frame(name, title, description, bottom + 26, body)
 
 
 def refusal_legend(report: Report) -> list[tuple[str, str]]:
@@ -260,7 +209,7 @@ def match_quality_chart(report: Report) -> str:
         return empty_chart(name, title, "No destination reported a match quality in this period.")
     low = min(4.0, math.floor(min(values)))
     top, bottom, high = 16, 236, 10.0
-    slot, start = _columns(len(report.days))
+    slot, start = columns(len(report.days))
 
     def y_of(value: float) -> float:
         return bottom - (value - low) / (high - low) * (bottom - top)
@@ -269,8 +218,8 @@ def match_quality_chart(report: Report) -> str:
     body = [
         f'<rect class="target-band" x="{start}" y="{y_of(band_high):.1f}" width="{WIDTH - RIGHT - start}" '
         f'height="{y_of(band_low) - y_of(band_high):.1f}"/>',
-        _text(WIDTH - RIGHT + 10, (y_of(band_high) + y_of(band_low)) / 2 - 2, "target", "band-label"),
-        _text(
+        svg_text(WIDTH - RIGHT + 10, (y_of(band_high) + y_of(band_low)) / 2 - 2, "target", "band-label"),
+        svg_text(
             WIDTH - RIGHT + 10,
             (y_of(band_high) + y_of(band_low)) / 2 + 12,
             f"{band_low:g}–{band_high:g}",
@@ -278,12 +227,12 @@ def match_quality_chart(report: Report) -> str:
         ),
     ]
     for tick in range(int(low), int(high) + 1):
-        body.append(_hline("grid", y_of(tick)))
-        body.append(_text(start - 10, y_of(tick) + 4, str(tick), "axis", "end"))
+        body.append(hline("grid", y_of(tick)))
+        body.append(svg_text(start - 10, y_of(tick) + 4, str(tick), "axis", "end"))
     warning_y = y_of(MATCH_QUALITY_WARNING)
-    body.append(_hline("warning-line", warning_y))
+    body.append(hline("warning-line", warning_y))
     body.append(
-        _text(WIDTH - RIGHT + 10, warning_y + 4, f"warning {MATCH_QUALITY_WARNING:g}", "warning-label")
+        svg_text(WIDTH - RIGHT + 10, warning_y + 4, f"warning {MATCH_QUALITY_WARNING:g}", "warning-label")
     )
     colours = destination_colours(report)
     for destination in report.destinations:
@@ -302,14 +251,14 @@ def match_quality_chart(report: Report) -> str:
             tip = f"{destination.destination}, {fmt.date(day.day)}: {fmt.quality(day.match_quality)}"
             body.append(
                 f'<circle class="dot{" below" if below else ""}" cx="{x:.1f}" cy="{y:.1f}" r="4.5" '
-                f'stroke="{colour}">{_tip(tip)}</circle>'
+                f'stroke="{colour}">{tooltip(tip)}</circle>'
             )
-    body.extend(_day_axis(report, bottom + 22))
+    body.extend(day_axis(report, bottom + 22))
     description = (
         "Mean estimated match quality (0–10) per destination per UTC day. The shaded band is the "
         f"{band_low:g}–{band_high:g} target; the red line is the {MATCH_QUALITY_WARNING:g} warning."
     )
-    return _svg(name, title, description, bottom + 28, body)
+    return frame(name, title, description, bottom + 28, body)
 
 
 # --- latency p50 / p95 -----------------------------------------------------------------------
@@ -321,7 +270,7 @@ def latency_chart(report: Report) -> str:
     name, title = "latency", "Delivery latency per destination per day (p50 – p95)"
     if not any(day.latency_p95 is not None for d in report.destinations for day in d.days):
         return empty_chart(name, title, "No delivery latency was recorded in this period.")
-    slot, start = _columns(len(report.days))
+    slot, start = columns(len(report.days))
     colours = destination_colours(report)
     panel, gap = 124, 22
     body: list[str] = []
@@ -333,19 +282,19 @@ def latency_chart(report: Report) -> str:
             value = LATENCY_TOP if math.isinf(seconds) else min(max(seconds, 1.0), LATENCY_TOP)
             return plot_bottom - math.log(value) / math.log(LATENCY_TOP) * (plot_bottom - plot_top)
 
-        body.append(_text(0, top + 34, destination.destination, "series-name"))
-        body.append(_text(0, top + 54, f"p95 {fmt.duration(destination.latency_p95)}", "muted"))
+        body.append(svg_text(0, top + 34, destination.destination, "series-name"))
+        body.append(svg_text(0, top + 54, f"p95 {fmt.duration(destination.latency_p95)}", "muted"))
         for tick in LATENCY_TICKS:
             y = y_of(tick)
-            body.append(_hline("grid", y))
-            body.append(_text(start - 10, y + 4, fmt.duration(tick), "axis", "end"))
+            body.append(hline("grid", y))
+            body.append(svg_text(start - 10, y + 4, fmt.duration(tick), "axis", "end"))
         for threshold, css, label in (
             (LATENCY_WARNING, "latency-warning", "warning"),
             (LATENCY_CRITICAL, "latency-critical", "critical"),
         ):
             y = y_of(threshold)
-            body.append(_hline(css, y))
-            body.append(_text(WIDTH - RIGHT + 10, y + 4, label, f"{css}-label"))
+            body.append(hline(css, y))
+            body.append(svg_text(WIDTH - RIGHT + 10, y + 4, label, f"{css}-label"))
         colour = colours[destination.destination]
         for index, day in enumerate(destination.days):
             if day.latency_p50 is None or day.latency_p95 is None:
@@ -364,19 +313,19 @@ def latency_chart(report: Report) -> str:
                 f"p95 ≤ {fmt.duration(day.latency_p95)}"
             )
             body.append(
-                f'<g class="latency-day{level}">{_tip(tip)}'
-                f'<g stroke="{colour}">{_vline("range", x, y50, y95)}</g>'
+                f'<g class="latency-day{level}">{tooltip(tip)}'
+                f'<g stroke="{colour}">{vline("range", x, y50, y95)}</g>'
                 f'<circle class="p50" fill="{colour}" cx="{x:.1f}" cy="{y50:.1f}" r="4"/>'
                 f'<circle class="p95" stroke="{colour}" cx="{x:.1f}" cy="{y95:.1f}" r="5.5"/>'
-                f"{_text(x + 10, y95 + 4, fmt.duration(day.latency_p95), 'value')}</g>"
+                f"{svg_text(x + 10, y95 + 4, fmt.duration(day.latency_p95), 'value')}</g>"
             )
     height = 10 + len(report.destinations) * (panel + gap)
-    body.extend(_day_axis(report, height - 4))
+    body.extend(day_axis(report, height - 4))
     description = (
         "From the event's time to the platform's acceptance: the filled dot is the median (p50), the "
         "ring the 95th percentile, on a logarithmic scale; amber and red lines mark 1 h and 24 h."
     )
-    return _svg(name, title, description, height + 2, body)
+    return frame(name, title, description, height + 2, body)
 
 
 # --- reconciliation: the three layers --------------------------------------------------------
@@ -395,14 +344,14 @@ def reconciliation_chart(summary: ReconciliationSummary | None) -> str:
     for index, (css, label, total) in enumerate(layers):
         y = 6 + index * row_height
         width = total / peak * plot
-        body.append(_text(0, y + 17, label, "series-name"))
+        body.append(svg_text(0, y + 17, label, "series-name"))
         body.append(
             f'<rect class="layer {css}" x="{left}" y="{y}" width="{max(width, 0.5):.1f}" height="24" rx="4">'
-            f"{_tip(f'{label}: {fmt.count(total)}')}</rect>"
+            f"{tooltip(f'{label}: {fmt.count(total)}')}</rect>"
         )
-        body.append(_text(left + width + 10, y + 17, fmt.count(total), "value strong"))
+        body.append(svg_text(left + width + 10, y + 17, fmt.count(total), "value strong"))
     description = "Events counted in each layer over the reconciliation's days."
-    return _svg(name, title, description, 6 + 3 * row_height, body)
+    return frame(name, title, description, 6 + 3 * row_height, body)
 
 
 # --- alert timeline --------------------------------------------------------------------------
@@ -410,7 +359,7 @@ def alert_timeline_chart(report: Report) -> str:
     name, title = "alerts", "Alert timeline"
     if not report.alerts:
         return empty_chart(name, title, "No alert fired in this period.")
-    slot, start = _columns(len(report.days))
+    slot, start = columns(len(report.days))
     window_start, window_end = report.days[0], report.days[-1] + DAY
     width = WIDTH - RIGHT - start
 
@@ -424,12 +373,14 @@ def alert_timeline_chart(report: Report) -> str:
 
     lane = 30
     height = 8 + len(report.alerts) * lane
-    body = [_vline("grid", start + slot * index, 0, height) for index in range(len(report.days) + 1)]
-    body.append(_vline("now", x_of(report.generated_at), 0, height))
-    body.append(_text(x_of(report.generated_at) + 6, 10, "now", "axis"))
+    body = [vline("grid", start + slot * index, 0, height) for index in range(len(report.days) + 1)]
+    body.append(vline("now", x_of(report.generated_at), 0, height))
+    body.append(svg_text(x_of(report.generated_at) + 6, 10, "now", "axis"))
     for index, alert in enumerate(report.alerts):
         y = 8 + index * lane
-        body.append(_text(0, y + 15, f"{fmt.reason(alert.rule)} · {alert.destination}", "series-name small"))
+        body.append(
+            svg_text(0, y + 15, f"{fmt.reason(alert.rule)} · {alert.destination}", "series-name small")
+        )
         left = x_of(alert.fired_at)
         right = x_of(alert.resolved_at if alert.resolved_at is not None else report.generated_at)
         state = "firing" if alert.firing else "resolved"
@@ -442,9 +393,9 @@ def alert_timeline_chart(report: Report) -> str:
             tip += f" — {alert.message}"
         body.append(
             f'<rect class="alert-span {escape(alert.severity)} {state}" x="{left:.1f}" y="{y + 2}" '
-            f'width="{max(right - left, 6):.1f}" height="18" rx="9">{_tip(tip)}</rect>'
+            f'width="{max(right - left, 6):.1f}" height="18" rx="9">{tooltip(tip)}</rect>'
         )
     height += 22
-    body.extend(_day_axis(report, height - 4))
+    body.extend(day_axis(report, height - 4))
     description = "Each alert as a bar from when it fired to when it resolved; open bars are still firing."
-    return _svg(name, title, description, height + 2, body)
+    return frame(name, title, description, height + 2, body)

@@ -15,11 +15,11 @@ from signalmesh.monitoring import report_format as fmt
 from signalmesh.monitoring.report_data import (
     MATCH_QUALITY_TARGET,
     MATCH_QUALITY_WARNING,
-    AlertEntry,
-    ReconciliationSummary,
     Report,
 )
+from signalmesh.monitoring.report_documents import AlertEntry, ReconciliationSummary
 from signalmesh.monitoring.report_style import STYLE
+from signalmesh.monitoring.report_svg import destination_colours
 
 
 def render_html(report: Report) -> str:
@@ -173,7 +173,7 @@ def _kpis(report: Report) -> str:
 def _destinations(report: Report) -> str:
     if not report.destinations:
         return ""
-    colours = charts.destination_colours(report)
+    colours = destination_colours(report)
     rows = []
     for destination in report.destinations:
         rows.append(
@@ -281,7 +281,7 @@ def _colour_legend(items: Iterable[tuple[str, str]]) -> str:
 
 
 def _destination_legend(report: Report) -> list[tuple[str, str]]:
-    return [(colour, name) for name, colour in charts.destination_colours(report).items()]
+    return [(colour, name) for name, colour in destination_colours(report).items()]
 
 
 def _table(headings: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
