@@ -13,7 +13,9 @@ import base64
 import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,6 +161,7 @@ async def headless_page(profile_dir: Path) -> AsyncIterator[Page]:
             "about:blank",
             stdout=asyncio.subprocess.DEVNULL,
             stderr=log,
+            start_new_session=True,  # its own process group, ended as a whole
         )
     try:
         port_file = profile_dir / "DevToolsActivePort"
@@ -194,10 +197,27 @@ async def headless_page(profile_dir: Path) -> AsyncIterator[Page]:
                     with contextlib.suppress(asyncio.CancelledError):
                         await reader
     finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await _stop(process)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    """End Chromium and every helper process it started (its own process group), so none keeps
+    writing into the profile after the test."""
+    group = process.pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
+
+    async def group_gone() -> bool:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    try:
+        await asyncio.wait_for(process.wait(), 10)
+        await wait_until(group_gone, 10, "chromium's helper processes to exit")
+    except (TimeoutError, AssertionError):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+        await process.wait()
