@@ -1,7 +1,8 @@
 """Alerts end to end, as real processes: the sandbox refuses the CRM webhook's events (HTTP 400,
-a permanent refusal), the gateway's evaluator (every second here) notices, and a real HTTP receiver gets exactly one signed
-"firing" notification; once the platform recovers and good deliveries dilute the refusals, one
-"resolved" — and nothing in between, however many evaluations ran."""
+a permanent refusal), the gateway's evaluator (every second here) notices, and a real HTTP
+receiver gets exactly one signed "firing" notification; once the platform recovers and good
+deliveries dilute the refusals, one "resolved" — and nothing in between, however many
+evaluations ran."""
 
 from __future__ import annotations
 
