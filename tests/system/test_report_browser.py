@@ -12,8 +12,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from signalmesh.monitoring.report_data import build_report
+from signalmesh.monitoring.history import DAILY, HOURLY, HistoryDelta
+from signalmesh.monitoring.report_data import Report, build_report, history_since
 from signalmesh.monitoring.report_html import render_html
+from signalmesh.store import SqliteStore
 
 from tests.support.headless_chromium import headless_page
 from tests.support.report_history import sample_history
@@ -40,9 +42,36 @@ JSON.stringify([...document.querySelectorAll('svg[data-chart]')].map(svg => {
 """
 
 
-async def test_every_chart_draws_in_chromium_without_errors(tmp_path: Path) -> None:
+async def report_from_a_real_store(path: Path) -> Report:
+    """The known fortnight written to a SQLite store as the mesh writes it (hourly counters),
+    rolled up by the store, and read back the way `signalmesh report` reads it."""
     sample = sample_history()
-    report = build_report(sample.daily, sample.hourly, sample.alerts, sample.reconciliation, 7, sample.now)
+    store = SqliteStore(path)
+    try:
+        delta = HistoryDelta()
+        for row in sample.hourly:
+            for name, amount in row.counters.items():
+                delta.add(row.key.start, row.key.destination, row.key.event_name, name, amount, row.key.mode)
+        await store.add_history(delta, sample.now)
+        await store.roll_up_history(sample.now, 35 * 86400, 400 * 86400)
+        await store.save_alerts(sample.alerts)
+        await store.put_document("reconciliation", json.dumps(sample.reconciliation), sample.now)
+        since = history_since(7, sample.now)
+        daily = await store.read_history(since, sample.now, resolution=DAILY)
+        hourly = await store.read_history(since, sample.now, resolution=HOURLY)
+        document = await store.get_document("reconciliation")
+        assert daily and hourly and document is not None
+        return build_report(daily, hourly, await store.alerts(), json.loads(document[0]), 7, sample.now)
+    finally:
+        await store.close()
+
+
+async def test_every_chart_draws_in_chromium_without_errors(tmp_path: Path) -> None:
+    report = await report_from_a_real_store(tmp_path / "state" / "signalmesh.db")
+    sample = sample_history()
+    assert report == build_report(
+        sample.daily, sample.hourly, sample.alerts, sample.reconciliation, 7, sample.now
+    )
     page_path = tmp_path / "report.html"
     page_path.write_text(render_html(report), encoding="utf-8")
     screenshot = tmp_path / "report.png"

@@ -176,3 +176,17 @@ async def test_no_reconciliation_yet_is_not_found_with_the_command_to_run(mesh, 
             monitoring_pb2.GetLatestReconciliationRequest(), metadata=mesh.metadata, timeout=10
         )
     assert error.value.code() == grpc.StatusCode.NOT_FOUND and "signalmesh reconcile" in error.value.details()
+
+
+async def test_report_prints_tables_and_writes_a_self_contained_page(mesh, tmp_path) -> None:
+    await send_the_day(mesh)
+    address, key = mesh.gateway.address, mesh.gateway.local_key
+    code, output = await signalmesh("report", "--days", "3", "--gateway", address, "--key", key)
+    assert code == 0, output
+    assert "meta_send_all" in output and "meta_strict" in output
+    page = tmp_path / "report.html"
+    code, output = await signalmesh("report", "--html", str(page), "--gateway", address, "--key", key)
+    assert code == 0 and "report written" in output, output
+    html = page.read_text()
+    assert "meta_send_all" in html and html.count("data-chart=") >= 7
+    assert "<script src" not in html and "<link" not in html and "https://" not in html

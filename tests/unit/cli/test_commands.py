@@ -23,6 +23,7 @@ SUBCOMMANDS = [
     "stats",
     "alerts",
     "reconcile",
+    "report",
     "keys",
 ]
 

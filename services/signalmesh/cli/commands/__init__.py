@@ -17,6 +17,7 @@ from signalmesh.cli.commands import (
     keys,
     plugins,
     reconcile,
+    report,
     send,
     services,
     stats,
@@ -36,5 +37,6 @@ ALL: tuple[Callable[[Commands], None], ...] = (
     stats.register,
     alerts.register,
     reconcile.register,
+    report.register,
     keys.register,
 )
