@@ -56,3 +56,15 @@ def test_demo_shows_every_decision_the_product_makes():
         "Sandbox recorded: {'meta_strict': 1, 'meta_send_all': 2, 'tiktok': 1, 'ga4': 2, 'crm': 3}"
         in result.stdout
     )
+    # It ends by reconciling the three layers against its CRM export, and with the alerts.
+    ids = {
+        tuple(cell.strip() for cell in line.split("│")[1:5])
+        for line in result.stdout.split("ids to look up", 1)[1].splitlines()
+        if line.startswith("│")
+    }
+    assert ("Purchase", "server not in crm", "order-1002") in {row[1:] for row in ids}
+    assert ("Purchase", "crm not in server", "order-1005") in {row[1:] for row in ids}
+    assert ("Purchase", "browser not in server", "order-1004") in {row[1:] for row in ids}
+    assert "result: WARN" in result.stdout
+    alerts = result.stdout.split("signalmesh alerts", 1)[1]
+    assert "│ firing │ warning  │ discrepancy │" in alerts

@@ -2,7 +2,8 @@
 
 The demo starts the sandbox, policy and gateway on free loopback ports with a throwaway state
 directory, sends sample events (``demo_samples``) that show each decision the product makes,
-waits for delivery, prints one row per (event, destination), and stops everything.
+waits for delivery, prints one row per (event, destination), then reconciles the browser, server
+and CRM layers against a small CRM export and shows the alert that raises, and stops everything.
 """
 
 from __future__ import annotations
@@ -15,15 +16,25 @@ import urllib.request
 from pathlib import Path
 
 import grpc
+from google.protobuf import timestamp_pb2
 from rich.console import Console
 from rich.table import Table
 
 from signalmesh.cli.client import GatewayClient, bad_request_violations
-from signalmesh.cli.demo_samples import DEMO_CONFIG, SANDBOX_KEYS, sample_events
+from signalmesh.cli.commands.alerts import print_alerts
+from signalmesh.cli.commands.reconcile import print_reconciliation, reconcile_request
+from signalmesh.cli.demo_samples import (
+    DEMO_CONFIG,
+    SANDBOX_KEYS,
+    demo_crm_csv,
+    demo_pixel_firings,
+    sample_events,
+)
 from signalmesh.cli.output import decision_name, reason_name, state_name
 from signalmesh.cli.processes import ServiceProcess, start_service
 from signalmesh.config import SANDBOX_TOKEN
-from signalmesh.v1 import gateway_pb2, policy_pb2
+from signalmesh.monitoring.reconciliation_inputs import load_crm
+from signalmesh.v1 import gateway_pb2, monitoring_pb2, policy_pb2
 
 
 def run_demo(console: Console) -> int:
@@ -48,7 +59,10 @@ def run_demo(console: Console) -> int:
             console.print(
                 f"  sandbox http://{sandbox.address} · policy {policy.address} · gateway {gateway.address}"
             )
-            return _exercise(GatewayClient(gateway.address, key), sandbox.address, console)
+            client = GatewayClient(gateway.address, key)
+            code = _exercise(client, sandbox.address, console)
+            _watch_the_signal(client, run_dir, console)
+            return code
         finally:
             for process in reversed(processes):
                 process.stop()
@@ -118,6 +132,38 @@ def _exercise(client: GatewayClient, sandbox_address: str, console: Console) -> 
         and status.state != gateway_pb2.DELIVERY_STATE_SKIPPED
     ]
     return 1 if undelivered else 0
+
+
+def _watch_the_signal(client: GatewayClient, run_dir: Path, console: Console) -> None:
+    """The three layers compared (browser pixel, this mesh, a small CRM export), then the alert
+    that comparison raises: what an operator would look at the next morning."""
+    now = time.time()
+    client.observe(
+        [
+            monitoring_pb2.Observation(event_id=event_id, event_name=name, event_time=_stamp(at))
+            for event_id, name, at in demo_pixel_firings(now)
+        ]
+    )
+    crm = run_dir / "crm.csv"
+    crm.write_text(demo_crm_csv(now))
+    records = load_crm(crm)
+    console.print(
+        f"\n[bold]Reconciliation[/] against the demo's CRM export ({crm.name}: {len(records.records)} orders)"
+    )
+    print_reconciliation(
+        client, reconcile_request(records.records, [], now - 86400, now + 60), False, console
+    )
+    deadline = time.monotonic() + 15
+    while not client.alerts() and time.monotonic() < deadline:
+        time.sleep(0.2)  # the gateway evaluates its alert rules every second in the demo
+    console.print("\n[bold]signalmesh alerts[/]")
+    print_alerts(client, False, console)
+
+
+def _stamp(epoch: float) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromNanoseconds(int(epoch * 1e9))
+    return stamp
 
 
 def _wait_for_delivery(

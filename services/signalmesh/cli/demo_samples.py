@@ -3,6 +3,7 @@ tracking-plan rule) and the sample events, each chosen to show one decision the 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from google.protobuf import timestamp_pb2
@@ -22,6 +23,10 @@ default_strategy = "strict"
 [dispatcher]
 linger = "5ms"
 poll_interval = "20ms"
+
+# The demo ends with its alerts: evaluate every second instead of every minute.
+[alerts]
+evaluate_every = "1s"
 
 # Two Meta pixels: one under the global strict strategy, one overridden to send_all.
 [destinations.meta_strict]
@@ -170,4 +175,27 @@ def sample_events(now: float) -> list[Sample]:
         Sample("invalid purchase", invalid),
         Sample("purchase fired on a failed payment", failed),
         Sample("the first purchase again (duplicate)", clicked),
+    ]
+
+
+def demo_crm_csv(now: float) -> str:
+    """The business's own records for the demo's day (a CRM export): the clicked purchase, and
+    an order the server never saw. The organic purchase has no CRM record (say it was a test
+    order someone placed on the live site): reconciliation lists it as server-only."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 4 * 60))
+    return (
+        "event_id,event_name,event_time,value,currency\n"
+        f"order-1001,Purchase,{stamp},129.90,USD\n"
+        f"order-1005,Purchase,{stamp},74.50,USD\n"
+    )
+
+
+def demo_pixel_firings(now: float) -> list[tuple[str, str, float]]:
+    """(event id, event name, time) the site's browser pixel reported: it fired on the failed
+    payment too, which the server refused (the tracking plan)."""
+    return [
+        ("order-1001", "Purchase", now - 3 * 60),
+        ("order-1002", "Purchase", now - 2 * 60),
+        ("order-1004", "Purchase", now - 60),
+        ("lead-2001", "Lead", now - 5 * 60),
     ]
