@@ -35,7 +35,7 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def webhook_body(notification: Notification) -> dict[str, Any]:
-    """The JSON object a webhook receives (docs/monitoring.md, "Alert webhook")."""
+    """The JSON object a webhook receives (README, "Monitoring" → "The webhook")."""
     details = notification.details
     return {
         "alert_key": notification.alert_key,

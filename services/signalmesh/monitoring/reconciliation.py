@@ -2,7 +2,7 @@
 
 browser (what the pixel fired) · server (what the mesh delivered) · CRM (what the business
 recorded). Loading the inputs is ``reconciliation_inputs``; the JSON document and the
-discrepancy alert are ``reconciliation_json`` (fields in docs/monitoring.md); the terminal
+discrepancy alert are ``reconciliation_json`` (fields in the README, "Monitoring"); the terminal
 table is ``reconciliation_table``.
 
 How the layers are matched

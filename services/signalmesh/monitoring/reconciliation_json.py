@@ -1,5 +1,5 @@
-"""A ``Reconciliation`` as one documented JSON object (docs/monitoring.md, "Reconciliation
-JSON"), and the discrepancy alert built from that object.
+"""A ``Reconciliation`` as one documented JSON object (README, "Monitoring" → "`--json`
+output"), and the discrepancy alert built from that object.
 
 The object is what ``signalmesh reconcile --json`` prints, what the store keeps as the latest
 reconciliation (``put_document("reconciliation", ...)``), what the report draws and what the
