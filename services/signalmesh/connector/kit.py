@@ -139,7 +139,8 @@ def required_setting(destination: Destination, key: str) -> str:
     """
     value = destination.setting(key)
     if not value:
-        raise ValueError(f"destination {destination.name!r}: the {destination.connector} connector needs {key}")
+        connector = destination.connector
+        raise ValueError(f"destination {destination.name!r}: the {connector} connector needs {key}")
     return value
 
 
