@@ -26,6 +26,7 @@ from signalmesh.connector import (
     OutcomeKind,
     TransportFailure,
     canonical_json,
+    labels_of,
 )
 from signalmesh.policy.eligibility import judge
 from signalmesh.sandbox import start_sandbox
@@ -138,6 +139,13 @@ class ConformanceSuite:
         for prepared in self._prepare(self._samples(now), destination):
             verdict = judge(decision_input(prepared), self.connector, destination, SEND_ALL, now)
             assert verdict.send, f"{prepared.event_id} would be skipped: {verdict.detail}"
+
+    def test_every_identifier_match_quality_can_ask_for_has_a_label(self) -> None:
+        """CheckEvent's advice names what to add in the connector's words (``identifier_labels``)."""
+        labels = labels_of(self.connector)
+        if labels:
+            wanted = self.connector.match_quality(event_pb2.PreparedEvent()).missing
+            assert [name for name in wanted if name not in labels] == [], "identifiers without a label"
 
     def test_match_quality_is_a_score_out_of_ten(self) -> None:
         for prepared in self._prepare(self._samples(), self.destination(OFFLINE_SANDBOX_URL)):

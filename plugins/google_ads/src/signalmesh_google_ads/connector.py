@@ -130,7 +130,12 @@ MATCH_WEIGHTS: MatchWeights = (("click_id", 6.0), ("email", 2.5), ("phone", 1.5)
 
 # What each identifier means to someone reading CheckEvent's advice.
 IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
-    {"click_id": "a click id", "email": "a hashed email", "phone": "a hashed phone"}
+    {
+        "click_id": "a click id",
+        "email": "a hashed email",
+        "phone": "a hashed phone",
+        "conversion_action": "a conversion action for the event name",
+    }
 )
 
 

@@ -117,7 +117,13 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
 MATCH_WEIGHTS: MatchWeights = ((CLICK_ID, 5.5), (EMAIL, 4.5))
 
 # What each identifier means to someone reading CheckEvent's advice.
-IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType({EMAIL: "a hashed email"})
+IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        CLICK_ID: "the LinkedIn click id",
+        EMAIL: "a hashed email",
+        CONVERSION_RULE: "a conversion rule for the event name",
+    }
+)
 
 
 class LinkedInConnector(BaseConnector):
