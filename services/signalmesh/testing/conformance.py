@@ -30,8 +30,10 @@ from signalmesh.connector import (
 )
 from signalmesh.policy.eligibility import judge
 from signalmesh.sandbox import start_sandbox
-from signalmesh.testing import bodies, personal
-from signalmesh.testing.cases import (
+from signalmesh.testing import personal
+from signalmesh.testing.http import send
+from signalmesh.testing.request_inspection import comparable, event_ids_in_body
+from signalmesh.testing.suite_inputs import (
     CLASSIFY_CASES,
     MALFORMED_2XX_BODIES,
     OFFLINE_SANDBOX_URL,
@@ -40,7 +42,6 @@ from signalmesh.testing.cases import (
     distinct_events,
     snapshot,
 )
-from signalmesh.testing.http import send
 from signalmesh.v1 import event_pb2
 
 RETRY, REJECTED, DELIVERED = OutcomeKind.RETRY, OutcomeKind.REJECTED, OutcomeKind.DELIVERED
@@ -78,7 +79,7 @@ class ConformanceSuite:
 
     def event_ids_in_body(self, request: HttpRequest, candidates: Collection[str]) -> list[str]:
         """The event ids the body carries, in order; override when ids are not JSON strings."""
-        return bodies.event_ids_in_body(request.body, candidates)
+        return event_ids_in_body(request.body, candidates)
 
     # ---- the declarative side ---------------------------------------------------------------
 
@@ -176,10 +177,10 @@ class ConformanceSuite:
         now = self._now()
         batch = self._prepare(self._samples(now), destination)
         batch_before = [snapshot(prepared) for prepared in batch]
-        first = [bodies.comparable(request) for request in self.connector.build_requests(batch, destination)]
+        first = [comparable(request) for request in self.connector.build_requests(batch, destination)]
         # Freshly built events and prepared events: equal input, so equal bytes.
         again = self._prepare(self._samples(now), destination)
-        second = [bodies.comparable(request) for request in self.connector.build_requests(again, destination)]
+        second = [comparable(request) for request in self.connector.build_requests(again, destination)]
         assert first == second, "build_requests gave different requests for the same batch"
         assert [snapshot(prepared) for prepared in batch] == batch_before, "build_requests changed its batch"
         assert dict(destination.settings) == settings_before, "build_requests changed the destination"
