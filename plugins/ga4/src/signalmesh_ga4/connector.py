@@ -32,7 +32,7 @@ user_id             1.0    cross-device identity; recommended with user_data (§
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
@@ -44,13 +44,9 @@ from signalmesh.connector import (
     Connector,
     Destination,
     EligibilityRule,
-    HttpRequest,
-    HttpResponse,
     Limits,
     MatchWeights,
-    Outcome,
     PlatformEvent,
-    TransportFailure,
 )
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
@@ -165,13 +161,9 @@ class Ga4Connector(BaseConnector):
         # reports (§2A "Responses and validation").
         return f"validation endpoint {batching.VALIDATION_PATH}"
 
-    def build_requests(
-        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
-    ) -> list[HttpRequest]:
-        return batching.build_requests(batch, destination)
-
-    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
-        return responses.classify(request, response)
+    # Pure functions of their own modules, with the methods' signatures.
+    build_requests = staticmethod(batching.build_requests)
+    classify = staticmethod(responses.classify)
 
 
 @hookimpl

@@ -27,7 +27,7 @@ phone       1.5    also matched by ECL, less often present and less often matche
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
@@ -40,14 +40,10 @@ from signalmesh.connector import (
     Destination,
     EligibilityRule,
     FieldProblem,
-    HttpRequest,
-    HttpResponse,
     Limits,
     MatchQuality,
     MatchWeights,
-    Outcome,
     PlatformEvent,
-    TransportFailure,
     weighted_match_quality,
 )
 from signalmesh.hookspecs import hookimpl
@@ -173,13 +169,9 @@ class GoogleAdsConnector(BaseConnector):
         # Google Ads: validate_only checks the upload and records nothing (§2B, §6.3).
         return "validate_only"
 
-    def build_requests(
-        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
-    ) -> list[HttpRequest]:
-        return batching.build_requests(batch, destination)
-
-    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
-        return responses.classify(request, response)
+    # Pure functions of their own modules, with the methods' signatures.
+    build_requests = staticmethod(batching.build_requests)
+    classify = staticmethod(responses.classify)
 
 
 @hookimpl

@@ -33,7 +33,7 @@ ge                  0.125  in Meta's "weak set" (§1.12)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
@@ -46,13 +46,9 @@ from signalmesh.connector import (
     Destination,
     EligibilityRule,
     FieldProblem,
-    HttpRequest,
-    HttpResponse,
     Limits,
     MatchWeights,
-    Outcome,
     PlatformEvent,
-    TransportFailure,
 )
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
@@ -193,13 +189,9 @@ class MetaConnector(BaseConnector):
         code = destination.setting("test_event_code")
         return f"test_event_code {code}" if code else None
 
-    def build_requests(
-        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
-    ) -> list[HttpRequest]:
-        return batching.build_requests(batch, destination)
-
-    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
-        return responses.classify(request, response)
+    # Pure functions of their own modules, with the methods' signatures.
+    build_requests = staticmethod(batching.build_requests)
+    classify = staticmethod(responses.classify)
 
 
 @hookimpl
