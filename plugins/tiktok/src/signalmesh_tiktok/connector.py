@@ -139,6 +139,9 @@ class TikTokConnector(BaseConnector):
     # TikTok documents no identifier as required for any event source: no required_identifiers.
     match_weights = MATCH_WEIGHTS
     identifier_labels = IDENTIFIER_LABELS
+    # batching and responses hold the pure functions, with the methods' signatures.
+    build_requests = staticmethod(batching.build_requests)
+    classify = staticmethod(responses.classify)
 
     def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
         """TikTok's ``data[i]`` object with every contact key normalised and hashed."""
@@ -148,10 +151,6 @@ class TikTokConnector(BaseConnector):
         # TikTok: test events reach Events Manager → Test Events only with a test_event_code (§3.2).
         code = destination.setting("test_event_code")
         return f"test_event_code {code}" if code else None
-
-    # Pure functions of their own modules, with the methods' signatures.
-    build_requests = staticmethod(batching.build_requests)
-    classify = staticmethod(responses.classify)
 
 
 @hookimpl

@@ -109,6 +109,9 @@ class WebhookConnector(BaseConnector):
     eligibility = ELIGIBILITY
     match_weights = MATCH_WEIGHTS
     identifier_labels = IDENTIFIER_LABELS
+    # batching and responses hold the pure functions, with the methods' signatures.
+    build_requests = staticmethod(batching.build_requests)
+    classify = staticmethod(responses.classify)
 
     def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
         """The README's per-event object, personal data hashed."""
@@ -117,10 +120,6 @@ class WebhookConnector(BaseConnector):
     def test_channel(self, destination: Destination) -> str | None:
         # Test events only where the receiver said it wants them; otherwise policy skips them.
         return destination.setting("test_url") or None
-
-    # Pure functions of their own modules, with the methods' signatures.
-    build_requests = staticmethod(batching.build_requests)
-    classify = staticmethod(responses.classify)
 
 
 @hookimpl
