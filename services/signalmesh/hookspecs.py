@@ -19,6 +19,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from signalmesh.connector import Connector
+    from signalmesh.sandbox.emulators import PlatformEmulator
 
 PROJECT_NAME = "signalmesh"
 
@@ -39,4 +40,20 @@ def register_connectors(register: Callable[[Connector], None]) -> None:
 
     Connectors never do I/O; the core sends the requests, retries, rate-limits and traces them.
     Two connectors with the same name are an error reported at start-up.
+    """
+
+
+@hookspec
+def register_emulators(register: Callable[[PlatformEmulator], None]) -> None:
+    """Register the platform emulators this plugin brings to the sandbox (``signalmesh sandbox``).
+
+    Optional: a connector for a platform the sandbox does not emulate can bring its own, so its
+    round-trip tests and the demo run against the platform's behaviour rather than the generic
+    ``/webhook/{name}`` sink. Call ``register(emulator)`` once per platform. An emulator is any
+    object (a module will do) with ``PLATFORM`` (its name: what ``/_sandbox/events?platform=``
+    and fault rules use), ``routes(tokens, clock, recorder)`` returning aiohttp route
+    definitions that validate and record like the real API (``recorder.accept(...)``), and
+    ``fault_response(status)``, the platform's own error body for an injected fault. The
+    built-in emulators (``signalmesh/sandbox/meta.py`` …) register through this same hook;
+    two emulators for one platform are an error reported when the sandbox starts.
     """

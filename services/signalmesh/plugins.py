@@ -87,6 +87,10 @@ class ConnectorRegistry:
     def infos(self) -> list[ConnectorInfo]:
         return [self._by_name[name] for name in sorted(self._by_name)]
 
+    def connectors(self) -> list[Connector]:
+        """Every registered connector, by name: whose ``check_event`` rules the gateway applies."""
+        return [info.connector for info in self.infos()]
+
 
 def _distribution_of(manager: pluggy.PluginManager, plugin: object, plugin_name: str) -> tuple[str, str]:
     for candidate, dist in manager.list_plugin_distinfo():

@@ -1,21 +1,12 @@
-"""Fixtures for the TikTok connector's tests: a connector, a destination and an event factory."""
+"""Fixtures for the TikTok connector's tests: a connector and a destination (``make_event``
+is the signalmesh.testing plugin's)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
-
 import pytest
 from signalmesh.connector import Destination
-from signalmesh.v1 import event_pb2
 
 from signalmesh_tiktok.connector import TikTokConnector
-
-# 2026-11-20 12:00:00 UTC = 1795176000.
-EVENT_TIME = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
-
-MakeEvent = Callable[..., event_pb2.ConversionEvent]
 
 
 @pytest.fixture
@@ -34,29 +25,3 @@ def destination() -> Destination:
             "test_event_code": "TEST123",
         },
     )
-
-
-@pytest.fixture
-def make_event() -> MakeEvent:
-    """Build a website Purchase; keyword arguments override or add top-level fields."""
-
-    def build(event_id: str = "evt-1", **fields: Any) -> event_pb2.ConversionEvent:
-        event = event_pb2.ConversionEvent(
-            event_id=event_id,
-            event_name="Purchase",
-            action_source=event_pb2.ACTION_SOURCE_WEBSITE,
-            event_source_url="https://shop.example/checkout",
-        )
-        event.event_time.FromDatetime(EVENT_TIME)
-        for name, value in fields.items():
-            target = getattr(event, name)
-            if hasattr(target, "CopyFrom"):
-                target.CopyFrom(value)
-            elif hasattr(target, "extend"):
-                del target[:]
-                target.extend(value)
-            else:
-                setattr(event, name, value)
-        return event
-
-    return build

@@ -68,11 +68,3 @@ def test_already_hashed_values_pass_through_lower_cased(normalise: Callable[[str
 def test_hashed_is_the_sha256_of_the_normalised_form() -> None:
     assert normalize.hashed(" Jane.Doe@Example.COM", normalize.email) == sha256_hex("jane.doe@example.com")
     assert normalize.hashed("not-an-email", normalize.email) is None
-
-
-def test_hashed_all_drops_unusable_values_and_duplicates_keeping_order() -> None:
-    values = ["b@example.com", "A@example.com ", "junk", "", "B@Example.com"]
-    assert normalize.hashed_all(values, normalize.email) == [
-        sha256_hex("b@example.com"),
-        sha256_hex("a@example.com"),
-    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from signalmesh.connector import Destination, MatchQuality
+from signalmesh.connector import Connector, Destination, MatchQuality
 from signalmesh.gateway.tracking_plan import TrackingRule
 from signalmesh.gateway.validate import Report, validate_event
 from signalmesh.store.base import NewEntry, StatusRecord
@@ -75,8 +75,10 @@ def check_event(
     destinations: Mapping[str, Destination],
     tracking_plan: Mapping[str, TrackingRule],
     new_event_id: Callable[[], str] | None = None,
+    connectors: Sequence[Connector] = (),
 ) -> EventOutcome:
-    """Validate ``event``; with ``new_event_id``, an event sent without an id gets one, and a warning."""
+    """Validate ``event`` (by the core's rules and each of ``connectors``' own); with
+    ``new_event_id``, an event sent without an id gets one, and a warning."""
     generated = False
     if not event.event_id and new_event_id is not None:
         generated = True
@@ -84,7 +86,7 @@ def check_event(
         with_id.CopyFrom(event)
         with_id.event_id = new_event_id()
         event = with_id
-    report = validate_event(event, now, destinations, tracking_plan)
+    report = validate_event(event, now, destinations, tracking_plan, connectors)
     if generated:
         report.warn(
             "event_id",

@@ -121,7 +121,14 @@ class AcceptPipeline:
         return outcomes
 
     def _check(self, event: event_pb2.ConversionEvent, now: float) -> EventOutcome:
-        return check_event(event, now, self._destinations, self._tracking_plan, self._new_event_id)
+        return check_event(
+            event,
+            now,
+            self._destinations,
+            self._tracking_plan,
+            self._new_event_id,
+            self._registry.connectors(),
+        )
 
     def _prepare(self, outcome: EventOutcome) -> None:
         """The event's hashed form per destination, and a warning where its match quality is low."""

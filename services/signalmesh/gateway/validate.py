@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
 
+from signalmesh.connector import problems_of
 from signalmesh.gateway.tracking_plan import TrackingRule
 from signalmesh.gateway.tracking_plan import check as tracking_plan_check
 from signalmesh.normalize import geography
@@ -79,16 +80,18 @@ def validate_event(
     now: float,
     destinations: Collection[str],
     tracking_plan: Mapping[str, TrackingRule] | None = None,
+    connectors: Sequence[object] = (),
 ) -> Report:
-    """All violations and warnings of ``event``; ``destinations`` are the configured names and
-    ``tracking_plan`` the business's own rules per event name."""
+    """All violations and warnings of ``event``; ``destinations`` are the configured names,
+    ``tracking_plan`` the business's own rules per event name and ``connectors`` the installed
+    connectors, whose ``check_event`` rules apply to every event."""
     report = Report()
     _identity(event, report)
     _timing(event, now, report)
     _source(event, report)
     _money(event, report)
     _user_data(event.user_data, report)
-    _click_ids(event.click_ids, report)
+    _connector_checks(event, connectors, report)
     for index, name in enumerate(event.destinations):
         if name not in destinations:
             known = ", ".join(sorted(destinations))
@@ -333,29 +336,10 @@ def _user_data(user_data: event_pb2.UserData, report: Report) -> None:
             )
 
 
-def _click_ids(click_ids: event_pb2.ClickIds, report: Report) -> None:
-    if click_ids.fbclid and not click_ids.fbc and not click_ids.HasField("click_time"):
-        report.warn(
-            "click_ids.click_time",
-            "fbc.click_time_missing",
-            "fbclid was sent without click_time: "
-            "fbc cannot be built (its creation time is never invented); send click_time",
-        )
-    google_clicks = [name for name in ("gclid", "wbraid", "gbraid") if getattr(click_ids, name)]
-    if len(google_clicks) > 1:
-        both = "both" if len(google_clicks) == 2 else "all"
-        report.error(
-            f"click_ids.{google_clicks[1]}",
-            "click_ids.google_exclusive",
-            f"{' and '.join(google_clicks)} are {both} set: Google accepts one click id per conversion "
-            "(gclid for web clicks, wbraid for iOS web, gbraid for iOS app); "
-            "send only the one the click carried",
-        )
-    for name in ("fbc", "fbp"):
-        value = getattr(click_ids, name)
-        if value and not re.fullmatch(r"fb\.\d\.\d{10,13}\.\S+", value):
-            report.error(
-                f"click_ids.{name}",
-                f"{name}.format",
-                f"must look like fb.1.<creation time ms>.<id>, as Meta's _{name} cookie",
-            )
+def _connector_checks(event: event_pb2.ConversionEvent, connectors: Sequence[object], report: Report) -> None:
+    """Each connector's own format rules (Meta's fbc cookie, Google's one click id), reported
+    beside the core's: platform knowledge stays in the connector (``Connector.check_event``)."""
+    for connector in connectors:
+        for problem in problems_of(connector, event):
+            note = report.warn if problem.warning else report.error
+            note(problem.field, problem.reason, problem.description)

@@ -12,13 +12,13 @@ import struct
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 from aiohttp import web
 
 from signalmesh.config import SANDBOX_TOKEN
-from signalmesh.sandbox import ga4, google_ads, linkedin, meta, tiktok, webhook
+from signalmesh.sandbox.emulators import PlatformEmulator, installed_emulators
 from signalmesh.sandbox.faults import FaultInjector, parse_fault
 from signalmesh.sandbox.recorder import Recorder
 
@@ -33,40 +33,32 @@ SHUTDOWN_TIMEOUT_SECONDS = 2.0
 log = structlog.get_logger("signalmesh.sandbox")
 
 
-class Platform(Protocol):
-    """What a platform module (``meta.py``; later ``ga4.py``, ``tiktok.py`` …) provides."""
-
-    PLATFORM: str
-
-    def routes(self, tokens: frozenset[str], clock: Clock, recorder: Recorder) -> list[web.RouteDef]:
-        """The platform's endpoints, validating and recording like the real API."""
-        ...
-
-    def fault_response(self, status: int) -> web.Response:
-        """The platform's own error body for an injected status (5xx, 429 …)."""
-        ...
-
-
-PLATFORMS: tuple[Platform, ...] = (ga4, google_ads, linkedin, meta, tiktok, webhook)
 RECORDER = web.AppKey("recorder", Recorder)
 FAULTS = web.AppKey("faults", FaultInjector)
 TOKENS = web.AppKey("tokens", set)
+EMULATORS = web.AppKey("emulators", tuple)
 
 
 def build_app(
-    tokens: Sequence[str], clock: Clock = time.time, rng: random.Random | None = None
+    tokens: Sequence[str],
+    clock: Clock = time.time,
+    rng: random.Random | None = None,
+    emulators: Sequence[PlatformEmulator] | None = None,
 ) -> web.Application:
-    """The sandbox as an aiohttp application; ``clock`` and ``rng`` are injectable for tests."""
-    recorder = Recorder(clock, [platform.PLATFORM for platform in PLATFORMS])
+    """The sandbox as an aiohttp application; ``clock`` and ``rng`` are injectable for tests, and
+    ``emulators`` (by default every installed one, see ``emulators.py``) says which platforms."""
+    platforms = tuple(installed_emulators() if emulators is None else emulators)
+    recorder = Recorder(clock, [platform.PLATFORM for platform in platforms])
     faults = FaultInjector(rng or random.Random())
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[RECORDER] = recorder
     app[FAULTS] = faults
+    app[EMULATORS] = platforms
     # One live set shared by every platform, so a test can revoke a token (a platform-side
     # revocation) and accept its replacement while the sandbox runs.
     accepted_tokens = set(tokens)
     app[TOKENS] = accepted_tokens
-    for platform in PLATFORMS:
+    for platform in platforms:
         for route in platform.routes(accepted_tokens, clock, recorder):  # type: ignore[arg-type]
             handler: Handler = route.handler  # type: ignore[assignment]
             app.router.add_route(route.method, route.path, _guarded(platform, handler, recorder, faults))
@@ -81,7 +73,9 @@ def build_app(
     return app
 
 
-def _guarded(platform: Platform, handler: Handler, recorder: Recorder, faults: FaultInjector) -> Handler:
+def _guarded(
+    platform: PlatformEmulator, handler: Handler, recorder: Recorder, faults: FaultInjector
+) -> Handler:
     """Count the request, apply any injected fault, else let the platform answer."""
     name = platform.PLATFORM
 
@@ -121,14 +115,15 @@ def _reset_connection(request: web.Request) -> web.Response:
 
 
 async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "platforms": [platform.PLATFORM for platform in PLATFORMS]})
+    return web.json_response({"status": "ok", "platforms": _platform_names(request.app)})
 
 
 async def _events(request: web.Request) -> web.Response:
     platform = request.query.get("platform", "")
     destination = request.query.get("destination", "")
-    if platform not in _platform_names() or not destination:
-        return _control_error(f"give platform (one of {_platform_names()}) and destination")
+    names = _platform_names(request.app)
+    if platform not in names or not destination:
+        return _control_error(f"give platform (one of {names}) and destination")
     test = request.query.get("test", "0").lower() in ("1", "true", "yes")
     recorder = request.app[RECORDER]
     return web.json_response(
@@ -152,7 +147,7 @@ async def _add_fault(request: web.Request) -> web.Response:
         payload: Any = await request.json()
     except json.JSONDecodeError:
         return _control_error("the body must be JSON")
-    rule = parse_fault(payload, _platform_names())
+    rule = parse_fault(payload, _platform_names(request.app))
     if isinstance(rule, str):
         return _control_error(rule)
     request.app[FAULTS].add(rule)
@@ -191,8 +186,8 @@ async def _change_tokens(request: web.Request) -> web.Response:
     return web.json_response({"tokens": len(tokens)})
 
 
-def _platform_names() -> list[str]:
-    return [platform.PLATFORM for platform in PLATFORMS]
+def _platform_names(app: web.Application) -> list[str]:
+    return [platform.PLATFORM for platform in app[EMULATORS]]
 
 
 def _control_error(message: str) -> web.Response:
@@ -231,9 +226,10 @@ async def start_sandbox(
     *,
     clock: Clock = time.time,
     rng: random.Random | None = None,
+    emulators: Sequence[PlatformEmulator] | None = None,
 ) -> SandboxServer:
     """Start the sandbox; port 0 picks a free port (read it from ``.port`` / ``.url``)."""
-    app = build_app(tokens, clock, rng)
+    app = build_app(tokens, clock, rng, emulators)
     # No access log: Graph clients may put access_token in the query string.
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS)
     await runner.setup()
@@ -266,7 +262,7 @@ async def _serve_until_stopped(host: str, port: int, tokens: Sequence[str]) -> N
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop_signal, stop.set)
     server = await start_sandbox(host, port, tokens)
-    log.info("sandbox_listening", url=server.url, platforms=_platform_names())
+    log.info("sandbox_listening", url=server.url, platforms=_platform_names(server.runner.app))
     try:
         await stop.wait()
     finally:

@@ -29,6 +29,12 @@ from typing import Any
 
 from aiohttp import web
 
+from signalmesh.sandbox.ga4_names import (
+    MAX_NAME_LENGTH,
+    NAME_PATTERN,
+    RESERVED_EVENT_NAMES,
+    RESERVED_PREFIXES,
+)
 from signalmesh.sandbox.recorder import Recorder
 
 PLATFORM = "ga4"
@@ -38,7 +44,6 @@ DROPPED_SUFFIX = ":dropped"
 MAX_EVENTS_PER_REQUEST = 25  # GA4 (§2A "Body")
 MAX_BODY_BYTES = 130_000  # GA4: POST body under 130 kB (§2A); the stricter, decimal reading
 MAX_PARAMS_PER_EVENT = 25
-MAX_NAME_LENGTH = 40
 MAX_PARAM_VALUE_LENGTH = 100  # standard properties (§2A) [Unconfirmed for GA4 360]
 MAX_USER_PROPERTIES = 25
 MAX_USER_PROPERTY_NAME_LENGTH = 24
@@ -55,26 +60,10 @@ NAME_RESERVED = "NAME_RESERVED"
 VALUE_OUT_OF_BOUNDS = "VALUE_OUT_OF_BOUNDS"
 EXCEEDED_MAX_ENTITIES = "EXCEEDED_MAX_ENTITIES"
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ANY_CASE_SHA256 = re.compile(r"[0-9A-Fa-f]{64}")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
-# §2A. A leading '_' is not a letter: Google's own example answers NAME_INVALID for it (G6).
-RESERVED_PREFIXES = ("firebase_", "ga_", "google_", "gtag.")
-# GA4: reserved event names (§2A names session_start, first_visit, user_engagement; G2 lists all).
-# fmt: off
-RESERVED_EVENT_NAMES = frozenset({
-    "ad_activeview", "ad_click", "ad_exposure", "ad_impression", "ad_query", "ad_reward",
-    "adunit_exposure", "app_background", "app_clear_data", "app_exception", "app_remove",
-    "app_store_refund", "app_store_subscription_cancel", "app_store_subscription_convert",
-    "app_store_subscription_renew", "app_update", "app_upgrade", "dynamic_link_app_open",
-    "dynamic_link_app_update", "dynamic_link_first_open", "error", "first_open", "first_visit",
-    "in_app_purchase", "notification_dismiss", "notification_foreground", "notification_open",
-    "notification_receive", "os_update", "session_start", "session_start_with_rollout",
-    "user_engagement",
-})
-# fmt: on
 HASHED_ADDRESS_KEYS = ("sha256_first_name", "sha256_last_name", "sha256_street")
 CLEAR_ADDRESS_KEYS = ("city", "region", "postal_code", "country")
 CONSENT_VALUES = ("GRANTED", "DENIED")
@@ -288,7 +277,7 @@ def _check_event(index: int, event: Any, now: float) -> Iterator[ValidationMessa
         yield ValidationMessage(
             "events", f"Event at index: [{index}] has reserved name [{name}].", NAME_RESERVED
         )
-    elif len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name):
+    elif len(name) > MAX_NAME_LENGTH or not NAME_PATTERN.fullmatch(name):
         yield ValidationMessage(
             "events",
             f"Event at index: [{index}] has invalid name [{name}]. Names must start with an alphabetic "
@@ -357,7 +346,7 @@ def _check_items(path: str, items: Any) -> Iterator[ValidationMessage]:
 def _name_message(path: str, name: str, what: str, max_length: int) -> ValidationMessage | None:
     if name.startswith(RESERVED_PREFIXES):
         return ValidationMessage(path, f"{what} name [{name}] uses a reserved prefix.", NAME_RESERVED)
-    if len(name) > max_length or not _NAME.fullmatch(name):
+    if len(name) > max_length or not NAME_PATTERN.fullmatch(name):
         return ValidationMessage(
             path,
             f"{what} name [{name}] is invalid: at most {max_length} letters, digits or underscores, "

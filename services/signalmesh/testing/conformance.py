@@ -26,11 +26,14 @@ from signalmesh.connector import (
     OutcomeKind,
     TransportFailure,
     canonical_json,
+    labels_of,
 )
 from signalmesh.policy.eligibility import judge
 from signalmesh.sandbox import start_sandbox
-from signalmesh.testing import bodies, personal
-from signalmesh.testing.cases import (
+from signalmesh.testing import personal
+from signalmesh.testing.http import send
+from signalmesh.testing.request_inspection import comparable, event_ids_in_body
+from signalmesh.testing.suite_inputs import (
     CLASSIFY_CASES,
     MALFORMED_2XX_BODIES,
     OFFLINE_SANDBOX_URL,
@@ -39,7 +42,6 @@ from signalmesh.testing.cases import (
     distinct_events,
     snapshot,
 )
-from signalmesh.testing.http import send
 from signalmesh.v1 import event_pb2
 
 RETRY, REJECTED, DELIVERED = OutcomeKind.RETRY, OutcomeKind.REJECTED, OutcomeKind.DELIVERED
@@ -77,7 +79,7 @@ class ConformanceSuite:
 
     def event_ids_in_body(self, request: HttpRequest, candidates: Collection[str]) -> list[str]:
         """The event ids the body carries, in order; override when ids are not JSON strings."""
-        return bodies.event_ids_in_body(request.body, candidates)
+        return event_ids_in_body(request.body, candidates)
 
     # ---- the declarative side ---------------------------------------------------------------
 
@@ -139,6 +141,13 @@ class ConformanceSuite:
             verdict = judge(decision_input(prepared), self.connector, destination, SEND_ALL, now)
             assert verdict.send, f"{prepared.event_id} would be skipped: {verdict.detail}"
 
+    def test_every_identifier_match_quality_can_ask_for_has_a_label(self) -> None:
+        """CheckEvent's advice names what to add in the connector's words (``identifier_labels``)."""
+        labels = labels_of(self.connector)
+        if labels:
+            wanted = self.connector.match_quality(event_pb2.PreparedEvent()).missing
+            assert [name for name in wanted if name not in labels] == [], "identifiers without a label"
+
     def test_match_quality_is_a_score_out_of_ten(self) -> None:
         for prepared in self._prepare(self._samples(), self.destination(OFFLINE_SANDBOX_URL)):
             quality = self.connector.match_quality(prepared)
@@ -168,10 +177,10 @@ class ConformanceSuite:
         now = self._now()
         batch = self._prepare(self._samples(now), destination)
         batch_before = [snapshot(prepared) for prepared in batch]
-        first = [bodies.comparable(request) for request in self.connector.build_requests(batch, destination)]
+        first = [comparable(request) for request in self.connector.build_requests(batch, destination)]
         # Freshly built events and prepared events: equal input, so equal bytes.
         again = self._prepare(self._samples(now), destination)
-        second = [bodies.comparable(request) for request in self.connector.build_requests(again, destination)]
+        second = [comparable(request) for request in self.connector.build_requests(again, destination)]
         assert first == second, "build_requests gave different requests for the same batch"
         assert [snapshot(prepared) for prepared in batch] == batch_before, "build_requests changed its batch"
         assert dict(destination.settings) == settings_before, "build_requests changed the destination"

@@ -5,7 +5,9 @@ platform sandbox without a conftest of their own:
 
 - ``sandbox``: a ``SandboxServer`` started on a free loopback port for the test, closed after;
 - ``sandbox_url``: its base URL (``http://127.0.0.1:<port>``), for ``destination(...)``;
-- ``sandbox_control``: a ``SandboxControl`` client of that sandbox (recorded events, faults).
+- ``sandbox_control``: a ``SandboxControl`` client of that sandbox (recorded events, faults);
+- ``make_event``: ``make_event(event_id="evt-1", **fields)`` builds a website Purchase at a fixed
+  time (``signalmesh.testing.events``); a conftest overrides it for other defaults.
 
 A conftest fixture of the same name overrides these, as pytest always lets a closer one win.
 """
@@ -19,6 +21,7 @@ import pytest
 
 from signalmesh.sandbox import SandboxServer, start_sandbox
 from signalmesh.sandbox.client import SandboxControl
+from signalmesh.testing.events import MakeEvent, event_factory
 
 try:
     import pytest_asyncio
@@ -48,3 +51,9 @@ async def sandbox_control(sandbox: SandboxServer) -> AsyncIterator[SandboxContro
     """The control API client of ``sandbox``: ``await sandbox_control.events("webhook", "crm")``."""
     async with SandboxControl(sandbox.url) as control:
         yield control
+
+
+@pytest.fixture
+def make_event() -> MakeEvent:
+    """Build a website Purchase; keyword arguments override or add top-level fields."""
+    return event_factory()

@@ -7,10 +7,13 @@ from signalmesh.gateway.advice import Advice, advice_text, advise, with_identifi
 from signalmesh.v1 import event_pb2
 
 WORTH = {"em": 3.0, "ph": 1.5, "mystery": 0.5}
+LABELS = {"em": "a hashed email", "ph": "a hashed phone"}
 
 
 class PricedConnector:
     """Scores 2.0, plus what each identifier adds (``WORTH``): an email is worth more than a phone."""
+
+    identifier_labels = LABELS
 
     def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
         score = 2.0 + sum(WORTH.get(name, 0.0) for name in prepared.identifiers)
@@ -20,11 +23,11 @@ class PricedConnector:
 
 
 def test_a_known_identifier_is_named_in_words_with_its_key():
-    assert advice_text("em", 4.1, 6.6) == "add a hashed email (em): 4.1 → 6.6"
+    assert advice_text("em", 4.1, 6.6, LABELS) == "add a hashed email (em): 4.1 → 6.6"
 
 
 def test_an_unknown_identifier_is_shown_as_it_is():
-    assert advice_text("mystery", 2.0, 2.5) == "add mystery: 2.0 → 2.5"
+    assert advice_text("mystery", 2.0, 2.5, LABELS) == "add mystery: 2.0 → 2.5"
 
 
 def test_pricing_an_identifier_does_not_change_the_event():

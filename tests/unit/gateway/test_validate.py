@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from google.protobuf import timestamp_pb2
+from signalmesh.connector import FieldProblem
 from signalmesh.gateway.validate import decimal_problem, validate_event
 from signalmesh.v1 import event_pb2
 
@@ -112,12 +113,32 @@ def test_unknown_destination_is_named_with_the_configured_ones():
     assert violation.field == "destinations[0]" and "meta" in violation.description
 
 
-def test_fbclid_without_click_time_is_a_warning_not_an_invented_time():
+class FormatChecker:
+    """A connector's own edge rule: a warning for any ttclid, an error for a 'bad' gclid."""
+
+    def check_event(self, event: event_pb2.ConversionEvent) -> list[FieldProblem]:
+        found = []
+        if event.click_ids.ttclid:
+            found.append(FieldProblem("click_ids.ttclid", "ttclid.noted", "noted", warning=True))
+        if event.click_ids.gclid == "bad":
+            found.append(FieldProblem("click_ids.gclid", "gclid.format", "not a gclid: send the gclid"))
+        return found
+
+
+def test_connectors_own_checks_are_reported_as_violations_and_warnings():
     event = good_event()
-    event.click_ids.fbclid = "IwAR123"
-    report = validate_event(event, NOW, DESTINATIONS)
-    assert report.violations == []
-    assert [warning.field for warning in report.warnings] == ["click_ids.click_time"]
+    event.click_ids.MergeFrom(event_pb2.ClickIds(gclid="bad", ttclid="E.C.P.x"))
+    report = validate_event(event, NOW, DESTINATIONS, connectors=[FormatChecker(), object()])
+    assert fields(report) == {"click_ids.gclid": "gclid.format"}
+    assert [(warning.field, warning.reason) for warning in report.warnings] == [
+        ("click_ids.ttclid", "ttclid.noted")
+    ]
+
+
+def test_without_connectors_no_platform_rule_applies():
+    event = good_event()
+    event.click_ids.MergeFrom(event_pb2.ClickIds(gclid="bad", fbc="not-a-cookie"))
+    assert validate_event(event, NOW, DESTINATIONS).violations == []
 
 
 def test_private_ip_is_accepted_with_a_warning():
@@ -201,40 +222,6 @@ def test_a_phone_without_country_code_or_country_says_how_to_fix_it():
         good_event(user_data=event_pb2.UserData(phones=["650 555 1212"])), NOW, DESTINATIONS
     ).violations
     assert "set user_data.country" in violation.description and "no country code" in violation.description
-
-
-def test_two_google_click_ids_are_refused_naming_the_second():
-    event = good_event()
-    event.click_ids.gclid = "Cj0KCQ"
-    event.click_ids.gbraid = "0AAAAA"
-    [violation] = validate_event(event, NOW, DESTINATIONS).violations
-    assert violation.field == "click_ids.gbraid" and "gclid and gbraid are both set" in violation.description
-
-
-@pytest.mark.parametrize(
-    ("click_ids", "field", "says"),
-    [
-        ({"gclid": "Cj0KCQ", "wbraid": "wb1"}, "click_ids.wbraid", "gclid and wbraid are both set"),
-        ({"wbraid": "wb1", "gbraid": "gb1"}, "click_ids.gbraid", "wbraid and gbraid are both set"),
-        (
-            {"gclid": "Cj0KCQ", "wbraid": "wb1", "gbraid": "gb1"},
-            "click_ids.wbraid",
-            "gclid and wbraid and gbraid are all set",
-        ),
-    ],
-)
-def test_every_pair_of_google_click_ids_is_refused_with_one_violation(click_ids, field, says):
-    event = good_event()
-    event.click_ids.MergeFrom(event_pb2.ClickIds(**click_ids))
-    [violation] = validate_event(event, NOW, DESTINATIONS).violations
-    assert (violation.field, violation.reason) == (field, "click_ids.google_exclusive")
-    assert says in violation.description
-
-
-def test_one_google_click_id_beside_other_platforms_click_ids_is_fine():
-    event = good_event()
-    event.click_ids.MergeFrom(event_pb2.ClickIds(gclid="Cj0KCQ", ttclid="E.C.P.x", li_fat_id="li-1"))
-    assert validate_event(event, NOW, DESTINATIONS).violations == []
 
 
 def test_a_zero_value_purchase_is_accepted_with_a_warning():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from signalmesh.testing import bodies, personal
+from signalmesh.testing import personal, request_inspection
 from signalmesh.v1 import event_pb2
 
 pytest_plugins = ["pytester"]
@@ -267,4 +267,4 @@ def test_find_leaks_ignores_hashed_values() -> None:
     ],
 )
 def test_event_ids_in_body_lists_each_candidate_once_in_body_order(body: bytes, expected: list[str]) -> None:
-    assert bodies.event_ids_in_body(body, ["evt-1", "evt-2", "evt-10"]) == expected
+    assert request_inspection.event_ids_in_body(body, ["evt-1", "evt-2", "evt-10"]) == expected

@@ -2,15 +2,14 @@
 
 Every ``TODO`` marks a place to fill in from the platform's documentation; cite the rule next
 to the code that applies it (``# Acme: phone in E.164 with '+'``). Keep everything pure: the
-core sends the requests, retries, rate-limits and traces them. When a part grows, move it to
-its own module as plugins/meta does (normalize.py, payload.py, batching.py, responses.py).
+core sends the requests, retries, rate-limits and traces them. ``signalmesh.connector``'s kit
+supplies what every connector shares (``BaseConnector``, hashing, request and outcome helpers).
+When a part grows, move it to its own module as plugins/meta does (normalize.py, payload.py,
+batching.py, responses.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from types import MappingProxyType
@@ -19,6 +18,7 @@ from typing import Any
 from signalmesh.connector import (
     SEND_ALL,
     STRICT,
+    BaseConnector,
     ConfigField,
     Connector,
     Destination,
@@ -26,17 +26,25 @@ from signalmesh.connector import (
     HttpRequest,
     HttpResponse,
     Limits,
-    MatchQuality,
+    MatchWeights,
     Outcome,
     OutcomeKind,
+    PlatformEvent,
     TransportFailure,
+    body_excerpt,
     canonical_json,
+    chunks,
+    hashed_list,
+    json_or_none,
+    outcome_for_each,
+    post_request,
+    put_present,
+    required_setting,
     retry_after_seconds,
 )
 from signalmesh.hookspecs import hookimpl
+from signalmesh.normalize.text import nfc_lower
 from signalmesh.v1 import event_pb2, policy_pb2
-
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 CONFIG_SCHEMA: tuple[ConfigField, ...] = (
     # TODO: the platform's ids and credentials; mark every credential secret=True.
@@ -67,122 +75,82 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
     }
 )
 
-# TODO: identifiers the platform requires per action source, e.g. website → user agent.
-REQUIRED_IDENTIFIERS: Mapping[int, frozenset[str]] = MappingProxyType({})
+# TODO: weights from the platform's docs, heaviest first; document them in a table with sources.
+MATCH_WEIGHTS: MatchWeights = (("email", 6.0), ("click_id", 4.0))
 
 
-def hashed(normalised: str) -> str:
-    """SHA-256 lower-case hex; an existing SHA-256 digest passes through, never hashed twice."""
-    if _SHA256_HEX.fullmatch(normalised):
-        return normalised
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+def email(value: str) -> str | None:
+    """TODO: the platform's email rule (trim and lower-case is the common minimum)."""
+    return nfc_lower(value) or None
 
 
-def platform_event(event: event_pb2.ConversionEvent) -> tuple[dict[str, Any], list[str]]:
+def platform_event(event: event_pb2.ConversionEvent) -> PlatformEvent:
     """TODO: the platform's per-event object, and the identifier names present in it."""
-    identifiers: list[str] = []
     data: dict[str, Any] = {
         "event_id": event.event_id,
         "event_name": event.event_name,
         "event_time": event.event_time.ToJsonString(),
     }
-    # TODO: the platform's email rule (trim and lower-case is the common minimum).
-    emails = sorted({hashed(email.strip().lower()) for email in event.user_data.emails if email.strip()})
-    if emails:
-        data["email_sha256"] = emails
-        identifiers.append("email")
+    # hashed_list: SHA-256 of each normalised value, duplicates removed; a digest passes through.
+    put_present(data, "email_sha256", hashed_list(event.user_data.emails, email))
     # TODO: the platform's click id (ClickIds has fbclid, gclid, ttclid, li_fat_id, …).
-    if event.click_ids.gclid:
-        data["click_id"] = event.click_ids.gclid
-        identifiers.append("click_id")
+    put_present(data, "click_id", event.click_ids.gclid.strip() or None)
     if event.value:
         data["value"] = event.value
         data["currency"] = event.currency.upper()
-    return data, sorted(identifiers)
+    identifiers = sorted(
+        name for name, key in (("email", "email_sha256"), ("click_id", "click_id")) if key in data
+    )
+    return PlatformEvent(data, tuple(identifiers))
 
 
-class TemplateConnector:
+class TemplateConnector(BaseConnector):
     """TODO: one line on the API this connector calls."""
 
-    name: str = "template"  # TODO: what connector = "..." in signalmesh.toml refers to
-    description: str = "TODO: platform and API"
-    config_schema: tuple[ConfigField, ...] = CONFIG_SCHEMA
-    limits: Limits = LIMITS
-    eligibility: Mapping[str, EligibilityRule] = ELIGIBILITY
-    required_identifiers: Mapping[int, frozenset[str]] = REQUIRED_IDENTIFIERS
+    name = "template"  # TODO: what connector = "..." in signalmesh.toml refers to
+    description = "TODO: platform and API"
+    config_schema = CONFIG_SCHEMA
+    limits = LIMITS
+    eligibility = ELIGIBILITY
+    match_weights = MATCH_WEIGHTS
+    # TODO: required_identifiers per action source (e.g. website → user agent), and
+    # identifier_labels: what each identifier means to someone reading CheckEvent's advice.
 
-    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
-        data, identifiers = platform_event(event)
-        prepared = event_pb2.PreparedEvent(
-            event_id=event.event_id,
-            event_name=event.event_name,
-            destination=destination.name,
-            connector=self.name,
-            action_source=event.action_source,
-            identifiers=identifiers,
-            test_mode=event.test_mode,
-        )
-        prepared.event_time.CopyFrom(event.event_time)
-        prepared.consent.CopyFrom(event.consent)
-        prepared.payload_json = canonical_json(data)
-        return prepared
+    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
+        return platform_event(event)
 
-    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
-        # TODO: weights from the platform's docs; document them in a table with sources.
-        weights = {"email": 6.0, "click_id": 4.0}
-        present = set(prepared.identifiers)
-        score = sum(weight for name, weight in weights.items() if name in present)
-        missing = tuple(
-            name for name, _ in sorted(weights.items(), key=lambda item: -item[1]) if name not in present
-        )
-        return MatchQuality(score=score, missing=missing)
-
-    def test_channel(self, destination: Destination) -> str | None:
-        # TODO: how the platform receives test events (a test code setting, a validation
-        # endpoint), or None: policy then skips test_mode events instead of sending them live.
-        return None
+    # TODO: test_channel(destination): how the platform receives test events (a test code
+    # setting, a validation endpoint). The base says None: policy skips test_mode events.
 
     def build_requests(
         self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
     ) -> list[HttpRequest]:
         headers = {
-            "Authorization": f"Bearer {destination.setting('access_token')}",
+            "Authorization": f"Bearer {required_setting(destination, 'access_token')}",
             "Content-Type": "application/json",
         }
-        size = self.limits.max_events_per_request
+        url = required_setting(destination, "url")
+        # TODO: if the platform has a test channel, never mix test_mode and production events
+        # (kit.groups_in_order(batch, lambda prepared: prepared.test_mode)).
         requests: list[HttpRequest] = []
-        # TODO: if the platform has a test channel, never mix test_mode and production events.
-        for start in range(0, len(batch), size):
-            chunk = batch[start : start + size]
-            body = {"data": [json.loads(prepared.payload_json) for prepared in chunk]}
-            requests.append(
-                HttpRequest(
-                    method="POST",
-                    url=destination.setting("url"),
-                    headers=headers,
-                    # Deterministic bytes: a retry sends exactly what the first attempt sent.
-                    body=json.dumps(body, sort_keys=True, separators=(",", ":")).encode(),
-                    event_ids=tuple(prepared.event_id for prepared in chunk),
-                )
-            )
+        for chunk in chunks(batch, self.limits.max_events_per_request):
+            # Deterministic bytes: a retry sends exactly what the first attempt sent.
+            body = canonical_json({"data": [json_or_none(prepared.payload_json) for prepared in chunk]})
+            requests.append(post_request(url, headers, body, chunk))
         return requests
 
     def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
         ids = request.event_ids
         if isinstance(response, TransportFailure):
-            return [Outcome(event_id, OutcomeKind.RETRY, f"no answer: {response.value}") for event_id in ids]
-        message = response.body.decode("utf-8", errors="replace")[:500]
+            return outcome_for_each(ids, OutcomeKind.RETRY, f"no answer: {response.value}")
+        message = body_excerpt(response.body)
         # TODO: read the platform's error format: its message, code and the field it blames.
         if 200 <= response.status < 300:
-            return [Outcome(event_id, OutcomeKind.DELIVERED) for event_id in ids]
+            return outcome_for_each(ids, OutcomeKind.DELIVERED, "")
         if response.status == 429 or response.status >= 500:
             retry_after = retry_after_seconds(response.headers)
-            return [
-                Outcome(event_id, OutcomeKind.RETRY, message, retry_after=retry_after) for event_id in ids
-            ]
-        return [
-            Outcome(event_id, OutcomeKind.REJECTED, message, code=str(response.status)) for event_id in ids
-        ]
+            return outcome_for_each(ids, OutcomeKind.RETRY, message, retry_after=retry_after)
+        return outcome_for_each(ids, OutcomeKind.REJECTED, message, code=str(response.status))
 
 
 @hookimpl

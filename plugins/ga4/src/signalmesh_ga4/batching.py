@@ -16,7 +16,13 @@ import json
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
-from signalmesh.connector import Destination, HttpRequest, canonical_json, json_array
+from signalmesh.connector import (
+    Destination,
+    HttpRequest,
+    canonical_json,
+    json_array,
+    required_setting,
+)
 from signalmesh.v1 import event_pb2
 
 DEFAULT_BASE_URL = "https://www.google-analytics.com"
@@ -36,8 +42,8 @@ def collect_url(destination: Destination, *, validate: bool) -> str:
     base_url = destination.setting("base_url", DEFAULT_BASE_URL).rstrip("/")
     query = urlencode(
         {
-            "measurement_id": _required(destination, "measurement_id"),
-            "api_secret": _required(destination, "api_secret"),
+            "measurement_id": required_setting(destination, "measurement_id"),
+            "api_secret": required_setting(destination, "api_secret"),
         }
     )
     return f"{base_url}{VALIDATION_PATH if validate else COLLECT_PATH}?{query}"
@@ -102,11 +108,3 @@ def _chunks(request_part: bytes, pieces: list[_Piece]) -> list[list[_Piece]]:
     if current:
         chunks.append(current)
     return chunks
-
-
-def _required(destination: Destination, key: str) -> str:
-    value = destination.setting(key)
-    if not value:
-        # Config validation should have caught this at start-up; reaching here is a bug.
-        raise ValueError(f"destination {destination.name!r}: the ga4 connector needs {key}")
-    return value

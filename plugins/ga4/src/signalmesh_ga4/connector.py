@@ -1,8 +1,9 @@
 """The GA4 Measurement Protocol connector: what SignalMesh needs to send server events to a GA4 web stream.
 
-Declarative parts (settings, limits, eligibility per strategy) are data the core and the policy
-service read without running code; the four methods are pure and delegate to ``payload``
-(prepare), ``batching`` (build_requests) and ``responses`` (classify).
+Declarative parts (settings, limits, eligibility per strategy, match weights, identifier labels)
+are data the core and the policy service read without running code; the methods are pure and
+delegate to ``payload`` (the event ``prepare`` wraps), ``batching`` (build_requests) and
+``responses`` (classify).
 
 Eligibility
 -----------
@@ -31,24 +32,21 @@ user_id             1.0    cross-device identity; recommended with user_data (§
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
 from signalmesh.connector import (
     SEND_ALL,
     STRICT,
+    BaseConnector,
     ConfigField,
     Connector,
     Destination,
     EligibilityRule,
-    HttpRequest,
-    HttpResponse,
     Limits,
-    MatchQuality,
-    Outcome,
-    TransportFailure,
-    canonical_json,
+    MatchWeights,
+    PlatformEvent,
 )
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
@@ -111,21 +109,24 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
 )
 
 # (identifier, weight): see the table in the module docstring.
-MATCH_WEIGHTS: tuple[tuple[str, float], ...] = (
+MATCH_WEIGHTS: MatchWeights = (
     ("client_id", 5.0),
     ("email", 2.0),
     ("phone", 1.0),
     ("address", 1.0),
     ("user_id", 1.0),
 )
-MAX_MATCH_SCORE = 10.0
 
-
-def match_quality(identifiers: frozenset[str]) -> MatchQuality:
-    """Score from the identifiers present; ``missing`` lists what would add most first."""
-    score = sum(weight for name, weight in MATCH_WEIGHTS if name in identifiers)
-    missing = tuple(name for name, _ in MATCH_WEIGHTS if name not in identifiers)
-    return MatchQuality(score=min(score, MAX_MATCH_SCORE), missing=missing)
+# What each identifier means to someone reading CheckEvent's advice.
+IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "client_id": "the GA client id",
+        "email": "a hashed email",
+        "phone": "a hashed phone",
+        "address": "a postal address",
+        "user_id": "your customer id",
+    }
+)
 
 
 def event_name_overrides(destination: Destination) -> dict[str, str]:
@@ -138,51 +139,31 @@ def event_name_overrides(destination: Destination) -> dict[str, str]:
     }
 
 
-class Ga4Connector:
+class Ga4Connector(BaseConnector):
     """Sends conversions to ``POST /mp/collect`` of a GA4 web stream (platforms.md §2A)."""
 
-    name: str = "ga4"
-    description: str = "Google Analytics 4 Measurement Protocol: server events for a web stream"
-    config_schema: tuple[ConfigField, ...] = CONFIG_SCHEMA
-    limits: Limits = LIMITS
-    eligibility: Mapping[str, EligibilityRule] = ELIGIBILITY
-    # client_id is required for every action source; the eligibility rules carry it.
-    required_identifiers: Mapping[int, frozenset[str]] = MappingProxyType({})
+    name = "ga4"
+    description = "Google Analytics 4 Measurement Protocol: server events for a web stream"
+    config_schema = CONFIG_SCHEMA
+    limits = LIMITS
+    eligibility = ELIGIBILITY
+    # client_id is required for every action source; the eligibility rules carry it, so there
+    # are no required_identifiers.
+    match_weights = MATCH_WEIGHTS
+    identifier_labels = IDENTIFIER_LABELS
 
-    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
+    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
         """GA4's event object and its request-level part, personal data normalised and hashed."""
-        ga4 = payload.ga4_payload(event, event_name_overrides(destination))
-        prepared = event_pb2.PreparedEvent(
-            event_id=event.event_id,
-            event_name=event.event_name,
-            destination=destination.name,
-            connector=self.name,
-            action_source=event.action_source,
-            identifiers=ga4.identifiers,
-            test_mode=event.test_mode,
-        )
-        if event.HasField("event_time"):
-            prepared.event_time.CopyFrom(event.event_time)
-        if event.HasField("consent"):
-            prepared.consent.CopyFrom(event.consent)
-        prepared.payload_json = canonical_json(ga4.as_json_data())
-        return prepared
-
-    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
-        return match_quality(frozenset(prepared.identifiers))
+        return payload.ga4_payload(event, event_name_overrides(destination))
 
     def test_channel(self, destination: Destination) -> str | None:
         # GA4: every stream has the validation server; test events go there and never reach
         # reports (§2A "Responses and validation").
         return f"validation endpoint {batching.VALIDATION_PATH}"
 
-    def build_requests(
-        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
-    ) -> list[HttpRequest]:
-        return batching.build_requests(batch, destination)
-
-    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
-        return responses.classify(request, response)
+    # Pure functions of their own modules, with the methods' signatures.
+    build_requests = staticmethod(batching.build_requests)
+    classify = staticmethod(responses.classify)
 
 
 @hookimpl

@@ -13,25 +13,14 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-# GA4: names are at most 40 characters: letters, digits and '_', starting with a letter (§2A).
-MAX_NAME_LENGTH = 40
-_VALID_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
-# GA4: names must not start with these (§2A; '_' is also reserved by the reference, G2).
-RESERVED_PREFIXES = ("_", "firebase_", "ga_", "google_", "gtag.")
-# GA4: reserved event names (§2A names session_start, first_visit, user_engagement; the full
-# list is the reference's "reserved names", G2).
-# fmt: off
-RESERVED_EVENT_NAMES = frozenset({
-    "ad_activeview", "ad_click", "ad_exposure", "ad_impression", "ad_query", "ad_reward",
-    "adunit_exposure", "app_background", "app_clear_data", "app_exception", "app_remove",
-    "app_store_refund", "app_store_subscription_cancel", "app_store_subscription_convert",
-    "app_store_subscription_renew", "app_update", "app_upgrade", "dynamic_link_app_open",
-    "dynamic_link_app_update", "dynamic_link_first_open", "error", "first_open", "first_visit",
-    "in_app_purchase", "notification_dismiss", "notification_foreground", "notification_open",
-    "notification_receive", "os_update", "session_start", "session_start_with_rollout",
-    "user_engagement",
-})
-# fmt: on
+# GA4's naming rules (length, pattern, reserved prefixes and event names) are the core's one
+# list, shared with the sandbox that validates like GA4 (platforms.md §2A).
+from signalmesh.sandbox.ga4_names import (
+    MAX_NAME_LENGTH,
+    NAME_PATTERN,
+    RESERVED_EVENT_NAMES,
+    RESERVED_PREFIXES,
+)
 
 # Our standard names (DESIGN.md §2) → GA4 recommended events (G5). Subscribe, Contact and
 # SubmitApplication have no GA4 counterpart: they become custom events of the same meaning.
@@ -76,7 +65,7 @@ def name_problem(name: str) -> str | None:
     """Why GA4 refuses ``name`` as an event or param name, or None when it is a valid name."""
     if name.startswith(RESERVED_PREFIXES):
         return "reserved"
-    if not _VALID_NAME.fullmatch(name):
+    if len(name) > MAX_NAME_LENGTH or not NAME_PATTERN.fullmatch(name):
         return "invalid"
     return None
 

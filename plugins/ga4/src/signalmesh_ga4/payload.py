@@ -11,13 +11,12 @@ hashed; city, region, postal code and country unhashed, as GA4 requires (§2A ta
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
 from google.protobuf import json_format
+from signalmesh.connector import PlatformEvent, hashed_list, hashed_one, json_number
 from signalmesh.v1 import event_pb2
 
 from signalmesh_ga4 import names, normalize
@@ -33,20 +32,9 @@ _PHONE_LIKE = re.compile(r"\+[\d\s().-]{7,}")
 _CONSENT = {event_pb2.CONSENT_STATUS_GRANTED: "GRANTED", event_pb2.CONSENT_STATUS_DENIED: "DENIED"}
 
 
-@dataclass(frozen=True, slots=True)
-class Ga4Payload:
-    """GA4's ``events[i]`` object, its request-level part, and the identifiers present (sorted)."""
-
-    event: dict[str, Any]
-    request: dict[str, Any]
-    identifiers: tuple[str, ...]
-
-    def as_json_data(self) -> dict[str, Any]:
-        return {"event": self.event, "request": self.request}
-
-
-def ga4_payload(event: event_pb2.ConversionEvent, event_names: Mapping[str, str]) -> Ga4Payload:
-    """Build GA4's event and request parts; ``event_names`` are the destination's name overrides."""
+def ga4_payload(event: event_pb2.ConversionEvent, event_names: Mapping[str, str]) -> PlatformEvent:
+    """``{"event": GA4's events[i] object, "request": its request-level part}`` and the
+    identifiers present (sorted); ``event_names`` are the destination's name overrides."""
     name = names.ga4_event_name(event.event_name, event_names)
     ga4_event: dict[str, Any] = {"name": name, "params": params(event, name)}
     if event.HasField("event_time"):
@@ -72,7 +60,7 @@ def ga4_payload(event: event_pb2.ConversionEvent, event_names: Mapping[str, str]
             identifiers.add("address")
     if consent := consent_settings(event.consent):
         request["consent"] = consent
-    return Ga4Payload(ga4_event, request, tuple(sorted(identifiers)))
+    return PlatformEvent({"event": ga4_event, "request": request}, tuple(sorted(identifiers)))
 
 
 _USER_DATA_IDENTIFIERS = (
@@ -122,7 +110,7 @@ def params(event: event_pb2.ConversionEvent, ga4_name: str) -> dict[str, Any]:
         # GA4: purchase requires transaction_id (§2A, G5). Without an order id the event id
         # stands in: it is unique per conversion, which is what GA4 needs the id for.
         result["transaction_id"] = event.event_id
-    if (value := _number(event.value)) is not None:
+    if (value := json_number(event.value)) is not None:
         result["value"] = value
     if event.currency.strip():
         # GA4: currency ISO 4217, required whenever value is set (§2A, §6.2).
@@ -143,8 +131,8 @@ def user_data(user: event_pb2.UserData) -> dict[str, Any]:
     """GA4's ``user_data``: hashed email, phone and names; unhashed city, region, postal code, country."""
     region = normalize.region_for_phone(user.country)
     result: dict[str, Any] = {}
-    emails = _hashed_list(user.emails, normalize.email)
-    phones = _hashed_list(user.phones, partial(normalize.phone, default_region=region))
+    emails = hashed_list(user.emails, normalize.email)
+    phones = hashed_list(user.phones, partial(normalize.phone, default_region=region))
     if emails:
         result["sha256_email_address"] = emails[:MAX_HASHED_VALUES]
     if phones:
@@ -152,8 +140,8 @@ def user_data(user: event_pb2.UserData) -> dict[str, Any]:
     address = {
         key: value
         for key, value in (
-            ("sha256_first_name", _hashed_one(user.first_name, normalize.name)),
-            ("sha256_last_name", _hashed_one(user.last_name, normalize.name)),
+            ("sha256_first_name", hashed_one(user.first_name, normalize.name)),
+            ("sha256_last_name", hashed_one(user.last_name, normalize.name)),
             ("city", normalize.plain(user.city, normalize.city)),
             ("region", normalize.plain(user.state, normalize.region)),
             ("postal_code", normalize.plain(user.zip, normalize.postal_code)),
@@ -191,7 +179,7 @@ def _item(content: event_pb2.Content) -> dict[str, Any] | None:
         item["item_category"] = content.category
     if content.quantity:
         item["quantity"] = content.quantity
-    if (price := _number(content.item_price)) is not None:
+    if (price := json_number(content.item_price)) is not None:
         item["price"] = price
     return item
 
@@ -199,24 +187,3 @@ def _item(content: event_pb2.Content) -> dict[str, Any] | None:
 def _is_scalar(value: Any) -> bool:
     # GA4 param values are strings or numbers; lists, objects and booleans have no GA4 form.
     return isinstance(value, str | int | float) and not isinstance(value, bool)
-
-
-def _number(decimal_text: str) -> float | None:
-    try:
-        amount = Decimal(decimal_text.strip())
-    except InvalidOperation:
-        return None
-    return float(amount) if amount.is_finite() else None
-
-
-def _hashed_one(value: str, normalise: Callable[[str], str | None]) -> str | None:
-    return normalize.hashed(value, normalise) if value.strip() else None
-
-
-def _hashed_list(values: Iterable[str], normalise: Callable[[str], str | None]) -> list[str]:
-    digests: list[str] = []
-    for value in values:
-        digest = _hashed_one(value, normalise)
-        if digest is not None and digest not in digests:
-            digests.append(digest)
-    return digests

@@ -15,7 +15,6 @@ names; an empty list means valid.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -27,13 +26,15 @@ from signalmesh.connector import (
     Outcome,
     OutcomeKind,
     TransportFailure,
+    body_excerpt,
+    json_or_none,
+    outcome_for_each,
     retry_after_seconds,
 )
 
 from signalmesh_ga4 import checks
 from signalmesh_ga4.batching import VALIDATION_PATH
 
-_MAX_RAW_TEXT = 500
 # "events[3].params.currency" → event 3, field "params.currency".
 _EVENT_PATH = re.compile(r"events\[(\d+)\](?:\.(.+))?")
 # Google's own example names the event in the description, with fieldPath "events":
@@ -51,50 +52,48 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
     if isinstance(response, TransportFailure):
-        return _all(ids, OutcomeKind.RETRY, f"no answer from GA4: {response.value}")
+        return outcome_for_each(ids, OutcomeKind.RETRY, f"no answer from GA4: {response.value}")
     status = response.status
     if 200 <= status < 300:
         messages = _validation_messages(response.body)
         if messages is not None:
             return _validated(ids, messages)
         if is_validation_request(request):
-            return _all(
+            return outcome_for_each(
                 ids,
                 OutcomeKind.RETRY,
                 f"the GA4 validation server answered {status} without validationMessages: "
-                f"{_raw(response.body)}",
+                f"{body_excerpt(response.body)}",
             )
         if response.body.strip():
-            return _all(
+            return outcome_for_each(
                 ids,
                 OutcomeKind.RETRY,
-                f"HTTP {status} with a body GA4 never sends (its 2xx is empty): {_raw(response.body)}",
+                f"HTTP {status} with a body GA4 never sends (its 2xx is empty): "
+                f"{body_excerpt(response.body)}",
                 code=str(status),
             )
         return _received(request, status)
     if status in (408, 429) or status >= 500:
-        return _all(
+        return outcome_for_each(
             ids,
             OutcomeKind.RETRY,
-            f"HTTP {status}: {_raw(response.body)}",
+            f"HTTP {status}: {body_excerpt(response.body)}",
             code=str(status),
             retry_after=retry_after_seconds(response.headers),
         )
     kind = OutcomeKind.REJECTED if 400 <= status < 500 else OutcomeKind.RETRY
-    return _all(ids, kind, f"HTTP {status}: {_raw(response.body)}", code=str(status))
+    return outcome_for_each(ids, kind, f"HTTP {status}: {body_excerpt(response.body)}", code=str(status))
 
 
 def _received(request: HttpRequest, status: int) -> list[Outcome]:
     """GA4 took the request: DELIVERED, except events our own body shows GA4 drops."""
     ids = request.event_ids
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        body = None
+    body = json_or_none(request.body)
     events = body.get("events") if isinstance(body, dict) else None
     if not isinstance(events, list) or len(events) != len(ids):
         # Not a body this connector built; nothing to check it against.
-        return _all(ids, OutcomeKind.DELIVERED, DELIVERED_MESSAGE, code=str(status))
+        return outcome_for_each(ids, OutcomeKind.DELIVERED, DELIVERED_MESSAGE, code=str(status))
     shared = checks.request_problems(body)
     outcomes = []
     for event_id, event in zip(ids, events, strict=True):
@@ -161,25 +160,11 @@ def _event_of(field_path: str, description: str, count: int) -> tuple[int | None
 
 
 def _validation_messages(body: bytes) -> list[dict[str, Any]] | None:
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    document = json_or_none(body)
     if not isinstance(document, dict) or not isinstance(document.get("validationMessages"), list):
         return None
     return [message for message in document["validationMessages"] if isinstance(message, dict)]
 
 
-def _all(
-    ids: Sequence[str], kind: OutcomeKind, message: str, *, code: str = "", retry_after: float | None = None
-) -> list[Outcome]:
-    return [Outcome(event_id, kind, message, code=code, retry_after=retry_after) for event_id in ids]
-
-
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
-
-
-def _raw(body: bytes) -> str:
-    text = body.decode("utf-8", errors="replace").strip() or "(empty body)"
-    return text if len(text) <= _MAX_RAW_TEXT else text[:_MAX_RAW_TEXT] + "…"

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from signalmesh.connector import Destination, HttpRequest, json_array
+from signalmesh.connector import (
+    Destination,
+    HttpRequest,
+    chunks,
+    groups_in_order,
+    json_array,
+    post_request,
+    required_setting,
+)
 from signalmesh.v1 import event_pb2
 
 from signalmesh_google_ads import settings
@@ -26,8 +34,8 @@ _VALIDATE_ONLY_TAIL = b',"partialFailure":true,"validateOnly":true}'
 def headers(destination: Destination) -> dict[str, str]:
     """Google Ads REST headers: OAuth bearer token, developer token, manager account when set."""
     result = {
-        "Authorization": f"Bearer {settings.required(destination, 'access_token')}",
-        "developer-token": settings.required(destination, "developer_token"),
+        "Authorization": f"Bearer {required_setting(destination, 'access_token')}",
+        "developer-token": required_setting(destination, "developer_token"),
         "Content-Type": "application/json",
     }
     # Google Ads: login-customer-id, digits only, when acting through a manager (MCC) account.
@@ -41,15 +49,11 @@ def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destin
     url = settings.upload_url(destination)
     request_headers = headers(destination)
     requests: list[HttpRequest] = []
-    # Groups in order of first appearance, so the output only depends on the input.
-    for test_mode in dict.fromkeys(prepared.test_mode for prepared in batch):
-        group = [prepared for prepared in batch if prepared.test_mode == test_mode]
+    for test_mode, group in groups_in_order(batch, lambda prepared: prepared.test_mode).items():
         tail = _VALIDATE_ONLY_TAIL if test_mode else _PRODUCTION_TAIL
-        for start in range(0, len(group), MAX_CONVERSIONS_PER_REQUEST):
-            chunk = group[start : start + MAX_CONVERSIONS_PER_REQUEST]
+        for chunk in chunks(group, MAX_CONVERSIONS_PER_REQUEST):
             body = b'{"conversions":' + json_array(prepared.payload_json for prepared in chunk) + tail
-            event_ids = tuple(prepared.event_id for prepared in chunk)
-            requests.append(HttpRequest("POST", url, dict(request_headers), body, event_ids))
+            requests.append(post_request(url, request_headers, body, chunk))
     return requests
 
 

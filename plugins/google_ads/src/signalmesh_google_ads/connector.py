@@ -1,8 +1,9 @@
 """The Google Ads click-conversion connector: offline conversions through ``uploadClickConversions``.
 
-Declarative parts (settings, limits, eligibility per strategy) are data the core and the policy
-service read without running code; the four methods are pure and delegate to ``payload``
-(prepare), ``batching`` (build_requests) and ``responses`` (classify).
+Declarative parts (settings, limits, eligibility per strategy, match weights, identifier labels)
+are data the core and the policy service read without running code; the methods are pure and
+delegate to ``payload`` (the event ``prepare`` wraps), ``batching`` (build_requests),
+``responses`` (classify) and ``checks`` (check_event).
 
 Which conversion action an event counts for is a per-destination table keyed by event name
 (``conversion_actions``). An event whose name is not in it is still prepared, without the
@@ -26,29 +27,29 @@ phone       1.5    also matched by ECL, less often present and less often matche
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
 from signalmesh.connector import (
     SEND_ALL,
     STRICT,
+    BaseConnector,
     ConfigField,
     Connector,
     Destination,
     EligibilityRule,
-    HttpRequest,
-    HttpResponse,
+    FieldProblem,
     Limits,
     MatchQuality,
-    Outcome,
-    TransportFailure,
-    canonical_json,
+    MatchWeights,
+    PlatformEvent,
+    weighted_match_quality,
 )
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
 
-from signalmesh_google_ads import batching, payload, responses, settings
+from signalmesh_google_ads import batching, checks, payload, responses, settings
 
 CONFIG_SCHEMA: tuple[ConfigField, ...] = (
     ConfigField(
@@ -121,66 +122,56 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
 )
 
 # (identifier, weight): see the table in the module docstring.
-MATCH_WEIGHTS: tuple[tuple[str, float], ...] = (("click_id", 6.0), ("email", 2.5), ("phone", 1.5))
+MATCH_WEIGHTS: MatchWeights = (("click_id", 6.0), ("email", 2.5), ("phone", 1.5))
+
+# What each identifier means to someone reading CheckEvent's advice.
+IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "click_id": "a click id",
+        "email": "a hashed email",
+        "phone": "a hashed phone",
+        "conversion_action": "a conversion action for the event name",
+    }
+)
 
 
-def match_quality(identifiers: frozenset[str]) -> MatchQuality:
-    """Score from the identifiers present; ``missing`` lists what would add most first."""
-    missing = tuple(name for name, _ in MATCH_WEIGHTS if name not in identifiers)
-    if "conversion_action" not in identifiers:
-        return MatchQuality(score=0.0, missing=("conversion_action", *missing))
-    score = sum(weight for name, weight in MATCH_WEIGHTS if name in identifiers)
-    return MatchQuality(score=score, missing=missing)
-
-
-class GoogleAdsConnector:
+class GoogleAdsConnector(BaseConnector):
     """Sends conversions to ``POST /{api_version}/customers/{customer_id}:uploadClickConversions`` (§2B)."""
 
-    name: str = "google_ads"
-    description: str = "Google Ads: offline click conversions and enhanced conversions for leads"
-    config_schema: tuple[ConfigField, ...] = CONFIG_SCHEMA
-    limits: Limits = LIMITS
-    eligibility: Mapping[str, EligibilityRule] = ELIGIBILITY
-    # Google Ads needs no field per action source beyond what the strategies already require.
-    required_identifiers: Mapping[int, frozenset[str]] = MappingProxyType({})
+    name = "google_ads"
+    description = "Google Ads: offline click conversions and enhanced conversions for leads"
+    config_schema = CONFIG_SCHEMA
+    limits = LIMITS
+    eligibility = ELIGIBILITY
+    # No required_identifiers: Google Ads needs no field per action source beyond the strategies.
+    match_weights = MATCH_WEIGHTS
+    identifier_labels = IDENTIFIER_LABELS
 
-    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
+    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
         """Google's ``ClickConversion`` with emails and phones normalised and hashed."""
         # The customer id is only reshaped here (dashes dropped); build_requests validates it, so
         # a bad setting stops this destination's dispatch instead of every client's ingest.
         customer = settings.account_digits(destination.setting("customer_id"))
         action_id = settings.conversion_action_id(destination, event.event_name)
-        conversion = payload.click_conversion(event, customer, action_id)
-        prepared = event_pb2.PreparedEvent(
-            event_id=event.event_id,
-            event_name=event.event_name,
-            destination=destination.name,
-            connector=self.name,
-            action_source=event.action_source,
-            identifiers=conversion.identifiers,
-            test_mode=event.test_mode,
-        )
-        if event.HasField("event_time"):
-            prepared.event_time.CopyFrom(event.event_time)
-        if event.HasField("consent"):
-            prepared.consent.CopyFrom(event.consent)
-        prepared.payload_json = canonical_json(conversion.data)
-        return prepared
+        return payload.click_conversion(event, customer, action_id)
 
     def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
-        return match_quality(frozenset(prepared.identifiers))
+        """The weights of the identifiers present; 0 without a conversion action: never sent."""
+        quality = weighted_match_quality(prepared.identifiers, MATCH_WEIGHTS)
+        if "conversion_action" not in prepared.identifiers:
+            return MatchQuality(score=0.0, missing=("conversion_action", *quality.missing))
+        return quality
+
+    def check_event(self, event: event_pb2.ConversionEvent) -> list[FieldProblem]:
+        return checks.problems(event)
 
     def test_channel(self, destination: Destination) -> str | None:
         # Google Ads: validate_only checks the upload and records nothing (§2B, §6.3).
         return "validate_only"
 
-    def build_requests(
-        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
-    ) -> list[HttpRequest]:
-        return batching.build_requests(batch, destination)
-
-    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
-        return responses.classify(request, response)
+    # Pure functions of their own modules, with the methods' signatures.
+    build_requests = staticmethod(batching.build_requests)
+    classify = staticmethod(responses.classify)
 
 
 @hookimpl

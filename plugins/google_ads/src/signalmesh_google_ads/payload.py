@@ -7,15 +7,13 @@ are lowerCamelCase, the REST spelling of the proto fields.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC
-from decimal import Decimal, InvalidOperation
 from functools import partial
 from itertools import zip_longest
 from typing import Any
 
 from google.protobuf import timestamp_pb2
+from signalmesh.connector import PlatformEvent, hashed_list, json_number
 from signalmesh.v1 import event_pb2
 
 from signalmesh_google_ads import normalize
@@ -30,18 +28,11 @@ MAX_USER_IDENTIFIERS = 5
 _CONSENT = {event_pb2.CONSENT_STATUS_GRANTED: "GRANTED", event_pb2.CONSENT_STATUS_DENIED: "DENIED"}
 
 
-@dataclass(frozen=True, slots=True)
-class ClickConversion:
-    """Google's ``ClickConversion`` as plain JSON data, and the identifiers present in it (sorted)."""
-
-    data: dict[str, Any]
-    identifiers: tuple[str, ...]
-
-
 def click_conversion(
     event: event_pb2.ConversionEvent, customer_id: str, conversion_action_id: str | None
-) -> ClickConversion:
-    """Build the conversion; without a conversion action the object lacks one and policy skips it."""
+) -> PlatformEvent:
+    """Google's ``ClickConversion`` and the identifiers present in it (sorted); without a
+    conversion action the object lacks one and policy skips it."""
     data: dict[str, Any] = {"conversionDateTime": conversion_date_time(event.event_time)}
     identifiers: list[str] = []
     if conversion_action_id is not None:
@@ -56,7 +47,7 @@ def click_conversion(
     if user_identifiers:
         data["userIdentifiers"] = user_identifiers
         identifiers += kinds
-    if (amount := _number(event.value)) is not None:
+    if (amount := json_number(event.value)) is not None:
         # Google Ads: conversion_value is a double; our wire form is an exact decimal string.
         data["conversionValue"] = amount
     if event.currency.strip():
@@ -68,7 +59,7 @@ def click_conversion(
     if event.consent.ad_user_data in _CONSENT:
         # Google Ads: consent.ad_user_data GRANTED or DENIED, needed for EEA users (§2B).
         data["consent"] = {"adUserData": _CONSENT[event.consent.ad_user_data]}
-    return ClickConversion(data=data, identifiers=tuple(sorted(identifiers)))
+    return PlatformEvent(data=data, identifiers=tuple(sorted(identifiers)))
 
 
 def conversion_date_time(event_time: timestamp_pb2.Timestamp) -> str:
@@ -95,10 +86,10 @@ def hashed_user_identifiers(user: event_pb2.UserData) -> tuple[list[dict[str, st
     Emails and phones alternate (email, phone, email, …) so that with many of one kind the cap
     never drops the other kind entirely.
     """
-    emails = _distinct_digests(user.emails, normalize.email)
+    emails = hashed_list(user.emails, normalize.email)
     # The event's country supplies the country code of a national phone number.
     in_country = partial(normalize.phone, default_region=normalize.region(user.country))
-    phones = _distinct_digests(user.phones, in_country)
+    phones = hashed_list(user.phones, in_country)
     # Google Ads: each UserIdentifier is a oneof, one kind per identifier (§2B). FIRST_PARTY: the
     # advertiser collected this data itself, as in Google's ECL sample (S2).
     identifiers: list[dict[str, str]] = []
@@ -110,19 +101,3 @@ def hashed_user_identifiers(user: event_pb2.UserData) -> tuple[list[dict[str, st
     identifiers = identifiers[:MAX_USER_IDENTIFIERS]
     kinds = sorted({"email" if "hashedEmail" in identifier else "phone" for identifier in identifiers})
     return identifiers, kinds
-
-
-def _distinct_digests(values: Iterable[str], normalise: normalize.Normaliser) -> list[str]:
-    digests: list[str] = []
-    for value in values:
-        if value.strip() and (digest := normalize.hashed(value, normalise)) and digest not in digests:
-            digests.append(digest)
-    return digests
-
-
-def _number(decimal_text: str) -> float | None:
-    try:
-        amount = Decimal(decimal_text.strip())
-    except InvalidOperation:
-        return None
-    return float(amount) if amount.is_finite() else None

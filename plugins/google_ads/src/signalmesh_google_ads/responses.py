@@ -10,7 +10,6 @@ instead of rejecting events that did nothing wrong.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,6 +21,10 @@ from signalmesh.connector import (
     Outcome,
     OutcomeKind,
     TransportFailure,
+    body_excerpt,
+    int_or_none,
+    json_or_none,
+    outcome_for_each,
     retry_after_seconds,
 )
 
@@ -69,7 +72,6 @@ CREDENTIALS_FIX = (
 )
 _RANK = {REJECTED: 0, RETRY: 1, DELIVERED: 2}
 _RETRY_DELAY = re.compile(r"(\d+(?:\.\d+)?)s")
-_MAX_RAW_TEXT = 500
 VALIDATED_MESSAGE = "validate_only: Google Ads found no error and recorded nothing"
 
 
@@ -87,24 +89,26 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
     if isinstance(response, TransportFailure):
-        return _all(ids, RETRY, f"no answer from Google Ads: {response.value}")
-    document = _json(response.body)
+        return outcome_for_each(ids, RETRY, f"no answer from Google Ads: {response.value}")
+    document = json_or_none(response.body)
     if 200 <= response.status < 300:
         validate_only = is_validate_only(request)
         # Google Ads: a live upload answers one results entry per conversion; validate_only none.
         if not isinstance(document, dict) or not (validate_only or _results(document, len(ids)) is not None):
             unreadable = f"Google Ads answered {response.status} without a result per conversion: "
-            return _all(ids, RETRY, unreadable + _raw(response.body))
+            return outcome_for_each(ids, RETRY, unreadable + body_excerpt(response.body))
         return _rows(ids, document, validate_only=validate_only)
 
     # google.rpc.Status: {"error": {"code", "message", "status", "details"}}.
     rpc_error = document.get("error") if isinstance(document, dict) else None
     rpc_error = rpc_error if isinstance(rpc_error, dict) else {}
     rpc_status = _text(rpc_error.get("status"))
-    message = _text(rpc_error.get("message")) or f"HTTP {response.status}: {_raw(response.body)}"
+    message = _text(rpc_error.get("message")) or f"HTTP {response.status}: {body_excerpt(response.body)}"
     if response.status in (408, 409, 429) or response.status >= 500 or rpc_status in _TRANSIENT_STATUSES:
         retry_after = retry_after_seconds(response.headers) or _retry_delay(rpc_error.get("details"))
-        return _all(ids, RETRY, message, code=rpc_status or str(response.status), retry_after=retry_after)
+        return outcome_for_each(
+            ids, RETRY, message, code=rpc_status or str(response.status), retry_after=retry_after
+        )
 
     errors = _ads_errors(rpc_error.get("details"))
     if (refusal := _credentials_refusal(response.status, rpc_status, errors, document)) is not None:
@@ -112,7 +116,7 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
         # raises an alert, and go out once the credentials work again.
         code, reason = refusal
         text = f"Google Ads refused the credentials ({reason or message}): {CREDENTIALS_FIX}"
-        return [Outcome(event_id, RETRY, text, code=code, credentials=True) for event_id in ids]
+        return outcome_for_each(ids, RETRY, text, code=code, credentials=True)
     blamed = {error.row: error for error in errors if error.row is not None and error.row < len(ids)}
     if blamed:
         # Not expected with partialFailure on, but if Google names rows, only they are at fault.
@@ -127,8 +131,8 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
     if errors:
         first = errors[0]
         text = first.message or message
-        return [Outcome(event_id, REJECTED, text, code=first.code, field=first.field) for event_id in ids]
-    return _all(ids, REJECTED, message, code=rpc_status or str(response.status))
+        return outcome_for_each(ids, REJECTED, text, code=first.code, field=first.field)
+    return outcome_for_each(ids, REJECTED, message, code=rpc_status or str(response.status))
 
 
 def _credentials_refusal(
@@ -170,9 +174,7 @@ def _rows(ids: Sequence[str], document: dict[str, Any], *, validate_only: bool) 
             # recorded then come back as duplicates, which count as delivered.
             first = unplaced[0]
             message = first.message or "Google Ads reported a partial failure without naming the rows"
-            return [
-                Outcome(event_id, RETRY, message, code=first.code, whole_request=True) for event_id in ids
-            ]
+            return outcome_for_each(ids, RETRY, message, code=first.code, whole_request=True)
         for row in failed_rows - by_row.keys():
             by_row[row] = unplaced
     return [_row_outcome(event_id, by_row.get(row, []), validate_only) for row, event_id in enumerate(ids)]
@@ -236,7 +238,7 @@ def _location(location: Any) -> tuple[int | None, str]:
     for element in elements:
         if not isinstance(element, dict):
             continue
-        name, index = str(element.get("fieldName", "")), _int(element.get("index"))
+        name, index = str(element.get("fieldName", "")), int_or_none(element.get("index"))
         if row is None and name == "conversions" and index is not None:
             row = index
         elif row is not None:
@@ -267,33 +269,5 @@ def _retry_delay(details: Any) -> float | None:
     return None
 
 
-def _all(
-    ids: Sequence[str], kind: OutcomeKind, message: str, *, code: str = "", retry_after: float | None = None
-) -> list[Outcome]:
-    return [Outcome(event_id, kind, message, code=code, retry_after=retry_after) for event_id in ids]
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _raw(body: bytes) -> str:
-    text = body.decode("utf-8", errors="replace").strip() or "(empty body)"
-    return text if len(text) <= _MAX_RAW_TEXT else text[:_MAX_RAW_TEXT] + "…"

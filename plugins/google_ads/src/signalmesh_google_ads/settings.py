@@ -60,14 +60,6 @@ def upload_url(destination: Destination) -> str:
     return f"{base_url}/{api_version}/customers/{customer_id(destination)}:uploadClickConversions"
 
 
-def required(destination: Destination, key: str) -> str:
-    value = destination.setting(key)
-    if not value:
-        # Config validation should have caught this at start-up; reaching here is a bug.
-        raise ValueError(f"destination {destination.name!r}: the google_ads connector needs {key}")
-    return value
-
-
 def _account_id(destination: Destination, key: str, *, required: bool) -> str | None:
     raw = destination.setting(key).strip()
     if not raw and not required:

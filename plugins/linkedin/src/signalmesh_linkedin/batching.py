@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from signalmesh.connector import Destination, HttpRequest, json_array
+from signalmesh.connector import Destination, HttpRequest, chunks, json_array, post_request, required_setting
 from signalmesh.v1 import event_pb2
 
 DEFAULT_BASE_URL = "https://api.linkedin.com"
@@ -28,7 +28,7 @@ def events_url(destination: Destination) -> str:
 def headers(destination: Destination) -> dict[str, str]:
     """The headers LinkedIn's versioned REST API requires on every call (platforms.md §4.1)."""
     return {
-        "Authorization": f"Bearer {_required(destination, 'access_token')}",
+        "Authorization": f"Bearer {required_setting(destination, 'access_token')}",
         "LinkedIn-Version": destination.setting("api_version", DEFAULT_API_VERSION),
         "X-Restli-Protocol-Version": "2.0.0",
         # LinkedIn: a batch needs this header and an {"elements": [...]} body (§4.2).
@@ -49,24 +49,7 @@ def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destin
     url = events_url(destination)
     request_headers = headers(destination)
     requests: list[HttpRequest] = []
-    for start in range(0, len(batch), MAX_EVENTS_PER_REQUEST):
-        chunk = batch[start : start + MAX_EVENTS_PER_REQUEST]
+    for chunk in chunks(batch, MAX_EVENTS_PER_REQUEST):
         body = b'{"elements":' + json_array(prepared.payload_json for prepared in chunk) + b"}"
-        requests.append(
-            HttpRequest(
-                method="POST",
-                url=url,
-                headers=dict(request_headers),
-                body=body,
-                event_ids=tuple(prepared.event_id for prepared in chunk),
-            )
-        )
+        requests.append(post_request(url, request_headers, body, chunk))
     return requests
-
-
-def _required(destination: Destination, key: str) -> str:
-    value = destination.setting(key)
-    if not value:
-        # Config validation should have caught this at start-up; reaching here is a bug.
-        raise ValueError(f"destination {destination.name!r}: the linkedin connector needs {key}")
-    return value

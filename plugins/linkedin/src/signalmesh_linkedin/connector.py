@@ -1,8 +1,8 @@
 """The LinkedIn Conversions API connector: what SignalMesh needs to send server events to LinkedIn.
 
-Declarative parts (settings, limits, eligibility per strategy) are data the core and the policy
-service read without running code; the four methods are pure and delegate to ``payload``
-(prepare), ``batching`` (build_requests) and ``responses`` (classify).
+Declarative parts (settings, limits, eligibility per strategy, match weights) are data the core
+and the policy service read without running code; the methods are pure and delegate to
+``payload`` (the event ``prepare`` wraps), ``batching`` (build_requests) and ``responses`` (classify).
 
 Every event name must be mapped to a LinkedIn conversion rule (``conversion_rules`` setting):
 the rule, not the event, says what was converted (platforms.md §4.1). ``prepare`` reports the
@@ -26,24 +26,21 @@ email         4.5    SHA-256 email matched against members (§4.3); no phone, an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
 from signalmesh.connector import (
     SEND_ALL,
     STRICT,
+    BaseConnector,
     ConfigField,
     Connector,
     Destination,
     EligibilityRule,
-    HttpRequest,
-    HttpResponse,
     Limits,
-    MatchQuality,
-    Outcome,
-    TransportFailure,
-    canonical_json,
+    MatchWeights,
+    PlatformEvent,
 )
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
@@ -113,61 +110,42 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
 )
 
 # (identifier, weight): see the table in the module docstring. Most valuable first.
-MATCH_WEIGHTS: tuple[tuple[str, float], ...] = ((CLICK_ID, 5.5), (EMAIL, 4.5))
+MATCH_WEIGHTS: MatchWeights = ((CLICK_ID, 5.5), (EMAIL, 4.5))
+
+# What each identifier means to someone reading CheckEvent's advice.
+IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        CLICK_ID: "the LinkedIn click id",
+        EMAIL: "a hashed email",
+        CONVERSION_RULE: "a conversion rule for the event name",
+    }
+)
 
 
-def match_quality(identifiers: frozenset[str]) -> MatchQuality:
-    """Score from the identifiers present; ``missing`` lists what would add most first."""
-    score = sum(weight for name, weight in MATCH_WEIGHTS if name in identifiers)
-    missing = tuple(name for name, _ in MATCH_WEIGHTS if name not in identifiers)
-    return MatchQuality(score=score, missing=missing)
-
-
-class LinkedInConnector:
+class LinkedInConnector(BaseConnector):
     """Sends conversions to ``POST /rest/conversionEvents`` as BATCH_CREATE (platforms.md §4.1)."""
 
-    name: str = "linkedin"
-    description: str = "LinkedIn Conversions API: server events for Campaign Manager conversion rules"
-    config_schema: tuple[ConfigField, ...] = CONFIG_SCHEMA
-    limits: Limits = LIMITS
-    eligibility: Mapping[str, EligibilityRule] = ELIGIBILITY
-    # LinkedIn requires nothing per action source: it has no action_source field at all.
-    required_identifiers: Mapping[int, frozenset[str]] = MappingProxyType({})
+    name = "linkedin"
+    description = "LinkedIn Conversions API: server events for Campaign Manager conversion rules"
+    config_schema = CONFIG_SCHEMA
+    limits = LIMITS
+    eligibility = ELIGIBILITY
+    # No required_identifiers: LinkedIn has no action_source field at all.
+    match_weights = MATCH_WEIGHTS
+    identifier_labels = IDENTIFIER_LABELS
 
-    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
+    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
         """LinkedIn's event object: hashed email, raw li_fat_id, the mapped rule; no names."""
-        linkedin_event = payload.linkedin_event(event, destination)
-        prepared = event_pb2.PreparedEvent(
-            event_id=event.event_id,
-            event_name=event.event_name,
-            destination=destination.name,
-            connector=self.name,
-            action_source=event.action_source,
-            identifiers=linkedin_event.identifiers,
-            test_mode=event.test_mode,
-        )
-        if event.HasField("event_time"):
-            prepared.event_time.CopyFrom(event.event_time)
-        if event.HasField("consent"):
-            prepared.consent.CopyFrom(event.consent)
-        prepared.payload_json = canonical_json(linkedin_event.element)
-        return prepared
-
-    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
-        return match_quality(frozenset(prepared.identifiers))
+        return payload.linkedin_event(event, destination)
 
     def test_channel(self, destination: Destination) -> str | None:
         # LinkedIn has no test mode: verify in Campaign Manager reporting (platforms.md §6.3).
         # Policy therefore skips test_mode events (reason no_test_channel) rather than send them live.
         return None
 
-    def build_requests(
-        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
-    ) -> list[HttpRequest]:
-        return batching.build_requests(batch, destination)
-
-    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
-        return responses.classify(request, response)
+    # Pure functions of their own modules, with the methods' signatures.
+    build_requests = staticmethod(batching.build_requests)
+    classify = staticmethod(responses.classify)
 
 
 @hookimpl

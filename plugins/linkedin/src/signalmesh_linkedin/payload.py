@@ -18,10 +18,9 @@ would fail the event, so the IP is left out until the docs confirm it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from signalmesh.connector import Destination
+from signalmesh.connector import Destination, PlatformEvent
 from signalmesh.v1 import event_pb2
 
 from signalmesh_linkedin import normalize
@@ -43,14 +42,6 @@ CLICK_ID = "li_fat_id"
 CONVERSION_RULE = "conversion_rule"
 
 
-@dataclass(frozen=True, slots=True)
-class LinkedInEvent:
-    """LinkedIn's conversion event as plain JSON data, and the identifiers present (sorted)."""
-
-    element: dict[str, Any]
-    identifiers: tuple[str, ...]
-
-
 def conversion_rule_id(destination: Destination, event_name: str) -> str | None:
     """The LinkedIn conversion rule id this destination maps ``event_name`` to, or None.
 
@@ -63,8 +54,9 @@ def conversion_rule_id(destination: Destination, event_name: str) -> str | None:
     return rule_id if _RULE_ID.fullmatch(rule_id) else None
 
 
-def linkedin_event(event: event_pb2.ConversionEvent, destination: Destination) -> LinkedInEvent:
-    """Build LinkedIn's event object from ours; an unmapped event name leaves out ``conversion``."""
+def linkedin_event(event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
+    """LinkedIn's event object (an ``elements[i]`` of the batch) and the identifiers present
+    (sorted); an unmapped event name leaves out ``conversion``."""
     identifiers: list[str] = []
     user_ids = _user_ids(event.user_data, event.click_ids, identifiers)
     element: dict[str, Any] = {
@@ -81,7 +73,7 @@ def linkedin_event(event: event_pb2.ConversionEvent, destination: Destination) -
         element["eventId"] = event.event_id
     if value := conversion_value(event):
         element["conversionValue"] = value
-    return LinkedInEvent(element=element, identifiers=tuple(sorted(identifiers)))
+    return PlatformEvent(data=element, identifiers=tuple(sorted(identifiers)))
 
 
 def conversion_value(event: event_pb2.ConversionEvent) -> dict[str, str] | None:

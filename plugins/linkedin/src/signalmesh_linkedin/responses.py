@@ -10,7 +10,6 @@ it does not, a multi-event request is retried event by event so the bad one can 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,10 @@ from signalmesh.connector import (
     Outcome,
     OutcomeKind,
     TransportFailure,
+    body_excerpt,
+    int_or_none,
+    json_or_none,
+    outcome_for_each,
     retry_after_seconds,
 )
 
@@ -37,7 +40,7 @@ _DESTINATION_STATUSES = {
     403: "the token needs the rw_conversions scope and an ad-account role",
     426: "set api_version to a LinkedIn-Version less than 12 months old",
 }
-_MAX_RAW_TEXT = 500
+MAX_UNREADABLE_CHARS = 500
 # Rest.li validation messages read "ERROR :: /user/userIds/0/idValue :: <why>".
 _RESTLI_PATH = re.compile(r"ERROR :: (/\S*) ::")
 _ELEMENT_PATH = re.compile(r"elements\[(\d+)\](?:\.(.+))?")
@@ -58,11 +61,11 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
     if isinstance(response, TransportFailure):
-        return _all(ids, OutcomeKind.RETRY, f"no answer from LinkedIn: {response.value}")
+        return outcome_for_each(ids, OutcomeKind.RETRY, f"no answer from LinkedIn: {response.value}")
 
     status = response.status
     retry_after = retry_after_seconds(response.headers)
-    document = _json(response.body)
+    document = json_or_none(response.body)
 
     if 200 <= status < 300:
         elements = document.get("elements") if isinstance(document, dict) else None
@@ -71,30 +74,30 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
             return [_element_outcome(event_id, element) for event_id, element in pairs]
         # BATCH_CREATE always answers one status per element (§4.2); without them (empty body,
         # a proxy's page) nothing says the events were taken, so they are sent again.
-        unreadable = f"LinkedIn answered {status} with an unreadable body: {_raw(response.body)}"
-        return _all(ids, OutcomeKind.RETRY, unreadable)
+        unreadable = f"LinkedIn answered {status} with an unreadable body: {body_excerpt(response.body)}"
+        return outcome_for_each(ids, OutcomeKind.RETRY, unreadable)
 
     error = _restli_error(document)
-    message = error.message if error else f"HTTP {status}: {_raw(response.body)}"
+    message = error.message if error else f"HTTP {status}: {body_excerpt(response.body)}"
     code = error.code if error and error.code else str(status)
     if status in _RETRY_STATUSES or status >= 500:
-        return _all(ids, OutcomeKind.RETRY, message, code=code, retry_after=retry_after)
+        return outcome_for_each(ids, OutcomeKind.RETRY, message, code=code, retry_after=retry_after)
     if status in _DESTINATION_STATUSES:
         hint = f"{message} ({_DESTINATION_STATUSES[status]})"
-        return [Outcome(event_id, OutcomeKind.RETRY, hint, code=code, credentials=True) for event_id in ids]
+        return outcome_for_each(ids, OutcomeKind.RETRY, hint, code=code, credentials=True)
     if error is None or not 400 <= status < 500:
         # Not LinkedIn's error format (a proxy's page, an unexpected status): nothing to isolate.
         kind = OutcomeKind.REJECTED if 400 <= status < 500 else OutcomeKind.RETRY
-        return _all(ids, kind, message, code=code)
+        return outcome_for_each(ids, kind, message, code=code)
     return _invalid_request(ids, error, code)
 
 
 def _element_outcome(event_id: str, element: Any) -> Outcome:
     """One element of a batch answer: 2xx delivered, retryable statuses retried, 4xx rejected."""
-    status = _int(element.get("status")) if isinstance(element, dict) else None
+    status = int_or_none(element.get("status")) if isinstance(element, dict) else None
     if status is None:
         unreadable = f"LinkedIn answered this event without a status: {element!r}"
-        return Outcome(event_id, OutcomeKind.RETRY, unreadable[:_MAX_RAW_TEXT])
+        return Outcome(event_id, OutcomeKind.RETRY, unreadable[:MAX_UNREADABLE_CHARS])
     if 200 <= status < 300:
         return Outcome(event_id, OutcomeKind.DELIVERED, f"status {status}", code=str(status))
     # Rest.li puts the error in "error"; some answers put message and code on the element itself.
@@ -122,10 +125,9 @@ def _invalid_request(ids: Sequence[str], error: RestliError, code: str) -> list[
     if len(ids) == 1:
         return [Outcome(ids[0], OutcomeKind.REJECTED, error.message, code=code, field=error.field)]
     # The error does not say which event caused it: the core resends them one by one.
-    return [
-        Outcome(event_id, OutcomeKind.RETRY, error.message, code=code, field=error.field, whole_request=True)
-        for event_id in ids
-    ]
+    return outcome_for_each(
+        ids, OutcomeKind.RETRY, error.message, code=code, field=error.field, whole_request=True
+    )
 
 
 def _restli_error(document: Any) -> RestliError | None:
@@ -138,7 +140,7 @@ def _restli_error(document: Any) -> RestliError | None:
     codes = (document.get("code"), document.get("serviceErrorCode"))
     parts = [str(part) for part in codes if part not in (None, "")]
     return RestliError(
-        status=_int(document.get("status")),
+        status=int_or_none(document.get("status")),
         code="/".join(parts),
         message=message.strip(),
         field=_field_path(document, message),
@@ -165,31 +167,3 @@ def _field_path(document: Mapping[str, Any], message: str) -> str:
     for part in path.strip("/").split("/"):
         dotted += f"[{part}]" if part.isdigit() else (f".{part}" if dotted else part)
     return dotted
-
-
-def _all(
-    ids: Sequence[str], kind: OutcomeKind, message: str, *, code: str = "", retry_after: float | None = None
-) -> list[Outcome]:
-    return [Outcome(event_id, kind, message, code=code, retry_after=retry_after) for event_id in ids]
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
-
-
-def _raw(body: bytes) -> str:
-    text = body.decode("utf-8", errors="replace").strip() or "(empty body)"
-    return text if len(text) <= _MAX_RAW_TEXT else text[:_MAX_RAW_TEXT] + "…"

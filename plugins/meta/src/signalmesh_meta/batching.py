@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from signalmesh.connector import Destination, HttpRequest, canonical_json, json_array
+from signalmesh.connector import (
+    Destination,
+    HttpRequest,
+    canonical_json,
+    chunks,
+    groups_in_order,
+    json_array,
+    post_request,
+    required_setting,
+)
 from signalmesh.v1 import event_pb2
 
 DEFAULT_API_VERSION = "v25.0"
@@ -21,7 +30,7 @@ def events_url(destination: Destination) -> str:
     # Meta: POST https://graph.facebook.com/{API_VERSION}/{PIXEL_ID}/events
     base_url = destination.setting("base_url", DEFAULT_BASE_URL).rstrip("/")
     api_version = destination.setting("api_version", DEFAULT_API_VERSION)
-    return f"{base_url}/{api_version}/{_required(destination, 'pixel_id')}/events"
+    return f"{base_url}/{api_version}/{required_setting(destination, 'pixel_id')}/events"
 
 
 def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destination) -> list[HttpRequest]:
@@ -33,35 +42,16 @@ def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destin
     url = events_url(destination)
     headers = {
         # Meta: Graph API accepts the token as a Bearer header, which keeps it out of the URL.
-        "Authorization": f"Bearer {_required(destination, 'access_token')}",
+        "Authorization": f"Bearer {required_setting(destination, 'access_token')}",
         "Content-Type": "application/json",
     }
     test_event_code = destination.setting("test_event_code")
     requests: list[HttpRequest] = []
-    # Groups in order of first appearance, so the output only depends on the input.
-    for test_mode in dict.fromkeys(prepared.test_mode for prepared in batch):
-        group = [prepared for prepared in batch if prepared.test_mode == test_mode]
-        for start in range(0, len(group), MAX_EVENTS_PER_REQUEST):
-            chunk = group[start : start + MAX_EVENTS_PER_REQUEST]
+    for test_mode, group in groups_in_order(batch, lambda prepared: prepared.test_mode).items():
+        for chunk in chunks(group, MAX_EVENTS_PER_REQUEST):
             body = b'{"data":' + json_array(prepared.payload_json for prepared in chunk)
             if test_mode and test_event_code:
                 # Meta: test_event_code routes the request to Events Manager → Test Events.
                 body += b',"test_event_code":' + canonical_json(test_event_code)
-            requests.append(
-                HttpRequest(
-                    method="POST",
-                    url=url,
-                    headers=dict(headers),
-                    body=body + b"}",
-                    event_ids=tuple(prepared.event_id for prepared in chunk),
-                )
-            )
+            requests.append(post_request(url, headers, body + b"}", chunk))
     return requests
-
-
-def _required(destination: Destination, key: str) -> str:
-    value = destination.setting(key)
-    if not value:
-        # Config validation should have caught this at start-up; reaching here is a bug.
-        raise ValueError(f"destination {destination.name!r}: the meta connector needs {key}")
-    return value

@@ -1,8 +1,9 @@
 """The Meta (Facebook) Conversions API connector: what SignalMesh needs to send server events to a pixel.
 
-Declarative parts (settings, limits, eligibility per strategy, required identifiers) are data
-the core and the policy service read without running code; the four methods are pure and
-delegate to ``payload`` (prepare), ``batching`` (build_requests) and ``responses`` (classify).
+Declarative parts (settings, limits, eligibility per strategy, required identifiers, match
+weights, identifier labels) are data the core and the policy service read without running
+code; the methods are pure and delegate to ``payload`` (the event ``prepare`` wraps),
+``batching`` (build_requests), ``responses`` (classify) and ``checks`` (check_event).
 
 Match quality
 -------------
@@ -32,29 +33,27 @@ ge                  0.125  in Meta's "weak set" (§1.12)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
 from signalmesh.connector import (
     SEND_ALL,
     STRICT,
+    BaseConnector,
     ConfigField,
     Connector,
     Destination,
     EligibilityRule,
-    HttpRequest,
-    HttpResponse,
+    FieldProblem,
     Limits,
-    MatchQuality,
-    Outcome,
-    TransportFailure,
-    canonical_json,
+    MatchWeights,
+    PlatformEvent,
 )
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
 
-from signalmesh_meta import batching, payload, responses
+from signalmesh_meta import batching, checks, payload, responses
 
 CONFIG_SCHEMA: tuple[ConfigField, ...] = (
     ConfigField("pixel_id", "The Meta pixel (dataset) id that receives the events."),
@@ -125,87 +124,74 @@ REQUIRED_IDENTIFIERS: Mapping[int, frozenset[str]] = MappingProxyType(
     }
 )
 
-# (identifiers that must all be present, weight): see the table in the module docstring.
-MATCH_WEIGHTS: tuple[tuple[frozenset[str], float], ...] = (
-    (frozenset({"em"}), 2.5),
-    (frozenset({"ph"}), 1.5),
-    (frozenset({"fbc"}), 1.0),
-    (frozenset({"client_ip_address"}), 1.0),
+# (identifier, or identifiers that count only together; weight): the module docstring's table.
+MATCH_WEIGHTS: MatchWeights = (
+    ("em", 2.5),
+    ("ph", 1.5),
+    ("fbc", 1.0),
+    ("client_ip_address", 1.0),
     (frozenset({"fn", "ln"}), 1.0),
-    (frozenset({"external_id"}), 0.75),
-    (frozenset({"fbp"}), 0.75),
-    (frozenset({"client_user_agent"}), 0.5),
-    (frozenset({"db"}), 0.25),
-    (frozenset({"zp"}), 0.25),
-    (frozenset({"ct"}), 0.125),
-    (frozenset({"st"}), 0.125),
-    (frozenset({"country"}), 0.125),
-    (frozenset({"ge"}), 0.125),
+    ("external_id", 0.75),
+    ("fbp", 0.75),
+    ("client_user_agent", 0.5),
+    ("db", 0.25),
+    ("zp", 0.25),
+    ("ct", 0.125),
+    ("st", 0.125),
+    ("country", 0.125),
+    ("ge", 0.125),
 )
-MAX_MATCH_SCORE = 10.0
+
+# What each identifier means to someone reading CheckEvent's advice.
+IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "em": "a hashed email",
+        "ph": "a hashed phone",
+        "fn": "a first name",
+        "ln": "a last name",
+        "fn+ln": "first and last name",
+        "ge": "gender",
+        "db": "date of birth",
+        "ct": "city",
+        "st": "state",
+        "zp": "zip code",
+        "country": "country",
+        "external_id": "your customer id",
+        "fbc": "the click id (fbc or fbclid)",
+        "fbp": "the _fbp browser id",
+        "client_ip_address": "the client IP address",
+        "client_user_agent": "the browser user agent",
+    }
+)
 
 
-def match_quality(identifiers: frozenset[str]) -> MatchQuality:
-    """Score from the identifiers present; ``missing`` lists what would add most first.
-
-    A partly present pair is reported by its missing half (``ln`` when only ``fn`` is present),
-    a wholly missing pair as ``fn+ln``.
-    """
-    score = 0.0
-    gains: list[tuple[float, int, str]] = []
-    for position, (needed, weight) in enumerate(MATCH_WEIGHTS):
-        absent = needed - identifiers
-        if not absent:
-            score += weight
-        else:
-            gains.append((-weight, position, "+".join(sorted(absent))))
-    return MatchQuality(score=min(score, MAX_MATCH_SCORE), missing=tuple(name for *_, name in sorted(gains)))
-
-
-class MetaConnector:
+class MetaConnector(BaseConnector):
     """Sends conversions to ``POST /{api_version}/{pixel_id}/events`` (platforms.md §1.1)."""
 
-    name: str = "meta"
-    description: str = "Meta (Facebook) Conversions API: server events for a pixel (dataset)"
-    config_schema: tuple[ConfigField, ...] = CONFIG_SCHEMA
-    limits: Limits = LIMITS
-    eligibility: Mapping[str, EligibilityRule] = ELIGIBILITY
-    required_identifiers: Mapping[int, frozenset[str]] = REQUIRED_IDENTIFIERS
+    name = "meta"
+    description = "Meta (Facebook) Conversions API: server events for a pixel (dataset)"
+    config_schema = CONFIG_SCHEMA
+    limits = LIMITS
+    eligibility = ELIGIBILITY
+    required_identifiers = REQUIRED_IDENTIFIERS
+    match_weights = MATCH_WEIGHTS
+    identifier_labels = IDENTIFIER_LABELS
 
-    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
+    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
         """Meta's ``data[i]`` object with every customer-information key normalised and hashed."""
-        meta_event = payload.meta_event(event)
-        prepared = event_pb2.PreparedEvent(
-            event_id=event.event_id,
-            event_name=event.event_name,
-            destination=destination.name,
-            connector=self.name,
-            action_source=event.action_source,
-            identifiers=meta_event.identifiers,
-            test_mode=event.test_mode,
-        )
-        if event.HasField("event_time"):
-            prepared.event_time.CopyFrom(event.event_time)
-        if event.HasField("consent"):
-            prepared.consent.CopyFrom(event.consent)
-        prepared.payload_json = canonical_json(meta_event.data)
-        return prepared
+        return payload.meta_event(event)
 
-    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
-        return match_quality(frozenset(prepared.identifiers))
+    def check_event(self, event: event_pb2.ConversionEvent) -> list[FieldProblem]:
+        return checks.problems(event)
 
     def test_channel(self, destination: Destination) -> str | None:
         # Meta: test events go to Events Manager → Test Events only with a test_event_code.
         code = destination.setting("test_event_code")
         return f"test_event_code {code}" if code else None
 
-    def build_requests(
-        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
-    ) -> list[HttpRequest]:
-        return batching.build_requests(batch, destination)
-
-    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
-        return responses.classify(request, response)
+    # Pure functions of their own modules, with the methods' signatures.
+    build_requests = staticmethod(batching.build_requests)
+    classify = staticmethod(responses.classify)
 
 
 @hookimpl

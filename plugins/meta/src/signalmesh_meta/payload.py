@@ -6,13 +6,11 @@ This is where raw personal data ends: every customer-information key leaves here
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
 from google.protobuf import json_format
+from signalmesh.connector import PlatformEvent, hashed_list, hashed_one, json_number, put_present
 from signalmesh.normalize.text import is_sha256_hex
 from signalmesh.v1 import event_pb2
 
@@ -41,16 +39,9 @@ USER_DATA_KEYS = (
 # fmt: on
 
 
-@dataclass(frozen=True, slots=True)
-class MetaEvent:
-    """Meta's ``data[i]`` object as plain JSON data, and the identifiers present in it (sorted)."""
-
-    data: dict[str, Any]
-    identifiers: tuple[str, ...]
-
-
-def meta_event(event: event_pb2.ConversionEvent) -> MetaEvent:
-    """Build Meta's server event from ours; the event's own year bounds the date of birth."""
+def meta_event(event: event_pb2.ConversionEvent) -> PlatformEvent:
+    """Meta's ``data[i]`` object and the identifiers present in it (sorted); the event's own year
+    bounds the date of birth."""
     data: dict[str, Any] = {
         # Meta standard event names are case-sensitive and match ours (platforms.md §1.15).
         "event_name": event.event_name,
@@ -71,7 +62,7 @@ def meta_event(event: event_pb2.ConversionEvent) -> MetaEvent:
     identifiers = {key for key in USER_DATA_KEYS if key in data["user_data"]}
     if event.event_source_url:
         identifiers.add("event_source_url")
-    return MetaEvent(data=data, identifiers=tuple(sorted(identifiers)))
+    return PlatformEvent(data=data, identifiers=tuple(sorted(identifiers)))
 
 
 def user_data(
@@ -84,27 +75,27 @@ def user_data(
     country = normalize.country(raw_country) if raw_country and not is_sha256_hex(raw_country) else None
 
     result: dict[str, Any] = {}
-    _put(result, "em", _hashed_list(user.emails, normalize.email))
-    _put(result, "ph", _hashed_list(user.phones, partial(normalize.phone, default_region=country)))
-    _put(result, "fn", _hashed_one(user.first_name, normalize.name))
-    _put(result, "ln", _hashed_one(user.last_name, normalize.name))
-    _put(result, "ge", _hashed_one(user.gender, normalize.gender))
-    _put(
+    put_present(result, "em", hashed_list(user.emails, normalize.email))
+    put_present(result, "ph", hashed_list(user.phones, partial(normalize.phone, default_region=country)))
+    put_present(result, "fn", hashed_one(user.first_name, normalize.name))
+    put_present(result, "ln", hashed_one(user.last_name, normalize.name))
+    put_present(result, "ge", hashed_one(user.gender, normalize.gender))
+    put_present(
         result,
         "db",
-        _hashed_one(user.date_of_birth, partial(normalize.date_of_birth, latest_year=event_year)),
+        hashed_one(user.date_of_birth, partial(normalize.date_of_birth, latest_year=event_year)),
     )
-    _put(result, "ct", _hashed_one(user.city, normalize.city))
-    _put(result, "st", _hashed_one(user.state, partial(normalize.state, country=country)))
-    _put(result, "zp", _hashed_one(user.zip, partial(normalize.zip_code, country=country)))
-    _put(result, "country", _hashed_one(raw_country, normalize.country))
+    put_present(result, "ct", hashed_one(user.city, normalize.city))
+    put_present(result, "st", hashed_one(user.state, partial(normalize.state, country=country)))
+    put_present(result, "zp", hashed_one(user.zip, partial(normalize.zip_code, country=country)))
+    put_present(result, "country", hashed_one(raw_country, normalize.country))
     # Meta recommends hashing external_id; a list is allowed.
-    _put(result, "external_id", _hashed_list(user.external_ids, normalize.external_id))
+    put_present(result, "external_id", hashed_list(user.external_ids, normalize.external_id))
     # Meta: client_ip_address, client_user_agent, fbc and fbp are never hashed.
-    _put(result, "client_ip_address", user.client_ip_address.strip() or None)
-    _put(result, "client_user_agent", user.client_user_agent.strip() or None)
-    _put(result, "fbc", fbc(click_ids))
-    _put(result, "fbp", click_ids.fbp.strip() or None)
+    put_present(result, "client_ip_address", user.client_ip_address.strip() or None)
+    put_present(result, "client_user_agent", user.client_user_agent.strip() or None)
+    put_present(result, "fbc", fbc(click_ids))
+    put_present(result, "fbp", click_ids.fbp.strip() or None)
     return result
 
 
@@ -127,7 +118,7 @@ def fbc(click_ids: event_pb2.ClickIds) -> str | None:
 def custom_data(event: event_pb2.ConversionEvent) -> dict[str, Any]:
     """Meta's ``custom_data``: the client's custom properties, then our typed fields over them."""
     result: dict[str, Any] = json_format.MessageToDict(event.custom_properties)
-    if (value := _number(event.value)) is not None:
+    if (value := json_number(event.value)) is not None:
         # Meta: value is a number (our wire form is an exact decimal string).
         result["value"] = value
     if event.currency.strip():
@@ -147,34 +138,8 @@ def _content(content: event_pb2.Content) -> dict[str, Any]:
         item["id"] = content.id
     if content.quantity:
         item["quantity"] = content.quantity
-    if (price := _number(content.item_price)) is not None:
+    if (price := json_number(content.item_price)) is not None:
         item["item_price"] = price
     if content.delivery_category:
         item["delivery_category"] = content.delivery_category
     return item
-
-
-def _number(decimal_text: str) -> float | None:
-    try:
-        amount = Decimal(decimal_text.strip())
-    except InvalidOperation:
-        return None
-    return float(amount) if amount.is_finite() else None
-
-
-def _hashed_one(value: str, normalise: Callable[[str], str | None]) -> str | None:
-    return normalize.hashed(value, normalise) if value.strip() else None
-
-
-def _hashed_list(values: Iterable[str], normalise: Callable[[str], str | None]) -> list[str] | None:
-    digests: list[str] = []
-    for value in values:
-        digest = _hashed_one(value, normalise)
-        if digest is not None and digest not in digests:
-            digests.append(digest)
-    return digests or None
-
-
-def _put(target: dict[str, Any], key: str, value: str | list[str] | None) -> None:
-    if value:
-        target[key] = value

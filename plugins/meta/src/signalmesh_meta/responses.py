@@ -8,7 +8,6 @@ does not, a multi-event request is retried event by event so the bad one can be 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,10 @@ from signalmesh.connector import (
     Outcome,
     OutcomeKind,
     TransportFailure,
+    body_excerpt,
+    int_or_none,
+    json_or_none,
+    outcome_for_each,
     retry_after_seconds,
 )
 
@@ -30,7 +33,6 @@ _TEMPORARY_CODES = frozenset({1, 2})
 _THROTTLING_CODES = frozenset({4, 17, 341, 613})
 _TOKEN_CODE = 190
 _PERMISSION_CODES = frozenset({10, *range(200, 300)})
-_MAX_RAW_TEXT = 500
 _BLAMED_EVENT = re.compile(r"data\[(\d+)\](?:\.(.+))?")
 
 
@@ -57,41 +59,40 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
     ids = request.event_ids
     if isinstance(response, TransportFailure):
         # Meta: retry non-client errors such as timeouts (troubleshooting, M8).
-        return _all(ids, OutcomeKind.RETRY, f"no answer from Meta: {response.value}")
+        return outcome_for_each(ids, OutcomeKind.RETRY, f"no answer from Meta: {response.value}")
 
     retry_after = retry_after_seconds(response.headers)
-    document = _json(response.body)
+    document = json_or_none(response.body)
     error = _graph_error(document)
 
     if 200 <= response.status < 300:
         if isinstance(document, dict) and isinstance(document.get("events_received"), int):
-            return _all(ids, OutcomeKind.DELIVERED, _received_message(document, len(ids)))
-        return _all(
+            return outcome_for_each(ids, OutcomeKind.DELIVERED, _received_message(document, len(ids)))
+        return outcome_for_each(
             ids,
             OutcomeKind.RETRY,
-            f"Meta answered {response.status} with an unreadable body: {_raw(response.body)}",
+            f"Meta answered {response.status} with an unreadable body: {body_excerpt(response.body)}",
         )
 
     if response.status in (408, 429) or response.status >= 500:
-        message = error.message if error else f"HTTP {response.status}: {_raw(response.body)}"
-        return _all(
+        message = error.message if error else f"HTTP {response.status}: {body_excerpt(response.body)}"
+        return outcome_for_each(
             ids, OutcomeKind.RETRY, message, code=error.code_text if error else "", retry_after=retry_after
         )
 
     if error is None:
         kind = OutcomeKind.REJECTED if 400 <= response.status < 500 else OutcomeKind.RETRY
-        return _all(ids, kind, f"HTTP {response.status}: {_raw(response.body)}")
+        return outcome_for_each(ids, kind, f"HTTP {response.status}: {body_excerpt(response.body)}")
 
     if error.is_transient or error.code in _TEMPORARY_CODES or error.code in _THROTTLING_CODES:
-        return _all(ids, OutcomeKind.RETRY, error.message, code=error.code_text, retry_after=retry_after)
+        return outcome_for_each(
+            ids, OutcomeKind.RETRY, error.message, code=error.code_text, retry_after=retry_after
+        )
     if error.code == _TOKEN_CODE or error.code in _PERMISSION_CODES:
         # Meta: 190 = invalid/expired token, 10 and 200-299 = missing permission (platforms.md
         # §1.13). Not the events' fault: they wait in the outbox while the core pauses the
         # destination and raises an alert, and go out once the credentials work again.
-        return [
-            Outcome(event_id, OutcomeKind.RETRY, error.message, code=error.code_text, credentials=True)
-            for event_id in ids
-        ]
+        return outcome_for_each(ids, OutcomeKind.RETRY, error.message, code=error.code_text, credentials=True)
     return _invalid_request(ids, error)
 
 
@@ -120,12 +121,9 @@ def _invalid_request(ids: Sequence[str], error: GraphError) -> list[Outcome]:
         return [Outcome(ids[0], OutcomeKind.REJECTED, error.message, code=error.code_text, field=field)]
     # Meta: one invalid event rejects the whole batch and this error does not say which:
     # the core resends these events one by one to find it.
-    return [
-        Outcome(
-            event_id, OutcomeKind.RETRY, error.message, code=error.code_text, field=field, whole_request=True
-        )
-        for event_id in ids
-    ]
+    return outcome_for_each(
+        ids, OutcomeKind.RETRY, error.message, code=error.code_text, field=field, whole_request=True
+    )
 
 
 def _graph_error(document: Any) -> GraphError | None:
@@ -141,8 +139,8 @@ def _graph_error(document: Any) -> GraphError | None:
         "Meta refused the request without a message",
     )
     return GraphError(
-        code=_int(error.get("code")),
-        subcode=_int(error.get("error_subcode")),
+        code=int_or_none(error.get("code")),
+        subcode=int_or_none(error.get("error_subcode")),
         message=message,
         is_transient=error.get("is_transient") is True,
         blamed_fields=_blamed_fields(error.get("error_data")),
@@ -156,7 +154,7 @@ def _blamed_fields(error_data: Any) -> tuple[str, ...]:
     strings, and ``error_data`` itself sometimes as a JSON string holding the object.
     """
     if isinstance(error_data, str):
-        error_data = _json(error_data.encode("utf-8"))
+        error_data = json_or_none(error_data.encode("utf-8"))
     specs = error_data.get("blame_field_specs") if isinstance(error_data, dict) else None
     if not isinstance(specs, list):
         return ()
@@ -182,31 +180,3 @@ def _received_message(document: dict[str, Any], sent: int) -> str:
     if received != sent:
         message += f" (sent {sent})"
     return message
-
-
-def _all(
-    ids: Sequence[str], kind: OutcomeKind, message: str, *, code: str = "", retry_after: float | None = None
-) -> list[Outcome]:
-    return [Outcome(event_id, kind, message, code=code, retry_after=retry_after) for event_id in ids]
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
-
-
-def _raw(body: bytes) -> str:
-    text = body.decode("utf-8", errors="replace").strip() or "(empty body)"
-    return text if len(text) <= _MAX_RAW_TEXT else text[:_MAX_RAW_TEXT] + "…"

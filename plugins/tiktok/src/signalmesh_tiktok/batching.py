@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from signalmesh.connector import Destination, HttpRequest, canonical_json, json_array
+from signalmesh.connector import (
+    Destination,
+    HttpRequest,
+    canonical_json,
+    chunks,
+    groups_in_order,
+    json_array,
+    post_request,
+    required_setting,
+)
 from signalmesh.v1 import event_pb2
 
 from signalmesh_tiktok.payload import event_source
@@ -31,19 +40,17 @@ def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destin
     url = track_url(destination)
     headers = {
         # TikTok: the token travels in the Access-Token header (§3.1).
-        "Access-Token": _required(destination, "access_token"),
+        "Access-Token": required_setting(destination, "access_token"),
         "Content-Type": "application/json",
     }
-    pixel_code = canonical_json(_required(destination, "pixel_code"))
+    pixel_code = canonical_json(required_setting(destination, "pixel_code"))
     test_event_code = destination.setting("test_event_code")
-    groups: dict[tuple[bool, str], list[event_pb2.PreparedEvent]] = {}
-    for prepared in batch:
-        groups.setdefault((prepared.test_mode, event_source(prepared.action_source)), []).append(prepared)
-
+    groups = groups_in_order(
+        batch, lambda prepared: (prepared.test_mode, event_source(prepared.action_source))
+    )
     requests: list[HttpRequest] = []
     for (test_mode, source), group in groups.items():
-        for start in range(0, len(group), MAX_EVENTS_PER_REQUEST):
-            chunk = group[start : start + MAX_EVENTS_PER_REQUEST]
+        for chunk in chunks(group, MAX_EVENTS_PER_REQUEST):
             # Sorted keys: data < event_source < event_source_id < test_event_code.
             body = (
                 b'{"data":'
@@ -56,21 +63,5 @@ def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destin
             if test_mode and test_event_code:
                 # TikTok: test_event_code routes the request to Events Manager → Test Events (§3.2).
                 body += b',"test_event_code":' + canonical_json(test_event_code)
-            requests.append(
-                HttpRequest(
-                    method="POST",
-                    url=url,
-                    headers=dict(headers),
-                    body=body + b"}",
-                    event_ids=tuple(prepared.event_id for prepared in chunk),
-                )
-            )
+            requests.append(post_request(url, headers, body + b"}", chunk))
     return requests
-
-
-def _required(destination: Destination, key: str) -> str:
-    value = destination.setting(key)
-    if not value:
-        # Config validation should have caught this at start-up; reaching here is a bug.
-        raise ValueError(f"destination {destination.name!r}: the tiktok connector needs {key}")
-    return value

@@ -1,8 +1,9 @@
 """The TikTok Events API 2.0 connector: what SignalMesh needs to send server events to a pixel.
 
-Declarative parts (settings, limits, eligibility per strategy) are data the core and the policy
-service read without running code; the four methods are pure and delegate to ``payload``
-(prepare), ``batching`` (build_requests) and ``responses`` (classify).
+Declarative parts (settings, limits, eligibility per strategy, match weights, identifier labels)
+are data the core and the policy service read without running code; the methods are pure and
+delegate to ``payload`` (the event ``prepare`` wraps), ``batching`` (build_requests) and
+``responses`` (classify).
 
 Match quality
 -------------
@@ -25,24 +26,21 @@ user_agent   0.75   raw browser UA (§3.2)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
 from signalmesh.connector import (
     SEND_ALL,
     STRICT,
+    BaseConnector,
     ConfigField,
     Connector,
     Destination,
     EligibilityRule,
-    HttpRequest,
-    HttpResponse,
     Limits,
-    MatchQuality,
-    Outcome,
-    TransportFailure,
-    canonical_json,
+    MatchWeights,
+    PlatformEvent,
 )
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
@@ -106,7 +104,7 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
 )
 
 # (identifier, weight): see the table in the module docstring.
-MATCH_WEIGHTS: tuple[tuple[str, float], ...] = (
+MATCH_WEIGHTS: MatchWeights = (
     ("email", 3.0),
     ("phone", 2.0),
     ("ttclid", 1.5),
@@ -115,61 +113,44 @@ MATCH_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("ip", 0.75),
     ("user_agent", 0.75),
 )
-MAX_MATCH_SCORE = 10.0
+
+# What each identifier means to someone reading CheckEvent's advice.
+IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "email": "a hashed email",
+        "phone": "a hashed phone",
+        "ttclid": "the TikTok click id",
+        "external_id": "your customer id",
+        "ttp": "the _ttp browser id",
+        "ip": "the client IP address",
+        "user_agent": "the browser user agent",
+    }
+)
 
 
-def match_quality(identifiers: frozenset[str]) -> MatchQuality:
-    """Score from the identifiers present; ``missing`` lists what would add most first."""
-    score = sum(weight for name, weight in MATCH_WEIGHTS if name in identifiers)
-    missing = tuple(name for name, _ in MATCH_WEIGHTS if name not in identifiers)
-    return MatchQuality(score=min(score, MAX_MATCH_SCORE), missing=missing)
-
-
-class TikTokConnector:
+class TikTokConnector(BaseConnector):
     """Sends conversions to ``POST /open_api/v1.3/event/track/`` (platforms.md §3.1)."""
 
-    name: str = "tiktok"
-    description: str = "TikTok Events API 2.0: server events for a pixel (Business API v1.3)"
-    config_schema: tuple[ConfigField, ...] = CONFIG_SCHEMA
-    limits: Limits = LIMITS
-    eligibility: Mapping[str, EligibilityRule] = ELIGIBILITY
-    # TikTok documents no identifier as required for any event source.
-    required_identifiers: Mapping[int, frozenset[str]] = MappingProxyType({})
+    name = "tiktok"
+    description = "TikTok Events API 2.0: server events for a pixel (Business API v1.3)"
+    config_schema = CONFIG_SCHEMA
+    limits = LIMITS
+    eligibility = ELIGIBILITY
+    # TikTok documents no identifier as required for any event source: no required_identifiers.
+    match_weights = MATCH_WEIGHTS
+    identifier_labels = IDENTIFIER_LABELS
+    # batching and responses hold the pure functions, with the methods' signatures.
+    build_requests = staticmethod(batching.build_requests)
+    classify = staticmethod(responses.classify)
 
-    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
+    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
         """TikTok's ``data[i]`` object with every contact key normalised and hashed."""
-        tiktok_event = payload.tiktok_event(event)
-        prepared = event_pb2.PreparedEvent(
-            event_id=event.event_id,
-            event_name=event.event_name,
-            destination=destination.name,
-            connector=self.name,
-            action_source=event.action_source,
-            identifiers=tiktok_event.identifiers,
-            test_mode=event.test_mode,
-        )
-        if event.HasField("event_time"):
-            prepared.event_time.CopyFrom(event.event_time)
-        if event.HasField("consent"):
-            prepared.consent.CopyFrom(event.consent)
-        prepared.payload_json = canonical_json(tiktok_event.data)
-        return prepared
-
-    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
-        return match_quality(frozenset(prepared.identifiers))
+        return payload.tiktok_event(event)
 
     def test_channel(self, destination: Destination) -> str | None:
         # TikTok: test events reach Events Manager → Test Events only with a test_event_code (§3.2).
         code = destination.setting("test_event_code")
         return f"test_event_code {code}" if code else None
-
-    def build_requests(
-        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
-    ) -> list[HttpRequest]:
-        return batching.build_requests(batch, destination)
-
-    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
-        return responses.classify(request, response)
 
 
 @hookimpl

@@ -7,14 +7,12 @@ Segment city/state/country) stays readable.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import partial
 from types import MappingProxyType
 from typing import Any
 
 from google.protobuf import json_format
+from signalmesh.connector import PlatformEvent, hashed_list, hashed_one, json_number, put_present
 from signalmesh.v1 import event_pb2
 
 from signalmesh_tiktok import normalize
@@ -61,14 +59,6 @@ DEFAULT_EVENT_SOURCE = "web"
 IDENTIFIER_KEYS = ("email", "phone", "external_id", "ttclid", "ttp", "ip", "user_agent")
 
 
-@dataclass(frozen=True, slots=True)
-class TikTokEvent:
-    """TikTok's ``data[i]`` object as plain JSON data, and the identifiers present in it (sorted)."""
-
-    data: dict[str, Any]
-    identifiers: tuple[str, ...]
-
-
 def event_name(name: str) -> str:
     return EVENT_NAMES.get(name, name)
 
@@ -77,8 +67,8 @@ def event_source(action_source: int) -> str:
     return EVENT_SOURCES.get(action_source, DEFAULT_EVENT_SOURCE)
 
 
-def tiktok_event(event: event_pb2.ConversionEvent) -> TikTokEvent:
-    """Build TikTok's server event from ours."""
+def tiktok_event(event: event_pb2.ConversionEvent) -> PlatformEvent:
+    """TikTok's ``data[i]`` object and the identifiers present in it (sorted)."""
     data: dict[str, Any] = {
         "event": event_name(event.event_name),
         # TikTok: event_time is Unix time in seconds (§3.2).
@@ -95,7 +85,7 @@ def tiktok_event(event: event_pb2.ConversionEvent) -> TikTokEvent:
     if event.event_source_url:
         data["page"] = {"url": event.event_source_url}
     identifiers = tuple(key for key in sorted(IDENTIFIER_KEYS) if key in data["user"])
-    return TikTokEvent(data=data, identifiers=identifiers)
+    return PlatformEvent(data=data, identifiers=identifiers)
 
 
 def user(user_data: event_pb2.UserData, click_ids: event_pb2.ClickIds) -> dict[str, Any]:
@@ -104,28 +94,30 @@ def user(user_data: event_pb2.UserData, click_ids: event_pb2.ClickIds) -> dict[s
     country = normalize.country(user_data.country) if user_data.country.strip() else None
     result: dict[str, Any] = {}
     # TikTok: email, phone and external_id are SHA-256 hashed, and may be arrays (§3.2, P1).
-    _put(result, "email", _hashed_list(user_data.emails, normalize.email))
-    _put(result, "phone", _hashed_list(user_data.phones, partial(normalize.phone, default_region=country)))
-    _put(result, "external_id", _hashed_list(user_data.external_ids, normalize.external_id))
+    put_present(result, "email", hashed_list(user_data.emails, normalize.email))
+    put_present(
+        result, "phone", hashed_list(user_data.phones, partial(normalize.phone, default_region=country))
+    )
+    put_present(result, "external_id", hashed_list(user_data.external_ids, normalize.external_id))
     # TikTok: ttclid (URL param) and ttp (_ttp cookie) are sent raw (§3.2, §6.1).
-    _put(result, "ttclid", click_ids.ttclid.strip() or None)
-    _put(result, "ttp", click_ids.ttp.strip() or None)
-    _put(result, "ip", user_data.client_ip_address.strip() or None)
-    _put(result, "user_agent", user_data.client_user_agent.strip() or None)
+    put_present(result, "ttclid", click_ids.ttclid.strip() or None)
+    put_present(result, "ttp", click_ids.ttp.strip() or None)
+    put_present(result, "ip", user_data.client_ip_address.strip() or None)
+    put_present(result, "user_agent", user_data.client_user_agent.strip() or None)
     # Segment [3P S3]: first_name, last_name, zip_code hashed; city, state, country raw.
-    _put(result, "first_name", _hashed_one(user_data.first_name, normalize.name))
-    _put(result, "last_name", _hashed_one(user_data.last_name, normalize.name))
-    _put(result, "zip_code", _hashed_one(user_data.zip, normalize.zip_code))
-    _put(result, "city", normalize.place(user_data.city))
-    _put(result, "state", normalize.place(user_data.state))
-    _put(result, "country", country)
+    put_present(result, "first_name", hashed_one(user_data.first_name, normalize.name))
+    put_present(result, "last_name", hashed_one(user_data.last_name, normalize.name))
+    put_present(result, "zip_code", hashed_one(user_data.zip, normalize.zip_code))
+    put_present(result, "city", normalize.place(user_data.city))
+    put_present(result, "state", normalize.place(user_data.state))
+    put_present(result, "country", country)
     return result
 
 
 def properties(event: event_pb2.ConversionEvent) -> dict[str, Any]:
     """TikTok's ``properties``: the client's custom properties, then our typed fields over them."""
     result: dict[str, Any] = json_format.MessageToDict(event.custom_properties)
-    if (value := _number(event.value)) is not None:
+    if (value := json_number(event.value)) is not None:
         result["value"] = value  # TikTok: value is a number (§3.2); ours is a decimal string
     if event.currency.strip():
         result["currency"] = event.currency.strip().upper()  # TikTok: ISO 4217
@@ -147,36 +139,10 @@ def _content(content: event_pb2.Content) -> dict[str, Any]:
         item["content_id"] = content.id
     if content.quantity:
         item["quantity"] = content.quantity
-    if (price := _number(content.item_price)) is not None:
+    if (price := json_number(content.item_price)) is not None:
         item["price"] = price
     if content.name:
         item["content_name"] = content.name
     if content.category:
         item["content_category"] = content.category
     return item
-
-
-def _number(decimal_text: str) -> float | None:
-    try:
-        amount = Decimal(decimal_text.strip())
-    except InvalidOperation:
-        return None
-    return float(amount) if amount.is_finite() else None
-
-
-def _hashed_one(value: str, normalise: Callable[[str], str | None]) -> str | None:
-    return normalize.hashed(value, normalise) if value.strip() else None
-
-
-def _hashed_list(values: Iterable[str], normalise: Callable[[str], str | None]) -> list[str] | None:
-    digests: list[str] = []
-    for value in values:
-        digest = _hashed_one(value, normalise)
-        if digest is not None and digest not in digests:
-            digests.append(digest)
-    return digests or None
-
-
-def _put(target: dict[str, Any], key: str, value: str | list[str] | None) -> None:
-    if value:
-        target[key] = value

@@ -9,11 +9,9 @@ rejected and the rest resent; otherwise a multi-event request is resent event by
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from signalmesh.connector import (
     HttpRequest,
@@ -21,6 +19,9 @@ from signalmesh.connector import (
     Outcome,
     OutcomeKind,
     TransportFailure,
+    body_excerpt,
+    json_or_none,
+    outcome_for_each,
     retry_after_seconds,
 )
 
@@ -36,7 +37,6 @@ PII_NOT_HASHED = 40062
 FIRST_SYSTEM_CODE = 50000
 # When TikTok throttles (40100) without a Retry-After header, wait this long at least.
 DEFAULT_THROTTLE_SECONDS = 1.0
-_MAX_RAW_TEXT = 500
 _NAMED_EVENT = re.compile(r"\bdata\[(\d+)\](?:\.([\w.\[\]]+))?")
 
 
@@ -58,23 +58,23 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
     if isinstance(response, TransportFailure):
-        return _all(ids, OutcomeKind.RETRY, f"no answer from TikTok: {response.value}")
+        return outcome_for_each(ids, OutcomeKind.RETRY, f"no answer from TikTok: {response.value}")
 
     answer = _answer(response.body)
     retry_after = retry_after_seconds(response.headers)
     if response.status == 429 or response.status >= 500:
-        message = answer.describe() if answer else f"HTTP {response.status}: {_raw(response.body)}"
+        message = answer.describe() if answer else f"HTTP {response.status}: {body_excerpt(response.body)}"
         code = str(answer.code) if answer else ""
         if retry_after is None and answer is not None and answer.code == TOO_FREQUENT:
             retry_after = DEFAULT_THROTTLE_SECONDS
-        return _all(ids, OutcomeKind.RETRY, message, code=code, retry_after=retry_after)
+        return outcome_for_each(ids, OutcomeKind.RETRY, message, code=code, retry_after=retry_after)
     if answer is None:
         if 200 <= response.status < 300:
             # Nothing says the events were taken; TikTok dedups a resend on event_id (§3.5).
-            text = f"TikTok answered {response.status} with an unreadable body: {_raw(response.body)}"
-            return _all(ids, OutcomeKind.RETRY, text)
+            text = f"TikTok answered {response.status} with an unreadable body: {body_excerpt(response.body)}"
+            return outcome_for_each(ids, OutcomeKind.RETRY, text)
         kind = OutcomeKind.REJECTED if 400 <= response.status < 500 else OutcomeKind.RETRY
-        return _all(ids, kind, f"HTTP {response.status}: {_raw(response.body)}")
+        return outcome_for_each(ids, kind, f"HTTP {response.status}: {body_excerpt(response.body)}")
     return _by_code(ids, answer, response.status, retry_after)
 
 
@@ -84,23 +84,23 @@ def _by_code(
     code = str(answer.code)
     if answer.code == OK:
         if 200 <= status < 300:
-            return _all(ids, OutcomeKind.DELIVERED, answer.describe())
+            return outcome_for_each(ids, OutcomeKind.DELIVERED, answer.describe())
         # A 4xx that says "OK" contradicts itself: never count it delivered.
-        return _all(ids, OutcomeKind.REJECTED, answer.describe(f"HTTP {status}: "), code=code)
+        return outcome_for_each(ids, OutcomeKind.REJECTED, answer.describe(f"HTTP {status}: "), code=code)
     if answer.code == PARTIAL_OK:
         # TikTok: "partial OK" gives no per-event detail [Unconfirmed]: count them delivered and
         # keep TikTok's words on every event.
-        return _all(ids, OutcomeKind.DELIVERED, answer.describe("partial OK: "), code=code)
+        return outcome_for_each(ids, OutcomeKind.DELIVERED, answer.describe("partial OK: "), code=code)
     if answer.code == TOO_FREQUENT:
         # TikTok: request too frequent; retry with backoff (§3.6).
         wait = retry_after if retry_after is not None else DEFAULT_THROTTLE_SECONDS
-        return _all(ids, OutcomeKind.RETRY, answer.describe(), code=code, retry_after=wait)
+        return outcome_for_each(ids, OutcomeKind.RETRY, answer.describe(), code=code, retry_after=wait)
     if answer.code >= FIRST_SYSTEM_CODE:
-        return _all(ids, OutcomeKind.RETRY, answer.describe(), code=code, retry_after=retry_after)
+        return outcome_for_each(ids, OutcomeKind.RETRY, answer.describe(), code=code, retry_after=retry_after)
     if answer.code in TOKEN_CODES:
         # The token is not an event's fault: keep the events in the outbox and pause the
         # destination (the core alerts and resumes once the token is replaced).
-        return _all(
+        return outcome_for_each(
             ids,
             OutcomeKind.RETRY,
             answer.describe("access token or permission refused: "),
@@ -129,13 +129,10 @@ def _invalid_request(ids: Sequence[str], answer: TikTokAnswer) -> list[Outcome]:
     if len(ids) == 1 or answer.code == PII_NOT_HASHED:
         # prepare hashes every key TikTok wants hashed, so an unnamed 40062 hits every event
         # alike (our hashing, or TikTok's rule, changed): resending one by one only repeats it.
-        return _all(ids, OutcomeKind.REJECTED, answer.describe(prefix), code=code)
+        return outcome_for_each(ids, OutcomeKind.REJECTED, answer.describe(prefix), code=code)
     # TikTok fails the whole batch for one bad event and did not say which (§3.3): the core
     # resends these events one by one to find it.
-    return [
-        Outcome(event_id, OutcomeKind.RETRY, answer.describe(prefix), code=code, whole_request=True)
-        for event_id in ids
-    ]
+    return outcome_for_each(ids, OutcomeKind.RETRY, answer.describe(prefix), code=code, whole_request=True)
 
 
 def _named_event(message: str, size: int) -> tuple[int, str] | None:
@@ -150,10 +147,7 @@ def _named_event(message: str, size: int) -> tuple[int, str] | None:
 
 
 def _answer(body: bytes) -> TikTokAnswer | None:
-    try:
-        document: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    document = json_or_none(body)
     if not isinstance(document, dict):
         return None
     code = document.get("code")
@@ -166,23 +160,3 @@ def _answer(body: bytes) -> TikTokAnswer | None:
         message=message if isinstance(message, str) and message else f"TikTok code {code}",
         request_id=request_id if isinstance(request_id, str) else "",
     )
-
-
-def _all(
-    ids: Sequence[str],
-    kind: OutcomeKind,
-    message: str,
-    *,
-    code: str = "",
-    retry_after: float | None = None,
-    credentials: bool = False,
-) -> list[Outcome]:
-    return [
-        Outcome(event_id, kind, message, code=code, retry_after=retry_after, credentials=credentials)
-        for event_id in ids
-    ]
-
-
-def _raw(body: bytes) -> str:
-    text = body.decode("utf-8", errors="replace").strip() or "(empty body)"
-    return text if len(text) <= _MAX_RAW_TEXT else text[:_MAX_RAW_TEXT] + "…"

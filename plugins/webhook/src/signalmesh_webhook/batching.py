@@ -12,7 +12,15 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
-from signalmesh.connector import Destination, HttpRequest, json_array
+from signalmesh.connector import (
+    Destination,
+    HttpRequest,
+    chunks,
+    groups_in_order,
+    json_array,
+    post_request,
+    required_setting,
+)
 from signalmesh.v1 import event_pb2
 
 # Large enough for efficient warehouse loads, small enough (~1 MB) for any HTTP server's default.
@@ -31,34 +39,15 @@ def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destin
     """One POST per ≤500 events; test_mode events go to ``test_url`` and never share a request
     with production events. Without a ``test_url`` the policy skips test events, so none arrive;
     were one to, it still carries ``"test_mode": true`` for the receiver to see."""
-    production_url = _required(destination, "url")
+    production_url = required_setting(destination, "url")
     test_url = destination.setting("test_url") or production_url
-    secret = _required(destination, "secret")
+    secret = required_setting(destination, "secret")
     signature_header = destination.setting("signature_header", DEFAULT_SIGNATURE_HEADER)
     requests: list[HttpRequest] = []
-    # Groups in order of first appearance, so the output depends only on the input.
-    for test_mode in dict.fromkeys(prepared.test_mode for prepared in batch):
-        group = [prepared for prepared in batch if prepared.test_mode == test_mode]
-        for start in range(0, len(group), MAX_EVENTS_PER_REQUEST):
-            chunk = group[start : start + MAX_EVENTS_PER_REQUEST]
+    for test_mode, group in groups_in_order(batch, lambda prepared: prepared.test_mode).items():
+        for chunk in chunks(group, MAX_EVENTS_PER_REQUEST):
             # Spliced from each event's canonical payload_json: one key, so still canonical.
             body = b'{"events":' + json_array(prepared.payload_json for prepared in chunk) + b"}"
             headers = {"Content-Type": "application/json", signature_header: signature(secret, body)}
-            requests.append(
-                HttpRequest(
-                    method="POST",
-                    url=test_url if test_mode else production_url,
-                    headers=headers,
-                    body=body,
-                    event_ids=tuple(prepared.event_id for prepared in chunk),
-                )
-            )
+            requests.append(post_request(test_url if test_mode else production_url, headers, body, chunk))
     return requests
-
-
-def _required(destination: Destination, key: str) -> str:
-    value = destination.setting(key)
-    if not value:
-        # Config validation should have caught this at start-up; reaching here is a bug.
-        raise ValueError(f"destination {destination.name!r}: the webhook connector needs {key}")
-    return value

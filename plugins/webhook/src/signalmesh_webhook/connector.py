@@ -1,8 +1,8 @@
 """The Webhook connector: conversions as HMAC-signed JSON to any HTTPS endpoint (a CRM, a warehouse).
 
-Declarative parts (settings, limits, eligibility per strategy) are data the core and the policy
-service read without running code; the four methods are pure and delegate to ``payload``
-(prepare), ``batching`` (build_requests) and ``responses`` (classify).
+Declarative parts (settings, limits, eligibility per strategy, match weights) are data the core
+and the policy service read without running code; the methods are pure and delegate to
+``payload`` (the event ``prepare`` wraps), ``batching`` (build_requests) and ``responses`` (classify).
 
 Match quality
 -------------
@@ -22,24 +22,21 @@ click_id    1.5    ties the conversion to an ad click, not to a person
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
 from signalmesh.connector import (
     SEND_ALL,
     STRICT,
+    BaseConnector,
     ConfigField,
     Connector,
     Destination,
     EligibilityRule,
-    HttpRequest,
-    HttpResponse,
     Limits,
-    MatchQuality,
-    Outcome,
-    TransportFailure,
-    canonical_json,
+    MatchWeights,
+    PlatformEvent,
 )
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
@@ -90,64 +87,39 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
     }
 )
 
-MATCH_WEIGHTS: tuple[tuple[str, float], ...] = (
-    (EMAIL, 4.0),
-    (PHONE, 3.0),
-    (EXTERNAL_ID, 1.5),
-    (CLICK_ID, 1.5),
+MATCH_WEIGHTS: MatchWeights = ((EMAIL, 4.0), (PHONE, 3.0), (EXTERNAL_ID, 1.5), (CLICK_ID, 1.5))
+
+IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        EMAIL: "a hashed email",
+        PHONE: "a hashed phone",
+        EXTERNAL_ID: "your customer id",
+        CLICK_ID: "a click id",
+    }
 )
 
 
-def match_quality(identifiers: frozenset[str]) -> MatchQuality:
-    """The weights of the identifiers present; ``missing`` lists the others, heaviest first."""
-    score = sum(weight for name, weight in MATCH_WEIGHTS if name in identifiers)
-    missing = tuple(name for name, _ in MATCH_WEIGHTS if name not in identifiers)
-    return MatchQuality(score=score, missing=missing)
-
-
-class WebhookConnector:
+class WebhookConnector(BaseConnector):
     """POSTs ``{"events": [...]}`` signed with ``X-SignalMesh-Signature: sha256=<hmac>``."""
 
-    name: str = "webhook"
-    description: str = "Webhook: conversions as HMAC-signed JSON to any HTTPS endpoint (CRM, warehouse)"
-    config_schema: tuple[ConfigField, ...] = CONFIG_SCHEMA
-    limits: Limits = LIMITS
-    eligibility: Mapping[str, EligibilityRule] = ELIGIBILITY
-    required_identifiers: Mapping[int, frozenset[str]] = MappingProxyType({})
+    name = "webhook"
+    description = "Webhook: conversions as HMAC-signed JSON to any HTTPS endpoint (CRM, warehouse)"
+    config_schema = CONFIG_SCHEMA
+    limits = LIMITS
+    eligibility = ELIGIBILITY
+    match_weights = MATCH_WEIGHTS
+    identifier_labels = IDENTIFIER_LABELS
+    # batching and responses hold the pure functions, with the methods' signatures.
+    build_requests = staticmethod(batching.build_requests)
+    classify = staticmethod(responses.classify)
 
-    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
+    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
         """The README's per-event object, personal data hashed."""
-        webhook_event = payload.webhook_event(event)
-        prepared = event_pb2.PreparedEvent(
-            event_id=event.event_id,
-            event_name=event.event_name,
-            destination=destination.name,
-            connector=self.name,
-            action_source=event.action_source,
-            identifiers=webhook_event.identifiers,
-            test_mode=event.test_mode,
-        )
-        if event.HasField("event_time"):
-            prepared.event_time.CopyFrom(event.event_time)
-        if event.HasField("consent"):
-            prepared.consent.CopyFrom(event.consent)
-        prepared.payload_json = canonical_json(webhook_event.data)
-        return prepared
-
-    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
-        return match_quality(frozenset(prepared.identifiers))
+        return payload.webhook_event(event)
 
     def test_channel(self, destination: Destination) -> str | None:
         # Test events only where the receiver said it wants them; otherwise policy skips them.
         return destination.setting("test_url") or None
-
-    def build_requests(
-        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
-    ) -> list[HttpRequest]:
-        return batching.build_requests(batch, destination)
-
-    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
-        return responses.classify(request, response)
 
 
 @hookimpl

@@ -10,7 +10,6 @@ passed through (lower-cased), never hashed twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from signalmesh.normalize.geography import country_code
 from signalmesh.normalize.phones import to_e164
@@ -40,9 +39,3 @@ def external_id(value: str) -> str | None:
     """Trimmed (NFC), case kept: ids such as ``User-42`` are case-sensitive in the receiver's CRM."""
     normalised = nfc(value.strip())
     return normalised or None
-
-
-def hashed_all(values: Iterable[str], normalise: Normaliser) -> list[str]:
-    """Digests of every value that normalises, duplicates removed, in the client's order."""
-    digests = (hashed(value, normalise) for value in values if value.strip())
-    return list(dict.fromkeys(digest for digest in digests if digest))

@@ -14,6 +14,8 @@ from signalmesh.connector import (
     Outcome,
     OutcomeKind,
     TransportFailure,
+    body_excerpt,
+    outcome_for_each,
     retry_after_seconds,
 )
 
@@ -27,39 +29,22 @@ _CREDENTIALS_4XX = frozenset({401, 403})
 
 def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
+    ids = request.event_ids
     if isinstance(response, TransportFailure):
-        return _all(request, OutcomeKind.RETRY, f"no answer from the webhook: {response.value}")
+        return outcome_for_each(ids, OutcomeKind.RETRY, f"no answer from the webhook: {response.value}")
     status = response.status
     code = str(status)
     if 200 <= status < 300:
         # Any 2xx is a delivery: the body of a generic receiver has no contract to read.
-        return _all(request, OutcomeKind.DELIVERED, f"HTTP {status}", code=code)
-    message = _body_text(response)
+        return outcome_for_each(ids, OutcomeKind.DELIVERED, f"HTTP {status}", code=code)
+    message = body_excerpt(
+        response.body, MAX_MESSAGE_CHARS, empty=f"HTTP {status} with an empty body", ellipsis=""
+    )
     if status in _RETRYABLE_4XX or status >= 500:
-        return _all(
-            request, OutcomeKind.RETRY, message, code=code, retry_after=retry_after_seconds(response.headers)
+        return outcome_for_each(
+            ids, OutcomeKind.RETRY, message, code=code, retry_after=retry_after_seconds(response.headers)
         )
     if status in _CREDENTIALS_4XX:
-        return _all(request, OutcomeKind.RETRY, message, code=code, credentials=True)
+        return outcome_for_each(ids, OutcomeKind.RETRY, message, code=code, credentials=True)
     # Other 4xx (and a 1xx/3xx that reached us: a wrong url) will not succeed on a retry.
-    return _all(request, OutcomeKind.REJECTED, message, code=code)
-
-
-def _body_text(response: HttpResponse) -> str:
-    text = response.body.decode("utf-8", errors="replace").strip()
-    return text[:MAX_MESSAGE_CHARS] if text else f"HTTP {response.status} with an empty body"
-
-
-def _all(
-    request: HttpRequest,
-    kind: OutcomeKind,
-    message: str,
-    *,
-    code: str = "",
-    retry_after: float | None = None,
-    credentials: bool = False,
-) -> list[Outcome]:
-    return [
-        Outcome(event_id, kind, message, code=code, retry_after=retry_after, credentials=credentials)
-        for event_id in request.event_ids
-    ]
+    return outcome_for_each(ids, OutcomeKind.REJECTED, message, code=code)

@@ -1,23 +1,19 @@
-"""What a connector is: the seam between the core and one ad platform.
+"""The plain data a connector declares and returns: settings, limits, eligibility rules,
+destinations, HTTP requests and responses, outcomes, match quality and field problems.
 
-A connector is declarative where it can be (limits, eligibility rules, event-name mapping,
-config schema) and pure where it must compute (prepare, match_quality, build_requests,
-classify). It never opens a socket: transport, retries, rate limits, tracing and metrics
-belong to the core, so every connector gets them right by construction.
+Every type is a frozen dataclass (or an enum) so the core and the policy service can read a
+connector's declarations without running its code.
 """
 
 from __future__ import annotations
 
-import email.utils
-import json
-import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum, StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-from signalmesh.v1 import event_pb2, policy_pb2
+from signalmesh.v1 import policy_pb2
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,68 +148,26 @@ class MatchQuality:
     missing: tuple[str, ...] = ()
 
 
-@runtime_checkable
-class Connector(Protocol):
-    """Everything the core needs from one platform. Register it with ``register_connectors``."""
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One thing a connector finds wrong with an event at the edge, before anything is accepted.
 
-    name: str
+    Platform format rules (Meta's ``fbc`` cookie shape) belong to the platform's connector; the
+    gateway's validator reports them beside its own, with the same path, rule code and fix.
+    A ``warning`` is reported but does not reject the event.
+    """
+
+    field: str
+    reason: str
     description: str
-    config_schema: tuple[ConfigField, ...]
-    limits: Limits
-    # Strategy name ("strict", "send_all") → the rule an event must satisfy.
-    eligibility: Mapping[str, EligibilityRule]
-    # ActionSource → identifiers the platform requires for that source (Meta: website needs
-    # client_user_agent and event_source_url).
-    required_identifiers: Mapping[int, frozenset[str]]
-
-    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
-        """Normalise and hash the event by this platform's rules. Pure."""
-        ...
-
-    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
-        """Score the identifiers the prepared event carries. Pure."""
-        ...
-
-    def test_channel(self, destination: Destination) -> str | None:
-        """How ``destination`` receives test_mode events (e.g. "test_event_code TEST123"), or None
-        when it has no test channel: policy then skips test events rather than send them live."""
-        ...
-
-    def build_requests(
-        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
-    ) -> list[HttpRequest]:
-        """Wrap up to ``limits.max_events_per_request`` prepared events in platform requests. Pure."""
-        ...
-
-    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
-        """One Outcome per event of ``request`` (same order as ``request.event_ids``). Pure."""
-        ...
+    warning: bool = False
 
 
-def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Parse a Retry-After header (delta seconds or HTTP date) into seconds from now."""
-    raw = next((value for key, value in headers.items() if key.lower() == "retry-after"), None)
-    if raw is None:
-        return None
-    raw = raw.strip()
-    if raw.isdigit():
-        return float(raw)
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
+@dataclass(frozen=True, slots=True)
+class PlatformEvent:
+    """One event in the platform's shape: its per-event JSON object as plain data (personal data
+    already hashed) and the identifier names present in it, sorted, in the connector's own
+    vocabulary (the names its eligibility rules and match weights use)."""
 
-
-def canonical_json(value: Any) -> bytes:
-    """Deterministic JSON (sorted keys, no spaces, UTF-8): the same event always gives the same
-    bytes, so retries are identical and tests compare bodies exactly. NaN is refused."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
-
-
-def json_array(items: Iterable[bytes]) -> bytes:
-    """Splice already-encoded JSON values (``PreparedEvent.payload_json``) into one array."""
-    return b"[" + b",".join(items) + b"]"
+    data: Mapping[str, Any]
+    identifiers: tuple[str, ...]

@@ -1,0 +1,320 @@
+"""The connector kit: the building blocks every connector needs and used to write again. Pure.
+
+A connector author writes the platform's rules (the payload, its hashing, its error format);
+the kit supplies what does not vary from platform to platform:
+
+- ``prepared_event`` wraps a ``PlatformEvent`` (the platform's per-event JSON object and the
+  identifier names present) in the ``PreparedEvent`` the core stores and routes;
+- ``hashed_one``, ``hashed_list`` and ``put_present`` build a payload from normalisers;
+  ``json_number`` turns our exact decimal strings into the JSON numbers platforms want;
+- ``required_setting``, ``groups_in_order``, ``chunks`` and ``post_request`` build requests;
+  ``canonical_json`` and ``json_array`` keep bodies byte-stable;
+- ``outcome_for_each``, ``json_or_none``, ``int_or_none``, ``body_excerpt`` and
+  ``retry_after_seconds`` read answers;
+- ``weighted_match_quality`` scores identifiers from a weight table;
+- ``BaseConnector`` ties these together, so a connector class is its declarations and three
+  platform-specific methods.
+
+Nothing here knows a platform: platform rules stay in each connector.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from signalmesh.connector.types import (
+    ConfigField,
+    Destination,
+    EligibilityRule,
+    FieldProblem,
+    HttpRequest,
+    HttpResponse,
+    Limits,
+    MatchQuality,
+    Outcome,
+    OutcomeKind,
+    PlatformEvent,
+    TransportFailure,
+)
+from signalmesh.normalize.text import Normaliser, hashed
+from signalmesh.v1 import event_pb2
+
+Item = TypeVar("Item")
+Key = TypeVar("Key", bound=Hashable)
+
+# How much of an unreadable answer an outcome's message quotes.
+MAX_EXCERPT_CHARS = 500
+# A weight table: an identifier name (or a set of names that count only together) and its weight.
+MatchWeights = Sequence[tuple[str | frozenset[str], float]]
+MAX_MATCH_SCORE = 10.0
+
+# ---- bytes that never change between retries ---------------------------------------------------
+
+
+def canonical_json(value: Any) -> bytes:
+    """Deterministic JSON (sorted keys, no spaces, UTF-8): the same event always gives the same
+    bytes, so retries are identical and tests compare bodies exactly. NaN is refused."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def json_array(items: Iterable[bytes]) -> bytes:
+    """Splice already-encoded JSON values (``PreparedEvent.payload_json``) into one array."""
+    return b"[" + b",".join(items) + b"]"
+
+
+# ---- prepare -------------------------------------------------------------------------------------
+
+
+def prepared_event(
+    event: event_pb2.ConversionEvent, destination: Destination, connector: str, platform_event: PlatformEvent
+) -> event_pb2.PreparedEvent:
+    """The ``PreparedEvent`` for ``platform_event``: what every connector's ``prepare`` returns.
+
+    The event's id, name, time, action source, consent and test mode are carried over as they
+    are (policy decides on them); the payload is ``canonical_json`` of the platform's data.
+    """
+    prepared = event_pb2.PreparedEvent(
+        event_id=event.event_id,
+        event_name=event.event_name,
+        destination=destination.name,
+        connector=connector,
+        action_source=event.action_source,
+        identifiers=platform_event.identifiers,
+        test_mode=event.test_mode,
+    )
+    if event.HasField("event_time"):
+        prepared.event_time.CopyFrom(event.event_time)
+    if event.HasField("consent"):
+        prepared.consent.CopyFrom(event.consent)
+    prepared.payload_json = canonical_json(platform_event.data)
+    return prepared
+
+
+def hashed_one(value: str, normalise: Normaliser) -> str | None:
+    """The SHA-256 digest of ``normalise(value)``; None for a blank value or one the rule drops.
+
+    A value that already is a SHA-256 digest passes through (``normalize.text.hashed``).
+    """
+    return hashed(value, normalise) if value.strip() else None
+
+
+def hashed_list(values: Iterable[str], normalise: Normaliser) -> list[str]:
+    """The digests of every value that normalises, duplicates removed, in the client's order."""
+    digests = (hashed_one(value, normalise) for value in values)
+    return list(dict.fromkeys(digest for digest in digests if digest))
+
+
+def put_present(target: dict[str, Any], key: str, value: str | list[str] | None) -> None:
+    """Set ``target[key]`` only when ``value`` is not empty: platforms refuse empty identifiers."""
+    if value:
+        target[key] = value
+
+
+def json_number(decimal_text: str) -> float | None:
+    """Our exact decimal string (``"29.99"``) as the JSON number a platform wants; None when it
+    is not a finite decimal (validation has already refused it, so this only guards)."""
+    try:
+        amount = Decimal(decimal_text.strip())
+    except InvalidOperation:
+        return None
+    return float(amount) if amount.is_finite() else None
+
+
+# ---- build_requests --------------------------------------------------------------------------------
+
+
+def required_setting(destination: Destination, key: str) -> str:
+    """A setting the connector cannot build a request without.
+
+    Config validation checks required settings at start-up, so a missing one here is a bug; the
+    error names the destination and its connector.
+    """
+    value = destination.setting(key)
+    if not value:
+        connector = destination.connector
+        raise ValueError(f"destination {destination.name!r}: the {connector} connector needs {key}")
+    return value
+
+
+def groups_in_order(items: Iterable[Item], key: Callable[[Item], Key]) -> dict[Key, list[Item]]:
+    """``items`` grouped by ``key``, groups in order of first appearance: the requests built from
+    them depend only on the input (test and production events apart, one source per request …)."""
+    groups: dict[Key, list[Item]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups
+
+
+def chunks(items: Sequence[Item], size: int) -> list[Sequence[Item]]:
+    """Consecutive runs of at most ``size`` items: one request each."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def post_request(
+    url: str, headers: Mapping[str, str], body: bytes, chunk: Sequence[event_pb2.PreparedEvent]
+) -> HttpRequest:
+    """A POST carrying ``chunk``: its ``event_ids`` in body order, its own copy of ``headers``."""
+    return HttpRequest(
+        method="POST",
+        url=url,
+        headers=dict(headers),
+        body=body,
+        event_ids=tuple(prepared.event_id for prepared in chunk),
+    )
+
+
+# ---- classify --------------------------------------------------------------------------------------
+
+
+def outcome_for_each(
+    event_ids: Sequence[str],
+    kind: OutcomeKind,
+    message: str,
+    *,
+    code: str = "",
+    field: str = "",
+    retry_after: float | None = None,
+    whole_request: bool = False,
+    credentials: bool = False,
+) -> list[Outcome]:
+    """The same outcome for every event of a request, in order: what an answer about the whole
+    request (a timeout, a 5xx, a refused token) means for each of its events."""
+    return [
+        Outcome(
+            event_id,
+            kind,
+            message,
+            code=code,
+            field=field,
+            retry_after=retry_after,
+            whole_request=whole_request,
+            credentials=credentials,
+        )
+        for event_id in event_ids
+    ]
+
+
+def json_or_none(body: bytes | str) -> Any:
+    """The decoded JSON document, or None when the body is not JSON (a proxy's page, garbage)."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def int_or_none(value: Any) -> int | None:
+    """An integer field of a platform's answer, also when sent as digits; None otherwise (a bool
+    is not a number here, though Python says it is)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def body_excerpt(
+    body: bytes, limit: int = MAX_EXCERPT_CHARS, *, empty: str = "(empty body)", ellipsis: str = "…"
+) -> str:
+    """The start of an answer's body as text, for a message that shows the operator what came
+    back: at most ``limit`` characters (then ``ellipsis``), or ``empty`` for a blank body."""
+    text = body.decode("utf-8", errors="replace").strip() or empty
+    return text if len(text) <= limit else text[:limit] + ellipsis
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Parse a Retry-After header (delta seconds or HTTP date) into seconds from now."""
+    raw = next((value for key, value in headers.items() if key.lower() == "retry-after"), None)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if raw.isdigit():
+        return float(raw)
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+# ---- match quality -------------------------------------------------------------------------------
+
+
+def weighted_match_quality(
+    identifiers: Iterable[str], weights: MatchWeights, max_score: float = MAX_MATCH_SCORE
+) -> MatchQuality:
+    """The score of the identifiers present by a weight table (heaviest first), at most ``max_score``.
+
+    A set of names counts only when all are present; ``missing`` lists the absent entries in
+    table order, a partly present set by its missing part (``ln`` when only ``fn`` is there),
+    a wholly absent one joined by ``+`` (``fn+ln``).
+    """
+    present = frozenset(identifiers)
+    score = 0.0
+    missing: list[str] = []
+    for needed, weight in weights:
+        absent = (frozenset({needed}) if isinstance(needed, str) else needed) - present
+        if absent:
+            missing.append("+".join(sorted(absent)))
+        else:
+            score += weight
+    return MatchQuality(score=min(score, max_score), missing=tuple(missing))
+
+
+# ---- a base class ----------------------------------------------------------------------------------
+
+
+class BaseConnector:
+    """A connector's common half: subclass it, declare the platform, write three methods.
+
+    The subclass sets ``name``, ``description``, ``config_schema``, ``limits``, ``eligibility``
+    and ``match_weights`` (optionally ``required_identifiers`` and ``identifier_labels``), and
+    implements ``platform_event`` (one event → the platform's object), ``build_requests`` and
+    ``classify``. ``prepare`` and ``match_quality`` follow from them; ``test_channel`` says
+    "none" and ``check_event`` finds nothing until overridden.
+    """
+
+    name: str
+    description: str
+    config_schema: tuple[ConfigField, ...]
+    limits: Limits
+    eligibility: Mapping[str, EligibilityRule]
+    required_identifiers: Mapping[int, frozenset[str]] = MappingProxyType({})
+    # The weight table match_quality scores by, heaviest first; weights summing to 10.
+    match_weights: MatchWeights = ()
+    # Identifier name → words for CheckEvent's advice ("em" → "a hashed email").
+    identifier_labels: Mapping[str, str] = MappingProxyType({})
+
+    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
+        """The platform's per-event object with personal data normalised and hashed. Pure."""
+        raise NotImplementedError(f"{type(self).__name__} must implement platform_event")
+
+    def prepare(self, event: event_pb2.ConversionEvent, destination: Destination) -> event_pb2.PreparedEvent:
+        return prepared_event(event, destination, self.name, self.platform_event(event, destination))
+
+    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
+        return weighted_match_quality(prepared.identifiers, self.match_weights)
+
+    def test_channel(self, destination: Destination) -> str | None:
+        return None
+
+    def check_event(self, event: event_pb2.ConversionEvent) -> Sequence[FieldProblem]:
+        return ()
+
+    def build_requests(
+        self, batch: Sequence[event_pb2.PreparedEvent], destination: Destination
+    ) -> list[HttpRequest]:
+        raise NotImplementedError(f"{type(self).__name__} must implement build_requests")
+
+    def classify(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+        raise NotImplementedError(f"{type(self).__name__} must implement classify")
