@@ -34,6 +34,7 @@ KUBERNETES = DEPLOY / "kubernetes"
 SIGNALMESH_SERVICES = ("gateway", "policy", "sandbox")
 # gRPC services and the port each serves; the sandbox speaks HTTP.
 GRPC_PORTS = {"gateway": 7400, "policy": 7401}
+METRICS_PORT = 9464
 SANDBOX_PORT = 7480
 CONFIG_TARGET = "/etc/signalmesh/signalmesh.toml"
 STATE_DIR = "/var/lib/signalmesh"
@@ -587,7 +588,7 @@ def test_every_pod_is_hardened(name: str) -> None:
 def test_grpc_services_use_native_grpc_probes_on_their_port(name: str, port: int) -> None:
     """Liveness and readiness ask grpc.health.v1 on the port the container serves."""
     (container,) = containers(deployments()[name])
-    assert [declared["containerPort"] for declared in container["ports"]] == [port]
+    assert [declared["containerPort"] for declared in container["ports"]] == [port, METRICS_PORT]
     for probe in ("livenessProbe", "readinessProbe"):
         assert container[probe]["grpc"]["port"] == port, f"{name}.{probe}"
     words = container["args"]
@@ -617,6 +618,37 @@ def test_every_service_selects_a_deployment_and_a_named_port() -> None:
         for port in service["spec"]["ports"]:
             assert port["targetPort"] in declared
     assert {"gateway", "policy", "redis", "jaeger", "sandbox"} <= service_names
+
+
+@pytest.mark.parametrize("name", sorted(GRPC_PORTS))
+def test_prometheus_scrapes_the_port_signalmesh_serves_metrics_on(name: str) -> None:
+    """The pod's annotations, its named port, its Service and [telemetry] agree on one port."""
+    deployment = deployments()[name]
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert (annotations["prometheus.io/port"], annotations["prometheus.io/path"]) == (
+        str(METRICS_PORT),
+        "/metrics",
+    )
+    (container,) = containers(deployment)
+    assert {"name": "metrics", "containerPort": METRICS_PORT} in container["ports"]
+    for path in (
+        KUBERNETES / "base" / "signalmesh.toml",
+        KUBERNETES / "overlays" / "local" / "signalmesh.toml",
+    ):
+        config = config_from_mapping(
+            tomllib.loads(path.read_text()), {"META_PIXEL_ID": "1", "META_TOKEN": "t"}, None
+        )
+        assert config.telemetry.prometheus_listen == f"0.0.0.0:{METRICS_PORT}", path
+
+
+def test_compose_publishes_the_metrics_endpoints(
+    services: dict[str, dict[str, Any]], compose_configs: dict[str, Config]
+) -> None:
+    for name in GRPC_PORTS:
+        assert METRICS_PORT in published_ports(services[name]).values(), name
+    for config in compose_configs.values():
+        assert config.telemetry.prometheus_listen == f"0.0.0.0:{METRICS_PORT}"
 
 
 def service_port(name: str) -> int:
