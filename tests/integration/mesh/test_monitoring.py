@@ -1,6 +1,7 @@
-"""Monitoring over a running mesh: the history its own traffic leaves (GetStats and `signalmesh
-stats`), the browser layer (ObserveEvents), reconciliation against a CRM file (`signalmesh
-reconcile`), and the discrepancy alert it raises (`signalmesh alerts`)."""
+"""Monitoring over a running mesh, on both store backends: the history its own traffic leaves
+(GetStats and `signalmesh stats`), the browser layer (ObserveEvents), reconciliation against a CRM
+file (`signalmesh reconcile`), the discrepancy alert it raises (`signalmesh alerts`) and the
+report (`signalmesh report`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,16 @@ from tests.integration.mesh.test_cli import signalmesh
 
 def clicked(event_id: str) -> event_pb2.ConversionEvent:
     return make_event(event_id, click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.mon"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def mesh_overrides(request: pytest.FixtureRequest) -> dict:
+    """Every test here runs on both store backends: history, deliveries, observations, alerts and
+    the kept reconciliation live in the store."""
+    if request.param == "sqlite":
+        return {}
+    url, namespace = request.getfixturevalue("redis_url"), request.getfixturevalue("redis_namespace")
+    return {"store": {"backend": "redis", "redis_url": url, "redis_namespace": namespace}}
 
 
 @pytest.fixture
