@@ -12,9 +12,14 @@ the kit supplies what does not vary from platform to platform:
 - ``outcome_for_each``, ``json_or_none``, ``int_or_none``, ``body_excerpt`` and
   ``retry_after_seconds`` read answers;
 - ``weighted_match_quality`` scores identifiers from a weight table;
+- ``eligibility``, ``base_url_field``, ``test_event_code_field`` and
+  ``test_event_code_channel`` shorten the declarations most connectors make alike;
 - ``BaseConnector`` ties these together, so a connector class is its declarations and three
   platform-specific methods.
 
+The data types a connector declares and returns (``ConfigField``, ``Limits``, ``Outcome`` …) and
+``Register`` (the hook's callback) are importable from here too, so a connector's modules need
+one import, ``from signalmesh.connector import kit``, and read ``kit.Limits``, ``kit.chunks``.
 Nothing here knows a platform: platform rules stay in each connector.
 """
 
@@ -28,7 +33,10 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from signalmesh.connector.protocol import Connector
 from signalmesh.connector.types import (
+    SEND_ALL,
+    STRICT,
     ConfigField,
     Destination,
     EligibilityRule,
@@ -53,6 +61,8 @@ MAX_EXCERPT_CHARS = 500
 # A weight table: an identifier name (or a set of names that count only together) and its weight.
 MatchWeights = Sequence[tuple[str | frozenset[str], float]]
 MAX_MATCH_SCORE = 10.0
+# What ``register_connectors(register)`` receives: call it once per connector.
+Register = Callable[[Connector], None]
 
 # ---- bytes that never change between retries ---------------------------------------------------
 
@@ -68,6 +78,39 @@ def canonical_json(value: Any) -> bytes:
 def json_array(items: Iterable[bytes]) -> bytes:
     """Splice already-encoded JSON values (``PreparedEvent.payload_json``) into one array."""
     return b"[" + b",".join(items) + b"]"
+
+
+# ---- declarations ------------------------------------------------------------------------------
+
+
+def eligibility(*, strict: EligibilityRule, send_all: EligibilityRule) -> Mapping[str, EligibilityRule]:
+    """A connector's ``eligibility``: the rule for each strategy, read-only."""
+    return MappingProxyType({STRICT: strict, SEND_ALL: send_all})
+
+
+def base_url_field(default: str, api: str) -> ConfigField:
+    """The optional ``base_url`` setting: ``api``'s address, which the sandbox stands in for locally."""
+    return ConfigField(
+        "base_url",
+        f"{api} base URL; point it at the SignalMesh sandbox for local runs.",
+        required=False,
+        default=default,
+    )
+
+
+def test_event_code_field() -> ConfigField:
+    """The optional ``test_event_code`` setting of a platform whose Events Manager shows test events."""
+    return ConfigField(
+        "test_event_code",
+        "Events Manager → Test Events code; sent with test_mode events only.",
+        required=False,
+    )
+
+
+def test_event_code_channel(destination: Destination) -> str | None:
+    """``test_channel`` of such a platform: test events go there only with a ``test_event_code``."""
+    code = destination.setting("test_event_code")
+    return f"test_event_code {code}" if code else None
 
 
 # ---- prepare -------------------------------------------------------------------------------------
