@@ -9,7 +9,7 @@ the kit supplies what does not vary from platform to platform:
   ``json_number`` turns our exact decimal strings into the JSON numbers platforms want;
 - ``required_setting``, ``groups_in_order``, ``chunks`` and ``post_request`` build requests;
   ``canonical_json`` and ``json_array`` keep bodies byte-stable;
-- ``outcome_for_each``, ``json_or_none``, ``int_or_none``, ``body_excerpt`` and
+- ``retry_without_answer``, ``outcome_for_each``, ``json_or_none``, ``int_or_none``, ``body_excerpt`` and
   ``retry_after_seconds`` read answers;
 - ``weighted_match_quality`` scores identifiers from a weight table;
 - ``eligibility``, ``base_url_field``, ``test_event_code_field`` and
@@ -26,12 +26,13 @@ Nothing here knows a platform: platform rules stay in each connector.
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from signalmesh.connector.protocol import Connector
 from signalmesh.connector.types import (
@@ -243,6 +244,36 @@ def outcome_for_each(
         )
         for event_id in event_ids
     ]
+
+
+class Classifier(Protocol):
+    """A connector's ``classify`` as a plain function (a Protocol, so ``staticmethod`` keeps it typed)."""
+
+    def __call__(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]: ...
+
+
+# The part of a classify that reads an answer that came.
+AnswerClassifier = Callable[[HttpRequest, HttpResponse], list[Outcome]]
+
+
+def retry_without_answer(platform: str) -> Callable[[AnswerClassifier], Classifier]:
+    """Decorate a function that classifies ``platform``'s answers into a whole ``classify``.
+
+    Without an answer (a timeout, a refused connection) nothing says whether the events were
+    taken, so every event of the request is retried: "no answer from Meta: timeout".
+    """
+
+    def decorate(classify_answer: AnswerClassifier) -> Classifier:
+        @functools.wraps(classify_answer)
+        def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+            if isinstance(response, TransportFailure):
+                message = f"no answer from {platform}: {response.value}"
+                return outcome_for_each(request.event_ids, OutcomeKind.RETRY, message)
+            return classify_answer(request, response)
+
+        return classify
+
+    return decorate
 
 
 def json_or_none(body: bytes | str) -> Any:

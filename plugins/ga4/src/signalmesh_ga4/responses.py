@@ -38,13 +38,10 @@ DELIVERED_MESSAGE = (
 VALIDATED_MESSAGE = "valid: the GA4 validation server returned no message (validation only, not in reports)"
 
 
-def classify(
-    request: kit.HttpRequest, response: kit.HttpResponse | kit.TransportFailure
-) -> list[kit.Outcome]:
+@kit.retry_without_answer("GA4")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, kit.TransportFailure):
-        return kit.outcome_for_each(ids, kit.OutcomeKind.RETRY, f"no answer from GA4: {response.value}")
     status = response.status
     if 200 <= status < 300:
         messages = _validation_messages(response.body)

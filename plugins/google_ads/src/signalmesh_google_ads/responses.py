@@ -74,13 +74,10 @@ class AdsError:
     field: str
 
 
-def classify(
-    request: kit.HttpRequest, response: kit.HttpResponse | kit.TransportFailure
-) -> list[kit.Outcome]:
+@kit.retry_without_answer("Google Ads")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, kit.TransportFailure):
-        return kit.outcome_for_each(ids, RETRY, f"no answer from Google Ads: {response.value}")
     document = kit.json_or_none(response.body)
     if 200 <= response.status < 300:
         validate_only = is_validate_only(request)

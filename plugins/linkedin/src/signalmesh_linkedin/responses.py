@@ -46,14 +46,10 @@ class RestliError:
     field: str
 
 
-def classify(
-    request: kit.HttpRequest, response: kit.HttpResponse | kit.TransportFailure
-) -> list[kit.Outcome]:
+@kit.retry_without_answer("LinkedIn")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, kit.TransportFailure):
-        return kit.outcome_for_each(ids, kit.OutcomeKind.RETRY, f"no answer from LinkedIn: {response.value}")
-
     status = response.status
     retry_after = kit.retry_after_seconds(response.headers)
     document = kit.json_or_none(response.body)

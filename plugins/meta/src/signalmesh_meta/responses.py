@@ -43,15 +43,11 @@ class GraphError:
         return f"{self.code}/{self.subcode}" if self.subcode else str(self.code)
 
 
-def classify(
-    request: kit.HttpRequest, response: kit.HttpResponse | kit.TransportFailure
-) -> list[kit.Outcome]:
+# Meta: retry non-client errors such as timeouts (troubleshooting, M8).
+@kit.retry_without_answer("Meta")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, kit.TransportFailure):
-        # Meta: retry non-client errors such as timeouts (troubleshooting, M8).
-        return kit.outcome_for_each(ids, kit.OutcomeKind.RETRY, f"no answer from Meta: {response.value}")
-
     retry_after = kit.retry_after_seconds(response.headers)
     document = kit.json_or_none(response.body)
     error = _graph_error(document)

@@ -44,14 +44,10 @@ class TikTokAnswer:
         return f"{text} (request_id {self.request_id})" if self.request_id else text
 
 
-def classify(
-    request: kit.HttpRequest, response: kit.HttpResponse | kit.TransportFailure
-) -> list[kit.Outcome]:
+@kit.retry_without_answer("TikTok")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, kit.TransportFailure):
-        return kit.outcome_for_each(ids, kit.OutcomeKind.RETRY, f"no answer from TikTok: {response.value}")
-
     answer = _answer(response.body)
     retry_after = kit.retry_after_seconds(response.headers)
     if response.status == 429 or response.status >= 500:

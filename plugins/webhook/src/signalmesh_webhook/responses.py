@@ -18,15 +18,10 @@ _RETRYABLE_4XX = frozenset({408, 429})
 _CREDENTIALS_4XX = frozenset({401, 403})
 
 
-def classify(
-    request: kit.HttpRequest, response: kit.HttpResponse | kit.TransportFailure
-) -> list[kit.Outcome]:
+@kit.retry_without_answer("the webhook")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, kit.TransportFailure):
-        return kit.outcome_for_each(
-            ids, kit.OutcomeKind.RETRY, f"no answer from the webhook: {response.value}"
-        )
     status = response.status
     code = str(status)
     if 200 <= status < 300:
