@@ -54,6 +54,37 @@ from signalmesh.connector.types import (
 from signalmesh.normalize.text import Normaliser, hashed
 from signalmesh.v1 import event_pb2
 
+__all__ = [
+    "MAX_MATCH_SCORE",
+    "AnswerClassifier",
+    "BaseConnector",
+    "Classifier",
+    "MatchWeights",
+    "Register",
+    "base_url_field",
+    "body_excerpt",
+    "canonical_json",
+    "chunks",
+    "eligibility",
+    "groups_in_order",
+    "hashed_list",
+    "hashed_one",
+    "int_or_none",
+    "json_array",
+    "json_number",
+    "json_or_none",
+    "outcome_for_each",
+    "post_request",
+    "prepared_event",
+    "put_present",
+    "required_setting",
+    "retry_after_seconds",
+    "retry_without_answer",
+    "test_event_code_channel",
+    "test_event_code_field",
+    "weighted_match_quality",
+]
+
 Item = TypeVar("Item")
 Key = TypeVar("Key", bound=Hashable)
 
