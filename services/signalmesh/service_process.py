@@ -8,12 +8,16 @@ racing another process for a port. Used by each service's ``__main__`` and by th
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from signalmesh.config import Config
 
 
 class ServiceRuntime(Protocol):
@@ -95,3 +99,22 @@ def exit_code(run: Callable[[], int]) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def service_main(
+    service: str,
+    add_arguments: Callable[[argparse.ArgumentParser], None],
+    run: Callable[[Config, argparse.Namespace], int],
+    argv: Sequence[str] | None = None,
+) -> int:
+    """``python -m signalmesh.<service>``: ``--config`` and the service's own arguments parsed, the
+    configuration loaded, then ``run(config, args)``, with the exit codes of :func:`exit_code`."""
+    from signalmesh.config import load_config
+
+    parser = argparse.ArgumentParser(
+        prog=f"python -m signalmesh.{service}", description=f"Run the {service} service."
+    )
+    parser.add_argument("--config", type=Path, help="signalmesh.toml (default: built-in embedded settings)")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return exit_code(lambda: run(load_config(args.config), args))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from signalmesh.config import ConfigError
 from signalmesh.plugins import PluginError
-from signalmesh.service_process import exit_code, write_ready_file
+from signalmesh.service_process import exit_code, service_main, write_ready_file
 
 
 def test_the_ready_file_holds_exactly_the_address_and_no_temporary_is_left(tmp_path):
@@ -42,3 +42,29 @@ def test_start_up_errors_become_exit_codes(capsys, error, code, printed):
 
 def test_a_clean_run_keeps_its_exit_code():
     assert exit_code(lambda: 0) == 0
+
+
+def test_service_main_loads_the_config_and_passes_the_services_own_arguments(tmp_path):
+    config_file = tmp_path / "signalmesh.toml"
+    config_file.write_text('state_dir = "state"\n')
+    seen = {}
+
+    def add_arguments(parser):
+        parser.add_argument("--listen")
+
+    def run(config, args):
+        seen.update(config=config, listen=args.listen)
+        return 7
+
+    argv = ["--config", str(config_file), "--listen", "127.0.0.1:0"]
+    assert service_main("policy", add_arguments, run, argv) == 7
+    assert seen["listen"] == "127.0.0.1:0"
+    assert seen["config"].state_dir.name == "state"
+
+
+def test_service_main_turns_a_broken_config_into_exit_code_2(tmp_path, capsys):
+    config_file = tmp_path / "signalmesh.toml"
+    config_file.write_text("this is = = not toml")
+    argv = ["--config", str(config_file)]
+    assert service_main("gateway", lambda parser: None, lambda config, args: 0, argv) == 2
+    assert "configuration error" in capsys.readouterr().err

@@ -9,26 +9,35 @@ the kit supplies what does not vary from platform to platform:
   ``json_number`` turns our exact decimal strings into the JSON numbers platforms want;
 - ``required_setting``, ``groups_in_order``, ``chunks`` and ``post_request`` build requests;
   ``canonical_json`` and ``json_array`` keep bodies byte-stable;
-- ``outcome_for_each``, ``json_or_none``, ``int_or_none``, ``body_excerpt`` and
+- ``retry_without_answer``, ``outcome_for_each``, ``json_or_none``, ``int_or_none``, ``body_excerpt`` and
   ``retry_after_seconds`` read answers;
 - ``weighted_match_quality`` scores identifiers from a weight table;
+- ``eligibility``, ``base_url_field``, ``test_event_code_field`` and
+  ``test_event_code_channel`` shorten the declarations most connectors make alike;
 - ``BaseConnector`` ties these together, so a connector class is its declarations and three
   platform-specific methods.
 
+The data types a connector declares and returns (``ConfigField``, ``Limits``, ``Outcome`` …) and
+``Register`` (the hook's callback) are importable from here too, so a connector's modules need
+one import, ``from signalmesh.connector import kit``, and read ``kit.Limits``, ``kit.chunks``.
 Nothing here knows a platform: platform rules stay in each connector.
 """
 
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from signalmesh.connector.protocol import Connector
 from signalmesh.connector.types import (
+    SEND_ALL,
+    STRICT,
     ConfigField,
     Destination,
     EligibilityRule,
@@ -45,6 +54,37 @@ from signalmesh.connector.types import (
 from signalmesh.normalize.text import Normaliser, hashed
 from signalmesh.v1 import event_pb2
 
+__all__ = [
+    "MAX_MATCH_SCORE",
+    "AnswerClassifier",
+    "BaseConnector",
+    "Classifier",
+    "MatchWeights",
+    "Register",
+    "base_url_field",
+    "body_excerpt",
+    "canonical_json",
+    "chunks",
+    "eligibility",
+    "groups_in_order",
+    "hashed_list",
+    "hashed_one",
+    "int_or_none",
+    "json_array",
+    "json_number",
+    "json_or_none",
+    "outcome_for_each",
+    "post_request",
+    "prepared_event",
+    "put_present",
+    "required_setting",
+    "retry_after_seconds",
+    "retry_without_answer",
+    "test_event_code_channel",
+    "test_event_code_field",
+    "weighted_match_quality",
+]
+
 Item = TypeVar("Item")
 Key = TypeVar("Key", bound=Hashable)
 
@@ -53,6 +93,8 @@ MAX_EXCERPT_CHARS = 500
 # A weight table: an identifier name (or a set of names that count only together) and its weight.
 MatchWeights = Sequence[tuple[str | frozenset[str], float]]
 MAX_MATCH_SCORE = 10.0
+# What ``register_connectors(register)`` receives: call it once per connector.
+Register = Callable[[Connector], None]
 
 # ---- bytes that never change between retries ---------------------------------------------------
 
@@ -68,6 +110,39 @@ def canonical_json(value: Any) -> bytes:
 def json_array(items: Iterable[bytes]) -> bytes:
     """Splice already-encoded JSON values (``PreparedEvent.payload_json``) into one array."""
     return b"[" + b",".join(items) + b"]"
+
+
+# ---- declarations ------------------------------------------------------------------------------
+
+
+def eligibility(*, strict: EligibilityRule, send_all: EligibilityRule) -> Mapping[str, EligibilityRule]:
+    """A connector's ``eligibility``: the rule for each strategy, read-only."""
+    return MappingProxyType({STRICT: strict, SEND_ALL: send_all})
+
+
+def base_url_field(default: str, api: str) -> ConfigField:
+    """The optional ``base_url`` setting: ``api``'s address, which the sandbox stands in for locally."""
+    return ConfigField(
+        "base_url",
+        f"{api} base URL; point it at the SignalMesh sandbox for local runs.",
+        required=False,
+        default=default,
+    )
+
+
+def test_event_code_field() -> ConfigField:
+    """The optional ``test_event_code`` setting of a platform whose Events Manager shows test events."""
+    return ConfigField(
+        "test_event_code",
+        "Events Manager → Test Events code; sent with test_mode events only.",
+        required=False,
+    )
+
+
+def test_event_code_channel(destination: Destination) -> str | None:
+    """``test_channel`` of such a platform: test events go there only with a ``test_event_code``."""
+    code = destination.setting("test_event_code")
+    return f"test_event_code {code}" if code else None
 
 
 # ---- prepare -------------------------------------------------------------------------------------
@@ -200,6 +275,36 @@ def outcome_for_each(
         )
         for event_id in event_ids
     ]
+
+
+class Classifier(Protocol):
+    """A connector's ``classify`` as a plain function (a Protocol, so ``staticmethod`` keeps it typed)."""
+
+    def __call__(self, request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]: ...
+
+
+# The part of a classify that reads an answer that came.
+AnswerClassifier = Callable[[HttpRequest, HttpResponse], list[Outcome]]
+
+
+def retry_without_answer(platform: str) -> Callable[[AnswerClassifier], Classifier]:
+    """Decorate a function that classifies ``platform``'s answers into a whole ``classify``.
+
+    Without an answer (a timeout, a refused connection) nothing says whether the events were
+    taken, so every event of the request is retried: "no answer from Meta: timeout".
+    """
+
+    def decorate(classify_answer: AnswerClassifier) -> Classifier:
+        @functools.wraps(classify_answer)
+        def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+            if isinstance(response, TransportFailure):
+                message = f"no answer from {platform}: {response.value}"
+                return outcome_for_each(request.event_ids, OutcomeKind.RETRY, message)
+            return classify_answer(request, response)
+
+        return classify
+
+    return decorate
 
 
 def json_or_none(body: bytes | str) -> Any:

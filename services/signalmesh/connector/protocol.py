@@ -31,6 +31,8 @@ from signalmesh.connector.types import (
 )
 from signalmesh.v1 import event_pb2
 
+__all__ = ["ChecksEvents", "Connector", "LabelsIdentifiers", "labels_of", "problems_of"]
+
 
 @runtime_checkable
 class Connector(Protocol):

@@ -15,6 +15,24 @@ from typing import Any
 
 from signalmesh.v1 import policy_pb2
 
+__all__ = [
+    "SEND_ALL",
+    "STRATEGY_NAMES",
+    "STRICT",
+    "ConfigField",
+    "Destination",
+    "EligibilityRule",
+    "FieldProblem",
+    "HttpRequest",
+    "HttpResponse",
+    "Limits",
+    "MatchQuality",
+    "Outcome",
+    "OutcomeKind",
+    "PlatformEvent",
+    "TransportFailure",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class ConfigField:

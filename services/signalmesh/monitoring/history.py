@@ -134,12 +134,12 @@ class HistoryRow:
         return self.counters.get(counter, 0.0)
 
     def family(self, prefix: str) -> dict[str, float]:
-        """Counters of one family by their suffix, e.g. ``family(SKIPPED)`` → {"duplicate": 3}."""
-        return {
-            name.removeprefix(prefix): amount
-            for name, amount in self.counters.items()
-            if name.startswith(prefix)
-        }
+        return counter_family(self.counters, prefix)
+
+
+def counter_family(counters: Mapping[str, float], prefix: str) -> dict[str, float]:
+    """Counters of one family by their suffix, e.g. ``counter_family(row, SKIPPED)`` → {"duplicate": 3}."""
+    return {name.removeprefix(prefix): amount for name, amount in counters.items() if name.startswith(prefix)}
 
 
 def sum_rows(rows: Iterable[HistoryRow]) -> dict[str, float]:

@@ -30,6 +30,7 @@ from signalmesh.monitoring.history import (
     SKIPPED,
     VALUE,
     HistoryRow,
+    counter_family,
     latency_bound,
     latency_quantile,
     sum_rows,
@@ -47,10 +48,11 @@ class StatsLine:
         return self.counters.get(counter, 0.0)
 
     def family(self, prefix: str) -> dict[str, float]:
+        """The family's non-zero counters, by suffix in sorted order (a table's columns)."""
         return {
-            name.removeprefix(prefix): amount
-            for name, amount in sorted(self.counters.items())
-            if name.startswith(prefix) and amount
+            suffix: amount
+            for suffix, amount in sorted(counter_family(self.counters, prefix).items())
+            if amount
         }
 
     @property

@@ -6,11 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from signalmesh.config import Config, load_config
-from signalmesh.service_process import exit_code, run_grpc_service
+from signalmesh.config import Config
+from signalmesh.service_process import run_grpc_service, service_main
 
 if TYPE_CHECKING:
     from signalmesh.policy.server import PolicyRuntime
@@ -36,13 +35,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m signalmesh.policy", description="Run the policy service."
-    )
-    parser.add_argument("--config", type=Path, help="signalmesh.toml (default: built-in embedded settings)")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    return exit_code(lambda: run(load_config(args.config), args))
+    return service_main("policy", add_arguments, run, argv)
 
 
 if __name__ == "__main__":

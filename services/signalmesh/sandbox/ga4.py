@@ -21,7 +21,6 @@ Measurement Protocol (§6.3), so nothing is deduplicated here.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from signalmesh.sandbox.ga4_names import (
     RESERVED_EVENT_NAMES,
     RESERVED_PREFIXES,
 )
+from signalmesh.sandbox.json_values import is_number
 from signalmesh.sandbox.recorder import Recorder
 
 PLATFORM = "ga4"
@@ -313,9 +313,9 @@ def _check_params(path: str, event_name: str, params: Mapping[str, Any]) -> Iter
                     f"param values take at most {MAX_PARAM_VALUE_LENGTH} characters.",
                     VALUE_OUT_OF_BOUNDS,
                 )
-        elif not _is_number(value):
+        elif not is_number(value):
             yield ValidationMessage(param_path, "param values are strings or numbers.", VALUE_INVALID)
-    if "value" in params and not _is_number(params["value"]):
+    if "value" in params and not is_number(params["value"]):
         yield ValidationMessage(f"{path}.value", "value must be a number, e.g. 29.99.", VALUE_INVALID)
     currency = params.get("currency")
     if "value" in params and currency is None:
@@ -327,7 +327,7 @@ def _check_params(path: str, event_name: str, params: Mapping[str, Any]) -> Iter
         # GA4: purchase requires transaction_id (§2A, G5).
         yield ValidationMessage(f"{path}.transaction_id", "purchase requires transaction_id.", VALUE_REQUIRED)
     engagement = params.get("engagement_time_msec")
-    if engagement is not None and not (_is_number(engagement) and engagement >= 0):
+    if engagement is not None and not (is_number(engagement) and engagement >= 0):
         yield ValidationMessage(
             f"{path}.engagement_time_msec", "engagement_time_msec must be a number ≥ 0.", VALUE_INVALID
         )
@@ -354,10 +354,6 @@ def _name_message(path: str, name: str, what: str, max_length: int) -> Validatio
             NAME_INVALID,
         )
     return None
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def secret_problem(measurement_id: str, api_secret: str, secrets: Set[str]) -> str | None:

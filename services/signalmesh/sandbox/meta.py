@@ -10,9 +10,7 @@ classify on ``code`` and ``error_data.blame_field_specs``, never on those number
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import math
 import re
 import secrets
 from collections.abc import Callable, Hashable, Iterator, Mapping
@@ -22,6 +20,7 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
+from signalmesh.sandbox.json_values import all_strings, is_ip_address, is_number
 from signalmesh.sandbox.recorder import Recorder
 
 PLATFORM = "meta"
@@ -257,16 +256,16 @@ def _check_user_data(event: Mapping[str, Any]) -> Iterator[Violation]:
         yield Violation("user_data", INVALID_VALUE, "user_data must be an object")
         return
     for key in HASHED_KEYS:  # Meta rejects unhashed contact information (§1.4)
-        if key in user_data and not _all_strings(user_data[key], _SHA256.fullmatch):
+        if key in user_data and not all_strings(user_data[key], _SHA256.fullmatch):
             yield Violation(
                 f"user_data.{key}",
                 UNHASHED_CUSTOMER_INFORMATION,
                 f"user_data.{key} must be hashed with SHA-256: 64 lower-case hex characters, "
                 f"never the plain value",
             )
-    if "external_id" in user_data and not _all_strings(user_data["external_id"], bool):
+    if "external_id" in user_data and not all_strings(user_data["external_id"], bool):
         yield Violation("user_data.external_id", INVALID_VALUE, "user_data.external_id must be string(s)")
-    if "client_ip_address" in user_data and not _is_ip_address(user_data["client_ip_address"]):
+    if "client_ip_address" in user_data and not is_ip_address(user_data["client_ip_address"]):
         yield Violation(
             "user_data.client_ip_address",
             INVALID_VALUE,
@@ -303,32 +302,13 @@ def _check_custom_data(event: Mapping[str, Any]) -> Iterator[Violation]:
     is_purchase = event.get("event_name") == "Purchase"  # Meta: Purchase needs value + currency (§1.6)
     if value is None and is_purchase:
         yield Violation("custom_data.value", MISSING_PARAMETER, "custom_data.value is required for Purchase")
-    elif value is not None and not _is_number(value):
+    elif value is not None and not is_number(value):
         yield Violation("custom_data.value", INVALID_VALUE, "custom_data.value must be a number, e.g. 29.99")
     field = "custom_data.currency"
     if currency is None and (value is not None or is_purchase):
         yield Violation(field, MISSING_PARAMETER, f"{field} is required with a value, e.g. USD")
     elif currency is not None and not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
         yield Violation(field, INVALID_VALUE, f"{field} must be an ISO 4217 code, e.g. USD")
-
-
-def _all_strings(value: Any, accept: Callable[[str], Any]) -> bool:
-    values = value if isinstance(value, list) else [value]
-    return bool(values) and all(isinstance(item, str) and accept(item) for item in values)
-
-
-def _is_ip_address(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _event_error(blame_prefix: tuple[str, ...], violation: Violation) -> MetaError:

@@ -10,9 +10,7 @@ names the culprit are this sandbox's own [Unconfirmed]: connectors should classi
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import math
 import re
 import secrets
 import time
@@ -23,6 +21,7 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
+from signalmesh.sandbox.json_values import all_strings, is_ip_address, is_number
 from signalmesh.sandbox.recorder import Recorder
 
 PLATFORM = "tiktok"
@@ -150,7 +149,7 @@ def _check_user(user: Any) -> Iterator[Violation]:
         yield Violation("user", PARAMETER_ERROR, "user must be an object")
         return
     for key in HASHED_USER_KEYS:
-        if key in user and not _strings(user[key], _SHA256.fullmatch):
+        if key in user and not all_strings(user[key], _SHA256.fullmatch):
             yield Violation(
                 f"user.{key}",
                 PII_NOT_HASHED,
@@ -159,7 +158,7 @@ def _check_user(user: Any) -> Iterator[Violation]:
     for key in RAW_USER_KEYS:
         if key in user and not isinstance(user[key], str):
             yield Violation(f"user.{key}", PARAMETER_ERROR, f"user.{key} must be a string")
-    if "ip" in user and not _is_ip_address(user["ip"]):
+    if "ip" in user and not is_ip_address(user["ip"]):
         yield Violation("user.ip", PARAMETER_ERROR, "user.ip must be a valid IPv4 or IPv6 address")
 
 
@@ -170,7 +169,7 @@ def _check_properties(properties: Any) -> Iterator[Violation]:
         yield Violation("properties", PARAMETER_ERROR, "properties must be an object")
         return
     value, currency = properties.get("value"), properties.get("currency")
-    if value is not None and not _is_number(value):
+    if value is not None and not is_number(value):
         yield Violation("properties.value", PARAMETER_ERROR, "properties.value must be a number, e.g. 29.99")
     if currency is not None and not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
         yield Violation(
@@ -183,26 +182,6 @@ def _check_properties(properties: Any) -> Iterator[Violation]:
         yield Violation(
             "properties.contents", PARAMETER_ERROR, "properties.contents must be an array of objects"
         )
-
-
-def _strings(value: Any, accept: Callable[[str], Any]) -> bool:
-    """A string or a non-empty array of strings (§3.2), each accepted by ``accept``."""
-    values = value if isinstance(value, list) else [value]
-    return bool(values) and all(isinstance(item, str) and accept(item) for item in values)
-
-
-def _is_ip_address(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def token_error(token: str | None, tokens: Set[str]) -> TikTokError | None:

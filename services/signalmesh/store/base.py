@@ -65,6 +65,18 @@ class StatusRecord:
     prepared: bytes = b""
 
 
+# The states a delivery result may carry: DELIVERED, REJECTED and DEAD_LETTERED end the entry,
+# RETRYING puts it back.
+COMPLETION_STATES = frozenset(
+    {
+        gateway_pb2.DELIVERY_STATE_RETRYING,
+        gateway_pb2.DELIVERY_STATE_DEAD_LETTERED,
+        gateway_pb2.DELIVERY_STATE_DELIVERED,
+        gateway_pb2.DELIVERY_STATE_REJECTED,
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
     """What a dispatcher learned about one claimed entry."""
@@ -77,6 +89,14 @@ class DeliveryResult:
     platform_response: str = ""
     # For RETRYING: not before this time (epoch seconds).
     next_attempt_at: float = 0.0
+
+    @staticmethod
+    def check_states(results: Sequence[DeliveryResult]) -> None:
+        """Refuse a completion with a result in any state but ``COMPLETION_STATES`` (a dispatcher
+        bug) before a backend writes any of it."""
+        for result in results:
+            if result.state not in COMPLETION_STATES:
+                raise ValueError(f"entry {result.entry_id}: {result.state} is not a state a delivery ends in")
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,9 +172,7 @@ class RedisStore(RedisMonitoring):
         history: HistoryDelta | None = None,
         deliveries: Sequence[DeliveryRecord] = (),
     ) -> None:
-        for result in results:
-            if result.state not in _ACTIONS:
-                raise ValueError(f"entry {result.entry_id}: {result.state} is not a state a delivery ends in")
+        DeliveryResult.check_states(results)
         increments = checked_increments(history)
         keys = self._keys
         # One MULTI: the outcomes, their counters and their delivery records land together.

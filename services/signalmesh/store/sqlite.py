@@ -27,9 +27,6 @@ _CHUNK = 500
 _PENDING = gateway_pb2.DELIVERY_STATE_PENDING
 _RETRYING = gateway_pb2.DELIVERY_STATE_RETRYING
 _DEAD = gateway_pb2.DELIVERY_STATE_DEAD_LETTERED
-_OUTCOMES = frozenset(
-    {_RETRYING, _DEAD, gateway_pb2.DELIVERY_STATE_DELIVERED, gateway_pb2.DELIVERY_STATE_REJECTED}
-)
 _STATUS_COLUMNS = (
     "event_id, destination, event_name, decision, reason, detail, state, attempts, platform_response, "
     "trace_id, updated_at"
@@ -166,9 +163,7 @@ class SqliteStore(SqliteMonitoring):
         history: HistoryDelta | None = None,
         deliveries: Sequence[DeliveryRecord] = (),
     ) -> None:
-        for result in results:
-            if result.state not in _OUTCOMES:
-                raise ValueError(f"entry {result.entry_id}: {result.state} is not a state a delivery ends in")
+        DeliveryResult.check_states(results)
         increments = checked_increments(history)
 
         def work(connection: sqlite3.Connection) -> None:

@@ -16,13 +16,7 @@ import json
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
-from signalmesh.connector import (
-    Destination,
-    HttpRequest,
-    canonical_json,
-    json_array,
-    required_setting,
-)
+from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
 DEFAULT_BASE_URL = "https://www.google-analytics.com"
@@ -36,27 +30,29 @@ MAX_BODY_BYTES = 130_000
 _Piece = tuple[str, bytes]  # (event id, the event's canonical JSON)
 
 
-def collect_url(destination: Destination, *, validate: bool) -> str:
+def collect_url(destination: kit.Destination, *, validate: bool) -> str:
     # GA4: POST {base}/mp/collect?measurement_id=…&api_secret=…; validation: /debug/mp/collect,
     # same query and body (§2A "Endpoint"). GA4 takes the secret only in the query string.
     base_url = destination.setting("base_url", DEFAULT_BASE_URL).rstrip("/")
     query = urlencode(
         {
-            "measurement_id": required_setting(destination, "measurement_id"),
-            "api_secret": required_setting(destination, "api_secret"),
+            "measurement_id": kit.required_setting(destination, "measurement_id"),
+            "api_secret": kit.required_setting(destination, "api_secret"),
         }
     )
     return f"{base_url}{VALIDATION_PATH if validate else COLLECT_PATH}?{query}"
 
 
-def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destination) -> list[HttpRequest]:
+def build_requests(
+    batch: Sequence[event_pb2.PreparedEvent], destination: kit.Destination
+) -> list[kit.HttpRequest]:
     """Group by (endpoint, request-level part) in order of first appearance, then chunk each group."""
     groups: dict[tuple[bool, bytes], list[_Piece]] = {}
     for prepared in batch:
         payload = json.loads(prepared.payload_json)
         # Re-encoding canonical JSON gives the same bytes back, so the request part is a key.
-        request_part = canonical_json(payload["request"])
-        event_part = canonical_json(payload["event"])
+        request_part = kit.canonical_json(payload["request"])
+        event_part = kit.canonical_json(payload["event"])
         # The gateway already marks every event of a test-mode destination; checking the
         # destination too means a test destination can never send live, whoever calls this.
         validate = prepared.test_mode or destination.test_mode
@@ -65,11 +61,11 @@ def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destin
         return []
     headers = {"Content-Type": "application/json"}
     urls = {validate: collect_url(destination, validate=validate) for validate, _ in groups}
-    requests: list[HttpRequest] = []
+    requests: list[kit.HttpRequest] = []
     for (validate, request_part), pieces in groups.items():
         for chunk in _chunks(request_part, pieces):
             requests.append(
-                HttpRequest(
+                kit.HttpRequest(
                     method="POST",
                     url=urls[validate],
                     headers=dict(headers),
@@ -82,9 +78,9 @@ def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destin
 
 def request_body(request_part: bytes, events: Sequence[bytes]) -> bytes:
     """``{...request-level fields, "events": [...]}`` as canonical JSON, without re-encoding events."""
-    fields = {key: canonical_json(value) for key, value in json.loads(request_part).items()}
-    fields["events"] = json_array(events)
-    return b"{" + b",".join(canonical_json(key) + b":" + fields[key] for key in sorted(fields)) + b"}"
+    fields = {key: kit.canonical_json(value) for key, value in json.loads(request_part).items()}
+    fields["events"] = kit.json_array(events)
+    return b"{" + b",".join(kit.canonical_json(key) + b":" + fields[key] for key in sorted(fields)) + b"}"
 
 
 def _chunks(request_part: bytes, pieces: list[_Piece]) -> list[list[_Piece]]:

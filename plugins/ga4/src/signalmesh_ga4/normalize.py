@@ -9,10 +9,10 @@ sent half-right). ``hashed`` wraps the hashed ones: values that are already SHA-
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from signalmesh.normalize import geography
+from signalmesh.normalize.emails import google_email
 from signalmesh.normalize.phones import to_e164
 
 # Re-exported: the shared hashing rule and the normaliser type are part of this module's API.
@@ -20,32 +20,11 @@ from signalmesh.normalize.text import Normaliser as Normaliser
 from signalmesh.normalize.text import hashed as hashed
 from signalmesh.normalize.text import is_sha256_hex, nfc, nfc_lower
 
-_LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-# Google (Data Manager formatting guide, G10): the dot and plus rule applies to these two only.
-_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
-
 
 def email(value: str) -> str | None:
-    """``sha256_email_address``: lower-case, no whitespace; gmail/googlemail also lose dots and ``+tag``.
-
-    ``cloudy.sanfrancisco+shopping@gmail.com`` → ``cloudysanfrancisco@gmail.com``;
-    ``user.name+NYC@Example.com`` → ``user.name+nyc@example.com`` (platforms.md §2C).
-    """
-    # Google (§2A, §2C): trim, lower-case, remove all spaces.
-    normalised = "".join(nfc(value).lower().split())
-    if not _LOOSE_EMAIL.fullmatch(normalised):
-        return None
-    local, _, domain = normalised.rpartition("@")
-    if domain in _GMAIL_DOMAINS:
-        # Google's sources disagree (platforms.md §2C, open item 4): GA4's own page (G4) drops
-        # only the dots of gmail/googlemail; an older Ads page reads as if dots and '+tag' went for
-        # every domain; the Python sample (commit f7ff799) deletes every '.' and '+' character of
-        # any domain. We follow the Data Manager guide (G10), the most precise current statement:
-        # gmail.com and googlemail.com only, every '.' of the local part and the '+suffix' removed.
-        local = local.partition("+")[0].replace(".", "")
-        if not local:
-            return None
-    return f"{local}@{domain}"
+    """Google's rule (``signalmesh.normalize.emails.google_email``): lower-case, no whitespace;
+    gmail/googlemail also lose dots and ``+tag``."""
+    return google_email(value)
 
 
 def phone(value: str, default_region: str | None) -> str | None:

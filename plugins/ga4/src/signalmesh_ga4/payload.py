@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from google.protobuf import json_format
-from signalmesh.connector import PlatformEvent, hashed_list, hashed_one, json_number
+from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
 from signalmesh_ga4 import names, normalize
@@ -32,7 +32,7 @@ _PHONE_LIKE = re.compile(r"\+[\d\s().-]{7,}")
 _CONSENT = {event_pb2.CONSENT_STATUS_GRANTED: "GRANTED", event_pb2.CONSENT_STATUS_DENIED: "DENIED"}
 
 
-def ga4_payload(event: event_pb2.ConversionEvent, event_names: Mapping[str, str]) -> PlatformEvent:
+def ga4_payload(event: event_pb2.ConversionEvent, event_names: Mapping[str, str]) -> kit.PlatformEvent:
     """``{"event": GA4's events[i] object, "request": its request-level part}`` and the
     identifiers present (sorted); ``event_names`` are the destination's name overrides."""
     name = names.ga4_event_name(event.event_name, event_names)
@@ -60,7 +60,7 @@ def ga4_payload(event: event_pb2.ConversionEvent, event_names: Mapping[str, str]
             identifiers.add("address")
     if consent := consent_settings(event.consent):
         request["consent"] = consent
-    return PlatformEvent({"event": ga4_event, "request": request}, tuple(sorted(identifiers)))
+    return kit.PlatformEvent({"event": ga4_event, "request": request}, tuple(sorted(identifiers)))
 
 
 _USER_DATA_IDENTIFIERS = (
@@ -110,7 +110,7 @@ def params(event: event_pb2.ConversionEvent, ga4_name: str) -> dict[str, Any]:
         # GA4: purchase requires transaction_id (§2A, G5). Without an order id the event id
         # stands in: it is unique per conversion, which is what GA4 needs the id for.
         result["transaction_id"] = event.event_id
-    if (value := json_number(event.value)) is not None:
+    if (value := kit.json_number(event.value)) is not None:
         result["value"] = value
     if event.currency.strip():
         # GA4: currency ISO 4217, required whenever value is set (§2A, §6.2).
@@ -131,8 +131,8 @@ def user_data(user: event_pb2.UserData) -> dict[str, Any]:
     """GA4's ``user_data``: hashed email, phone and names; unhashed city, region, postal code, country."""
     region = normalize.region_for_phone(user.country)
     result: dict[str, Any] = {}
-    emails = hashed_list(user.emails, normalize.email)
-    phones = hashed_list(user.phones, partial(normalize.phone, default_region=region))
+    emails = kit.hashed_list(user.emails, normalize.email)
+    phones = kit.hashed_list(user.phones, partial(normalize.phone, default_region=region))
     if emails:
         result["sha256_email_address"] = emails[:MAX_HASHED_VALUES]
     if phones:
@@ -140,8 +140,8 @@ def user_data(user: event_pb2.UserData) -> dict[str, Any]:
     address = {
         key: value
         for key, value in (
-            ("sha256_first_name", hashed_one(user.first_name, normalize.name)),
-            ("sha256_last_name", hashed_one(user.last_name, normalize.name)),
+            ("sha256_first_name", kit.hashed_one(user.first_name, normalize.name)),
+            ("sha256_last_name", kit.hashed_one(user.last_name, normalize.name)),
             ("city", normalize.plain(user.city, normalize.city)),
             ("region", normalize.plain(user.state, normalize.region)),
             ("postal_code", normalize.plain(user.zip, normalize.postal_code)),
@@ -179,7 +179,7 @@ def _item(content: event_pb2.Content) -> dict[str, Any] | None:
         item["item_category"] = content.category
     if content.quantity:
         item["quantity"] = content.quantity
-    if (price := json_number(content.item_price)) is not None:
+    if (price := kit.json_number(content.item_price)) is not None:
         item["price"] = price
     return item
 

@@ -20,17 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from signalmesh.connector import (
-    HttpRequest,
-    HttpResponse,
-    Outcome,
-    OutcomeKind,
-    TransportFailure,
-    body_excerpt,
-    json_or_none,
-    outcome_for_each,
-    retry_after_seconds,
-)
+from signalmesh.connector import kit
 
 from signalmesh_ga4 import checks
 from signalmesh_ga4.batching import VALIDATION_PATH
@@ -48,63 +38,66 @@ DELIVERED_MESSAGE = (
 VALIDATED_MESSAGE = "valid: the GA4 validation server returned no message (validation only, not in reports)"
 
 
-def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+@kit.retry_without_answer("GA4")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, TransportFailure):
-        return outcome_for_each(ids, OutcomeKind.RETRY, f"no answer from GA4: {response.value}")
     status = response.status
     if 200 <= status < 300:
         messages = _validation_messages(response.body)
         if messages is not None:
             return _validated(ids, messages)
         if is_validation_request(request):
-            return outcome_for_each(
+            return kit.outcome_for_each(
                 ids,
-                OutcomeKind.RETRY,
+                kit.OutcomeKind.RETRY,
                 f"the GA4 validation server answered {status} without validationMessages: "
-                f"{body_excerpt(response.body)}",
+                f"{kit.body_excerpt(response.body)}",
             )
         if response.body.strip():
-            return outcome_for_each(
+            return kit.outcome_for_each(
                 ids,
-                OutcomeKind.RETRY,
+                kit.OutcomeKind.RETRY,
                 f"HTTP {status} with a body GA4 never sends (its 2xx is empty): "
-                f"{body_excerpt(response.body)}",
+                f"{kit.body_excerpt(response.body)}",
                 code=str(status),
             )
         return _received(request, status)
     if status in (408, 429) or status >= 500:
-        return outcome_for_each(
+        return kit.outcome_for_each(
             ids,
-            OutcomeKind.RETRY,
-            f"HTTP {status}: {body_excerpt(response.body)}",
+            kit.OutcomeKind.RETRY,
+            f"HTTP {status}: {kit.body_excerpt(response.body)}",
             code=str(status),
-            retry_after=retry_after_seconds(response.headers),
+            retry_after=kit.retry_after_seconds(response.headers),
         )
-    kind = OutcomeKind.REJECTED if 400 <= status < 500 else OutcomeKind.RETRY
-    return outcome_for_each(ids, kind, f"HTTP {status}: {body_excerpt(response.body)}", code=str(status))
+    kind = kit.OutcomeKind.REJECTED if 400 <= status < 500 else kit.OutcomeKind.RETRY
+    return kit.outcome_for_each(
+        ids, kind, f"HTTP {status}: {kit.body_excerpt(response.body)}", code=str(status)
+    )
 
 
-def _received(request: HttpRequest, status: int) -> list[Outcome]:
+def _received(request: kit.HttpRequest, status: int) -> list[kit.Outcome]:
     """GA4 took the request: DELIVERED, except events our own body shows GA4 drops."""
     ids = request.event_ids
-    body = json_or_none(request.body)
+    body = kit.json_or_none(request.body)
     events = body.get("events") if isinstance(body, dict) else None
     if not isinstance(events, list) or len(events) != len(ids):
         # Not a body this connector built; nothing to check it against.
-        return outcome_for_each(ids, OutcomeKind.DELIVERED, DELIVERED_MESSAGE, code=str(status))
+        return kit.outcome_for_each(ids, kit.OutcomeKind.DELIVERED, DELIVERED_MESSAGE, code=str(status))
     shared = checks.request_problems(body)
     outcomes = []
     for event_id, event in zip(ids, events, strict=True):
         found = shared + (checks.event_problems(event) if isinstance(event, dict) else [])
         if not found:
-            outcomes.append(Outcome(event_id, OutcomeKind.DELIVERED, DELIVERED_MESSAGE, code=str(status)))
+            outcomes.append(
+                kit.Outcome(event_id, kit.OutcomeKind.DELIVERED, DELIVERED_MESSAGE, code=str(status))
+            )
             continue
         outcomes.append(
-            Outcome(
+            kit.Outcome(
                 event_id,
-                OutcomeKind.REJECTED,
+                kit.OutcomeKind.REJECTED,
                 f"GA4 answered {status} but drops this event: "
                 + "; ".join(f"{problem.field}: {problem.description}" for problem in found),
                 code=",".join(dict.fromkeys(problem.code for problem in found)),
@@ -114,11 +107,11 @@ def _received(request: HttpRequest, status: int) -> list[Outcome]:
     return outcomes
 
 
-def is_validation_request(request: HttpRequest) -> bool:
+def is_validation_request(request: kit.HttpRequest) -> bool:
     return urlsplit(request.url).path.endswith(VALIDATION_PATH)
 
 
-def _validated(ids: Sequence[str], messages: list[dict[str, Any]]) -> list[Outcome]:
+def _validated(ids: Sequence[str], messages: list[dict[str, Any]]) -> list[kit.Outcome]:
     """REJECTED for each event a message names (all events for request-level messages), else DELIVERED."""
     by_event: dict[int, list[tuple[str, str, str]]] = {index: [] for index in range(len(ids))}
     for message in messages:
@@ -133,12 +126,12 @@ def _validated(ids: Sequence[str], messages: list[dict[str, Any]]) -> list[Outco
     for index, event_id in enumerate(ids):
         found = by_event[index]
         if not found:
-            outcomes.append(Outcome(event_id, OutcomeKind.DELIVERED, VALIDATED_MESSAGE))
+            outcomes.append(kit.Outcome(event_id, kit.OutcomeKind.DELIVERED, VALIDATED_MESSAGE))
             continue
         outcomes.append(
-            Outcome(
+            kit.Outcome(
                 event_id,
-                OutcomeKind.REJECTED,
+                kit.OutcomeKind.REJECTED,
                 "; ".join(description for description, _, _ in found),
                 code=",".join(dict.fromkeys(code for _, code, _ in found if code)),
                 field=", ".join(dict.fromkeys(field for _, _, field in found if field)),
@@ -160,7 +153,7 @@ def _event_of(field_path: str, description: str, count: int) -> tuple[int | None
 
 
 def _validation_messages(body: bytes) -> list[dict[str, Any]] | None:
-    document = json_or_none(body)
+    document = kit.json_or_none(body)
     if not isinstance(document, dict) or not isinstance(document.get("validationMessages"), list):
         return None
     return [message for message in document["validationMessages"] if isinstance(message, dict)]

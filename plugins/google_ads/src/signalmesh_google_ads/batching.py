@@ -8,15 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from signalmesh.connector import (
-    Destination,
-    HttpRequest,
-    chunks,
-    groups_in_order,
-    json_array,
-    post_request,
-    required_setting,
-)
+from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
 from signalmesh_google_ads import settings
@@ -31,11 +23,11 @@ _PRODUCTION_TAIL = b',"partialFailure":true,"validateOnly":false}'
 _VALIDATE_ONLY_TAIL = b',"partialFailure":true,"validateOnly":true}'
 
 
-def headers(destination: Destination) -> dict[str, str]:
+def headers(destination: kit.Destination) -> dict[str, str]:
     """Google Ads REST headers: OAuth bearer token, developer token, manager account when set."""
     result = {
-        "Authorization": f"Bearer {required_setting(destination, 'access_token')}",
-        "developer-token": required_setting(destination, "developer_token"),
+        "Authorization": f"Bearer {kit.required_setting(destination, 'access_token')}",
+        "developer-token": kit.required_setting(destination, "developer_token"),
         "Content-Type": "application/json",
     }
     # Google Ads: login-customer-id, digits only, when acting through a manager (MCC) account.
@@ -44,19 +36,21 @@ def headers(destination: Destination) -> dict[str, str]:
     return result
 
 
-def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destination) -> list[HttpRequest]:
+def build_requests(
+    batch: Sequence[event_pb2.PreparedEvent], destination: kit.Destination
+) -> list[kit.HttpRequest]:
     """One POST per ≤2,000 conversions; test events (validate_only) never share a request with live ones."""
     url = settings.upload_url(destination)
     request_headers = headers(destination)
-    requests: list[HttpRequest] = []
-    for test_mode, group in groups_in_order(batch, lambda prepared: prepared.test_mode).items():
+    requests: list[kit.HttpRequest] = []
+    for test_mode, group in kit.groups_in_order(batch, lambda prepared: prepared.test_mode).items():
         tail = _VALIDATE_ONLY_TAIL if test_mode else _PRODUCTION_TAIL
-        for chunk in chunks(group, MAX_CONVERSIONS_PER_REQUEST):
-            body = b'{"conversions":' + json_array(prepared.payload_json for prepared in chunk) + tail
-            requests.append(post_request(url, request_headers, body, chunk))
+        for chunk in kit.chunks(group, MAX_CONVERSIONS_PER_REQUEST):
+            body = b'{"conversions":' + kit.json_array(prepared.payload_json for prepared in chunk) + tail
+            requests.append(kit.post_request(url, request_headers, body, chunk))
     return requests
 
 
-def is_validate_only(request: HttpRequest) -> bool:
+def is_validate_only(request: kit.HttpRequest) -> bool:
     """Whether ``request`` was built as a validate_only (test) upload by ``build_requests``."""
     return request.body.endswith(_VALIDATE_ONLY_TAIL)

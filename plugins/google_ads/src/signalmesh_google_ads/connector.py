@@ -27,89 +27,74 @@ phone       1.5    also matched by ECL, less often present and less often matche
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
-from signalmesh.connector import (
-    SEND_ALL,
-    STRICT,
-    BaseConnector,
-    ConfigField,
-    Connector,
-    Destination,
-    EligibilityRule,
-    FieldProblem,
-    Limits,
-    MatchQuality,
-    MatchWeights,
-    PlatformEvent,
-    weighted_match_quality,
-)
+from signalmesh.connector import kit
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
 
 from signalmesh_google_ads import batching, checks, payload, responses, settings
 
-CONFIG_SCHEMA: tuple[ConfigField, ...] = (
-    ConfigField(
-        "customer_id",
-        "The Google Ads account (customer) id that owns the conversion actions, e.g. 1234567890.",
-    ),
-    ConfigField(
-        "access_token",
-        "An OAuth 2 access token with the https://www.googleapis.com/auth/adwords scope, "
-        "e.g. env:GOOGLE_ADS_TOKEN.",
-        secret=True,
-    ),
-    ConfigField(
-        "developer_token",
-        "The Google Ads API developer token, e.g. env:GOOGLE_ADS_DEVELOPER_TOKEN.",
-        secret=True,
-    ),
-    ConfigField(
-        settings.CONVERSION_ACTIONS,
-        "Event name → conversion action id, as a table: "
-        '[destinations.NAME.conversion_actions] Purchase = "123456789". Unmapped event names are skipped.',
-    ),
-    ConfigField(
-        "login_customer_id",
-        "The manager (MCC) account id to act through, when the access token belongs to a manager.",
-        required=False,
-    ),
-    ConfigField(
-        "api_version", "Google Ads API version.", required=False, default=settings.DEFAULT_API_VERSION
-    ),
-    ConfigField(
-        "base_url",
-        "Google Ads API base URL; point it at the SignalMesh sandbox for local runs.",
-        required=False,
-        default=settings.DEFAULT_BASE_URL,
-    ),
-)
-
-LIMITS = Limits(
-    max_events_per_request=batching.MAX_CONVERSIONS_PER_REQUEST,
-    # Google Ads: the real limit is each conversion action's click-through window, at most 90 days
-    # (§6.2); the connector cannot read the action's setting, so it uses the ceiling. Older
-    # conversions inside a shorter window come back as EXPIRED_EVENT (rejected).
-    max_event_age=timedelta(days=90),
-)
-
 _MAPPING_HINT = (
     "and the event name mapped to a numeric conversion action id under "
     '[destinations.NAME.conversion_actions], e.g. Purchase = "123456789"'
 )
-ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
-    {
-        STRICT: EligibilityRule(
+
+
+class GoogleAdsConnector(kit.BaseConnector):
+    """Sends conversions to ``POST /{api_version}/customers/{customer_id}:uploadClickConversions`` (§2B)."""
+
+    name = "google_ads"
+    description = "Google Ads: offline click conversions and enhanced conversions for leads"
+    config_schema: tuple[kit.ConfigField, ...] = (
+        kit.ConfigField(
+            "customer_id",
+            "The Google Ads account (customer) id that owns the conversion actions, e.g. 1234567890.",
+        ),
+        kit.ConfigField(
+            "access_token",
+            "An OAuth 2 access token with the https://www.googleapis.com/auth/adwords scope, "
+            "e.g. env:GOOGLE_ADS_TOKEN.",
+            secret=True,
+        ),
+        kit.ConfigField(
+            "developer_token",
+            "The Google Ads API developer token, e.g. env:GOOGLE_ADS_DEVELOPER_TOKEN.",
+            secret=True,
+        ),
+        kit.ConfigField(
+            settings.CONVERSION_ACTIONS,
+            "Event name → conversion action id, as a table: "
+            '[destinations.NAME.conversion_actions] Purchase = "123456789". '
+            "Unmapped event names are skipped.",
+        ),
+        kit.ConfigField(
+            "login_customer_id",
+            "The manager (MCC) account id to act through, when the access token belongs to a manager.",
+            required=False,
+        ),
+        kit.ConfigField(
+            "api_version", "Google Ads API version.", required=False, default=settings.DEFAULT_API_VERSION
+        ),
+        kit.base_url_field(settings.DEFAULT_BASE_URL, "Google Ads API"),
+    )
+    limits = kit.Limits(
+        max_events_per_request=batching.MAX_CONVERSIONS_PER_REQUEST,
+        # Google Ads: the real limit is each conversion action's click-through window, at most 90 days
+        # (§6.2); the connector cannot read the action's setting, so it uses the ceiling. Older
+        # conversions inside a shorter window come back as EXPIRED_EVENT (rejected).
+        max_event_age=timedelta(days=90),
+    )
+    eligibility = kit.eligibility(
+        strict=kit.EligibilityRule(
             any_of=(frozenset({"click_id", "conversion_action"}),),
             reason=policy_pb2.REASON_MISSING_CLICK_ID,
             detail=f"strict sends to Google Ads only with a click id (gclid, wbraid, gbraid) {_MAPPING_HINT}",
         ),
         # Google Ads: enhanced conversions for leads upload hashed email or phone without a click id,
         # and Google wants all leads uploaded, not only those from ads (§2B, G8).
-        SEND_ALL: EligibilityRule(
+        send_all=kit.EligibilityRule(
             any_of=(
                 frozenset({"click_id", "conversion_action"}),
                 frozenset({"email", "conversion_action"}),
@@ -118,36 +103,23 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
             reason=policy_pb2.REASON_INSUFFICIENT_USER_DATA,
             detail=f"Google Ads needs a click id (gclid, wbraid, gbraid), an email or phone {_MAPPING_HINT}",
         ),
-    }
-)
-
-# (identifier, weight): see the table in the module docstring.
-MATCH_WEIGHTS: MatchWeights = (("click_id", 6.0), ("email", 2.5), ("phone", 1.5))
-
-# What each identifier means to someone reading CheckEvent's advice.
-IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        "click_id": "a click id",
-        "email": "a hashed email",
-        "phone": "a hashed phone",
-        "conversion_action": "a conversion action for the event name",
-    }
-)
-
-
-class GoogleAdsConnector(BaseConnector):
-    """Sends conversions to ``POST /{api_version}/customers/{customer_id}:uploadClickConversions`` (§2B)."""
-
-    name = "google_ads"
-    description = "Google Ads: offline click conversions and enhanced conversions for leads"
-    config_schema = CONFIG_SCHEMA
-    limits = LIMITS
-    eligibility = ELIGIBILITY
+    )
     # No required_identifiers: Google Ads needs no field per action source beyond the strategies.
-    match_weights = MATCH_WEIGHTS
-    identifier_labels = IDENTIFIER_LABELS
+    # (identifier, weight): see the table in the module docstring.
+    match_weights = (("click_id", 6.0), ("email", 2.5), ("phone", 1.5))
+    # What each identifier means to someone reading CheckEvent's advice.
+    identifier_labels = MappingProxyType(
+        {
+            "click_id": "a click id",
+            "email": "a hashed email",
+            "phone": "a hashed phone",
+            "conversion_action": "a conversion action for the event name",
+        }
+    )
 
-    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
+    def platform_event(
+        self, event: event_pb2.ConversionEvent, destination: kit.Destination
+    ) -> kit.PlatformEvent:
         """Google's ``ClickConversion`` with emails and phones normalised and hashed."""
         # The customer id is only reshaped here (dashes dropped); build_requests validates it, so
         # a bad setting stops this destination's dispatch instead of every client's ingest.
@@ -155,17 +127,17 @@ class GoogleAdsConnector(BaseConnector):
         action_id = settings.conversion_action_id(destination, event.event_name)
         return payload.click_conversion(event, customer, action_id)
 
-    def match_quality(self, prepared: event_pb2.PreparedEvent) -> MatchQuality:
+    def match_quality(self, prepared: event_pb2.PreparedEvent) -> kit.MatchQuality:
         """The weights of the identifiers present; 0 without a conversion action: never sent."""
-        quality = weighted_match_quality(prepared.identifiers, MATCH_WEIGHTS)
+        quality = kit.weighted_match_quality(prepared.identifiers, self.match_weights)
         if "conversion_action" not in prepared.identifiers:
-            return MatchQuality(score=0.0, missing=("conversion_action", *quality.missing))
+            return kit.MatchQuality(score=0.0, missing=("conversion_action", *quality.missing))
         return quality
 
-    def check_event(self, event: event_pb2.ConversionEvent) -> list[FieldProblem]:
+    def check_event(self, event: event_pb2.ConversionEvent) -> list[kit.FieldProblem]:
         return checks.problems(event)
 
-    def test_channel(self, destination: Destination) -> str | None:
+    def test_channel(self, destination: kit.Destination) -> str | None:
         # Google Ads: validate_only checks the upload and records nothing (§2B, §6.3).
         return "validate_only"
 
@@ -175,6 +147,6 @@ class GoogleAdsConnector(BaseConnector):
 
 
 @hookimpl
-def register_connectors(register: Callable[[Connector], None]) -> None:
+def register_connectors(register: kit.Register) -> None:
     """Entry point ``signalmesh: google_ads`` → this hook registers the Google Ads connector."""
     register(GoogleAdsConnector())

@@ -11,44 +11,20 @@ source G10); where Google's own sources disagree the choice is recorded on the f
 
 from __future__ import annotations
 
-import re
-
+from signalmesh.normalize.emails import google_email
 from signalmesh.normalize.geography import country_code
 from signalmesh.normalize.phones import to_e164
 
 # Re-exported: the shared hashing rule and the normaliser type are part of this module's API.
 from signalmesh.normalize.text import Normaliser as Normaliser
 from signalmesh.normalize.text import hashed as hashed
-from signalmesh.normalize.text import is_sha256_hex, nfc_lower
-
-_LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-# Google (Data Manager, G10): the dot and plus rule applies to these two domains only.
-_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+from signalmesh.normalize.text import is_sha256_hex
 
 
 def email(value: str) -> str | None:
-    """Lower-case, no whitespace; for gmail.com and googlemail.com also no dots and no ``+tag``.
-
-    ``Cloudy.SanFrancisco+shopping@gmail.com`` → ``cloudysanfrancisco@gmail.com``, but
-    ``user.name+NYC@Example.com`` → ``user.name+nyc@example.com``.
-
-    Google's sources disagree (platforms.md §2C, open item 4): an older Ads page reads as if the
-    rule applied to every domain, the Java/PHP/Ruby/.NET samples drop gmail dots but keep ``+``,
-    and the Python sample (commit f7ff799) deletes every ``.`` and ``+`` character of any local
-    part. We follow the Data Manager guide (G10), the most precise current statement.
-    """
-    # Google: trim, lower-case and remove all whitespace (§2C).
-    normalised = "".join(nfc_lower(value).split())
-    if not _LOOSE_EMAIL.fullmatch(normalised):
-        return None
-    local, _, domain = normalised.rpartition("@")
-    if domain in _GMAIL_DOMAINS:
-        # Google (G10): gmail/googlemail only: drop every '.' of the local part and '+' with
-        # everything after it.
-        local = local.partition("+")[0].replace(".", "")
-        if not local:
-            return None
-    return f"{local}@{domain}"
+    """Google's rule (``signalmesh.normalize.emails.google_email``): lower-case, no whitespace;
+    gmail/googlemail also lose dots and ``+tag``."""
+    return google_email(value)
 
 
 def phone(value: str, default_region: str | None) -> str | None:

@@ -13,7 +13,7 @@ from itertools import zip_longest
 from typing import Any
 
 from google.protobuf import timestamp_pb2
-from signalmesh.connector import PlatformEvent, hashed_list, json_number
+from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
 from signalmesh_google_ads import normalize
@@ -30,7 +30,7 @@ _CONSENT = {event_pb2.CONSENT_STATUS_GRANTED: "GRANTED", event_pb2.CONSENT_STATU
 
 def click_conversion(
     event: event_pb2.ConversionEvent, customer_id: str, conversion_action_id: str | None
-) -> PlatformEvent:
+) -> kit.PlatformEvent:
     """Google's ``ClickConversion`` and the identifiers present in it (sorted); without a
     conversion action the object lacks one and policy skips it."""
     data: dict[str, Any] = {"conversionDateTime": conversion_date_time(event.event_time)}
@@ -47,7 +47,7 @@ def click_conversion(
     if user_identifiers:
         data["userIdentifiers"] = user_identifiers
         identifiers += kinds
-    if (amount := json_number(event.value)) is not None:
+    if (amount := kit.json_number(event.value)) is not None:
         # Google Ads: conversion_value is a double; our wire form is an exact decimal string.
         data["conversionValue"] = amount
     if event.currency.strip():
@@ -59,7 +59,7 @@ def click_conversion(
     if event.consent.ad_user_data in _CONSENT:
         # Google Ads: consent.ad_user_data GRANTED or DENIED, needed for EEA users (§2B).
         data["consent"] = {"adUserData": _CONSENT[event.consent.ad_user_data]}
-    return PlatformEvent(data=data, identifiers=tuple(sorted(identifiers)))
+    return kit.PlatformEvent(data=data, identifiers=tuple(sorted(identifiers)))
 
 
 def conversion_date_time(event_time: timestamp_pb2.Timestamp) -> str:
@@ -86,10 +86,10 @@ def hashed_user_identifiers(user: event_pb2.UserData) -> tuple[list[dict[str, st
     Emails and phones alternate (email, phone, email, …) so that with many of one kind the cap
     never drops the other kind entirely.
     """
-    emails = hashed_list(user.emails, normalize.email)
+    emails = kit.hashed_list(user.emails, normalize.email)
     # The event's country supplies the country code of a national phone number.
     in_country = partial(normalize.phone, default_region=normalize.region(user.country))
-    phones = hashed_list(user.phones, in_country)
+    phones = kit.hashed_list(user.phones, in_country)
     # Google Ads: each UserIdentifier is a oneof, one kind per identifier (§2B). FIRST_PARTY: the
     # advertiser collected this data itself, as in Google's ECL sample (S2).
     identifiers: list[dict[str, str]] = []

@@ -15,22 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from signalmesh.connector import (
-    HttpRequest,
-    HttpResponse,
-    Outcome,
-    OutcomeKind,
-    TransportFailure,
-    body_excerpt,
-    int_or_none,
-    json_or_none,
-    outcome_for_each,
-    retry_after_seconds,
-)
+from signalmesh.connector import kit
 
 from signalmesh_google_ads.batching import is_validate_only
 
-DELIVERED, RETRY, REJECTED = OutcomeKind.DELIVERED, OutcomeKind.RETRY, OutcomeKind.REJECTED
+DELIVERED, RETRY, REJECTED = kit.OutcomeKind.DELIVERED, kit.OutcomeKind.RETRY, kit.OutcomeKind.REJECTED
 # Google Ads: the click or the conversion action is under 6 hours old: retry after 6 hours (§2B).
 TOO_RECENT = frozenset(
     {"conversionUploadError.TOO_RECENT_EVENT", "conversionUploadError.TOO_RECENT_CONVERSION_ACTION"}
@@ -85,28 +74,27 @@ class AdsError:
     field: str
 
 
-def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+@kit.retry_without_answer("Google Ads")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, TransportFailure):
-        return outcome_for_each(ids, RETRY, f"no answer from Google Ads: {response.value}")
-    document = json_or_none(response.body)
+    document = kit.json_or_none(response.body)
     if 200 <= response.status < 300:
         validate_only = is_validate_only(request)
         # Google Ads: a live upload answers one results entry per conversion; validate_only none.
         if not isinstance(document, dict) or not (validate_only or _results(document, len(ids)) is not None):
             unreadable = f"Google Ads answered {response.status} without a result per conversion: "
-            return outcome_for_each(ids, RETRY, unreadable + body_excerpt(response.body))
+            return kit.outcome_for_each(ids, RETRY, unreadable + kit.body_excerpt(response.body))
         return _rows(ids, document, validate_only=validate_only)
 
     # google.rpc.Status: {"error": {"code", "message", "status", "details"}}.
     rpc_error = document.get("error") if isinstance(document, dict) else None
     rpc_error = rpc_error if isinstance(rpc_error, dict) else {}
     rpc_status = _text(rpc_error.get("status"))
-    message = _text(rpc_error.get("message")) or f"HTTP {response.status}: {body_excerpt(response.body)}"
+    message = _text(rpc_error.get("message")) or f"HTTP {response.status}: {kit.body_excerpt(response.body)}"
     if response.status in (408, 409, 429) or response.status >= 500 or rpc_status in _TRANSIENT_STATUSES:
-        retry_after = retry_after_seconds(response.headers) or _retry_delay(rpc_error.get("details"))
-        return outcome_for_each(
+        retry_after = kit.retry_after_seconds(response.headers) or _retry_delay(rpc_error.get("details"))
+        return kit.outcome_for_each(
             ids, RETRY, message, code=rpc_status or str(response.status), retry_after=retry_after
         )
 
@@ -116,14 +104,16 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
         # raises an alert, and go out once the credentials work again.
         code, reason = refusal
         text = f"Google Ads refused the credentials ({reason or message}): {CREDENTIALS_FIX}"
-        return outcome_for_each(ids, RETRY, text, code=code, credentials=True)
+        return kit.outcome_for_each(ids, RETRY, text, code=code, credentials=True)
     blamed = {error.row: error for error in errors if error.row is not None and error.row < len(ids)}
     if blamed:
         # Not expected with partialFailure on, but if Google names rows, only they are at fault.
         culprits = ", ".join(ids[row] for row in sorted(blamed))
         resend = f"Google Ads refused the whole request because of {culprits}; resending the rest"
         return [
-            _outcome(event_id, REJECTED, blamed[row]) if row in blamed else Outcome(event_id, RETRY, resend)
+            _outcome(event_id, REJECTED, blamed[row])
+            if row in blamed
+            else kit.Outcome(event_id, RETRY, resend)
             for row, event_id in enumerate(ids)
         ]
     # A malformed request: every event alike. The GoogleAdsFailure says what is wrong; the status
@@ -131,8 +121,8 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
     if errors:
         first = errors[0]
         text = first.message or message
-        return outcome_for_each(ids, REJECTED, text, code=first.code, field=first.field)
-    return outcome_for_each(ids, REJECTED, message, code=rpc_status or str(response.status))
+        return kit.outcome_for_each(ids, REJECTED, text, code=first.code, field=first.field)
+    return kit.outcome_for_each(ids, REJECTED, message, code=rpc_status or str(response.status))
 
 
 def _credentials_refusal(
@@ -153,7 +143,7 @@ def _credentials_refusal(
     return None
 
 
-def _rows(ids: Sequence[str], document: dict[str, Any], *, validate_only: bool) -> list[Outcome]:
+def _rows(ids: Sequence[str], document: dict[str, Any], *, validate_only: bool) -> list[kit.Outcome]:
     """Per-row outcomes of a 2xx answer: each error placed on its row by its index."""
     failure = document.get("partialFailureError")
     failure = failure if isinstance(failure, dict) else {}
@@ -174,16 +164,16 @@ def _rows(ids: Sequence[str], document: dict[str, Any], *, validate_only: bool) 
             # recorded then come back as duplicates, which count as delivered.
             first = unplaced[0]
             message = first.message or "Google Ads reported a partial failure without naming the rows"
-            return outcome_for_each(ids, RETRY, message, code=first.code, whole_request=True)
+            return kit.outcome_for_each(ids, RETRY, message, code=first.code, whole_request=True)
         for row in failed_rows - by_row.keys():
             by_row[row] = unplaced
     return [_row_outcome(event_id, by_row.get(row, []), validate_only) for row, event_id in enumerate(ids)]
 
 
-def _row_outcome(event_id: str, errors: Sequence[AdsError], validate_only: bool) -> Outcome:
+def _row_outcome(event_id: str, errors: Sequence[AdsError], validate_only: bool) -> kit.Outcome:
     if not errors:
         message = VALIDATED_MESSAGE if validate_only else "uploaded to Google Ads"
-        return Outcome(event_id, DELIVERED, message)
+        return kit.Outcome(event_id, DELIVERED, message)
     ranked = sorted(errors, key=lambda error: _RANK[_kind(error)])
     decisive = ranked[0]
     outcome = _outcome(event_id, _kind(decisive), decisive)
@@ -193,7 +183,7 @@ def _row_outcome(event_id: str, errors: Sequence[AdsError], validate_only: bool)
     return outcome
 
 
-def _kind(error: AdsError) -> OutcomeKind:
+def _kind(error: AdsError) -> kit.OutcomeKind:
     if error.code in ALREADY_RECORDED or error.code == CLICK_NOT_FOUND:
         return DELIVERED
     if error.code in TOO_RECENT or error.code.partition(".")[0] in _TRANSIENT_CATEGORIES:
@@ -201,14 +191,14 @@ def _kind(error: AdsError) -> OutcomeKind:
     return REJECTED
 
 
-def _outcome(event_id: str, kind: OutcomeKind, error: AdsError) -> Outcome:
+def _outcome(event_id: str, kind: kit.OutcomeKind, error: AdsError) -> kit.Outcome:
     message = error.message or error.code
     if error.code in ALREADY_RECORDED:
         message = f"already recorded by Google Ads (duplicate): {message}"
     elif error.code == CLICK_NOT_FOUND:
         message = f"warning: {message}"
     retry_after = TOO_RECENT_RETRY_SECONDS if error.code in TOO_RECENT else None
-    return Outcome(event_id, kind, message, code=error.code, field=error.field, retry_after=retry_after)
+    return kit.Outcome(event_id, kind, message, code=error.code, field=error.field, retry_after=retry_after)
 
 
 def _ads_errors(details: Any) -> list[AdsError]:
@@ -238,7 +228,7 @@ def _location(location: Any) -> tuple[int | None, str]:
     for element in elements:
         if not isinstance(element, dict):
             continue
-        name, index = str(element.get("fieldName", "")), int_or_none(element.get("index"))
+        name, index = str(element.get("fieldName", "")), kit.int_or_none(element.get("index"))
         if row is None and name == "conversions" and index is not None:
             row = index
         elif row is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from signalmesh.connector import Destination
+from signalmesh.connector import kit
 
 # Google Ads: the REST base; v25 is the newest version whose request and error types the spec
 # sheet was written from (platforms.md §2B, SDK S2 v25). v26 exists (Doc G7): set api_version.
@@ -28,17 +28,17 @@ def account_digits(value: str) -> str:
     return _ACCOUNT_SEPARATORS.sub("", value)
 
 
-def customer_id(destination: Destination) -> str:
+def customer_id(destination: kit.Destination) -> str:
     """The advertiser's customer id as digits; a ValueError names the setting when it is not one."""
     return _account_id(destination, "customer_id", required=True) or ""
 
 
-def login_customer_id(destination: Destination) -> str | None:
+def login_customer_id(destination: kit.Destination) -> str | None:
     """The manager (MCC) account id to act through, as digits, or None when not set."""
     return _account_id(destination, "login_customer_id", required=False)
 
 
-def conversion_action_id(destination: Destination, event_name: str) -> str | None:
+def conversion_action_id(destination: kit.Destination, event_name: str) -> str | None:
     """The conversion action id mapped to ``event_name`` (exact, case-sensitive), or None.
 
     A value that is not a numeric id counts as unmapped: the policy then skips the event and its
@@ -53,14 +53,14 @@ def conversion_action_resource(customer: str, action_id: str) -> str:
     return f"customers/{customer}/conversionActions/{action_id}"
 
 
-def upload_url(destination: Destination) -> str:
+def upload_url(destination: kit.Destination) -> str:
     # Google Ads REST: POST /v{N}/customers/{customerId}:uploadClickConversions (platforms.md §2B).
     base_url = destination.setting("base_url", DEFAULT_BASE_URL).rstrip("/")
     api_version = destination.setting("api_version", DEFAULT_API_VERSION)
     return f"{base_url}/{api_version}/customers/{customer_id(destination)}:uploadClickConversions"
 
 
-def _account_id(destination: Destination, key: str, *, required: bool) -> str | None:
+def _account_id(destination: kit.Destination, key: str, *, required: bool) -> str | None:
     raw = destination.setting(key).strip()
     if not raw and not required:
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from signalmesh.connector import Destination, HttpRequest, chunks, json_array, post_request, required_setting
+from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
 DEFAULT_BASE_URL = "https://api.linkedin.com"
@@ -19,16 +19,16 @@ DEFAULT_API_VERSION = "202609"
 MAX_EVENTS_PER_REQUEST = 5000
 
 
-def events_url(destination: Destination) -> str:
+def events_url(destination: kit.Destination) -> str:
     # LinkedIn: POST https://api.linkedin.com/rest/conversionEvents (platforms.md §4.1)
     base_url = destination.setting("base_url", DEFAULT_BASE_URL).rstrip("/")
     return f"{base_url}/rest/conversionEvents"
 
 
-def headers(destination: Destination) -> dict[str, str]:
+def headers(destination: kit.Destination) -> dict[str, str]:
     """The headers LinkedIn's versioned REST API requires on every call (platforms.md §4.1)."""
     return {
-        "Authorization": f"Bearer {required_setting(destination, 'access_token')}",
+        "Authorization": f"Bearer {kit.required_setting(destination, 'access_token')}",
         "LinkedIn-Version": destination.setting("api_version", DEFAULT_API_VERSION),
         "X-Restli-Protocol-Version": "2.0.0",
         # LinkedIn: a batch needs this header and an {"elements": [...]} body (§4.2).
@@ -37,7 +37,9 @@ def headers(destination: Destination) -> dict[str, str]:
     }
 
 
-def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destination) -> list[HttpRequest]:
+def build_requests(
+    batch: Sequence[event_pb2.PreparedEvent], destination: kit.Destination
+) -> list[kit.HttpRequest]:
     """One POST per ≤5,000 events, in order.
 
     LinkedIn has no test channel, so policy never lets a test_mode event through to here
@@ -48,8 +50,8 @@ def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destin
         return []
     url = events_url(destination)
     request_headers = headers(destination)
-    requests: list[HttpRequest] = []
-    for chunk in chunks(batch, MAX_EVENTS_PER_REQUEST):
-        body = b'{"elements":' + json_array(prepared.payload_json for prepared in chunk) + b"}"
-        requests.append(post_request(url, request_headers, body, chunk))
+    requests: list[kit.HttpRequest] = []
+    for chunk in kit.chunks(batch, MAX_EVENTS_PER_REQUEST):
+        body = b'{"elements":' + kit.json_array(prepared.payload_json for prepared in chunk) + b"}"
+        requests.append(kit.post_request(url, request_headers, body, chunk))
     return requests

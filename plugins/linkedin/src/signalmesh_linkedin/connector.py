@@ -26,69 +26,56 @@ email         4.5    SHA-256 email matched against members (§4.3); no phone, an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
-from signalmesh.connector import (
-    SEND_ALL,
-    STRICT,
-    BaseConnector,
-    ConfigField,
-    Connector,
-    Destination,
-    EligibilityRule,
-    Limits,
-    MatchWeights,
-    PlatformEvent,
-)
+from signalmesh.connector import kit
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
 
 from signalmesh_linkedin import batching, payload, responses
 from signalmesh_linkedin.payload import CLICK_ID, CONVERSION_RULE, EMAIL
 
-CONFIG_SCHEMA: tuple[ConfigField, ...] = (
-    ConfigField(
-        "access_token",
-        "A LinkedIn access token with the rw_conversions scope, e.g. env:LINKEDIN_TOKEN.",
-        secret=True,
-    ),
-    ConfigField(
-        payload.CONVERSION_RULES_SETTING,
-        "A table mapping event names to LinkedIn conversion rule ids, e.g. "
-        '[destinations.NAME.conversion_rules] Purchase = "123456"; unmapped events are skipped.',
-    ),
-    ConfigField(
-        "api_version",
-        "LinkedIn-Version (YYYYMM). Versions sunset after about 12 months, and a sunset version "
-        "fails every call: move it forward at least once a year.",
-        required=False,
-        default=batching.DEFAULT_API_VERSION,
-    ),
-    ConfigField(
-        "base_url",
-        "LinkedIn REST API base URL; point it at the SignalMesh sandbox for local runs.",
-        required=False,
-        default=batching.DEFAULT_BASE_URL,
-    ),
-)
-
-LIMITS = Limits(
-    max_events_per_request=batching.MAX_EVENTS_PER_REQUEST,
-    # LinkedIn: conversionHappenedAt within the past 90 days; older events are rejected (§4.3).
-    max_event_age=timedelta(days=90),
-    # LinkedIn: 600 requests per minute per token (§4.6).
-    requests_per_second=10.0,
-)
-
 _ADD_A_RULE = (
     "map the event name to a LinkedIn conversion rule: add "
     '[destinations.<name>.conversion_rules] <event name> = "<rule id>" to signalmesh.toml'
 )
-ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
-    {
-        STRICT: EligibilityRule(
+
+
+class LinkedInConnector(kit.BaseConnector):
+    """Sends conversions to ``POST /rest/conversionEvents`` as BATCH_CREATE (platforms.md §4.1)."""
+
+    name = "linkedin"
+    description = "LinkedIn Conversions API: server events for Campaign Manager conversion rules"
+    config_schema: tuple[kit.ConfigField, ...] = (
+        kit.ConfigField(
+            "access_token",
+            "A LinkedIn access token with the rw_conversions scope, e.g. env:LINKEDIN_TOKEN.",
+            secret=True,
+        ),
+        kit.ConfigField(
+            payload.CONVERSION_RULES_SETTING,
+            "A table mapping event names to LinkedIn conversion rule ids, e.g. "
+            '[destinations.NAME.conversion_rules] Purchase = "123456"; unmapped events are skipped.',
+        ),
+        kit.ConfigField(
+            "api_version",
+            "LinkedIn-Version (YYYYMM). Versions sunset after about 12 months, and a sunset version "
+            "fails every call: move it forward at least once a year.",
+            required=False,
+            default=batching.DEFAULT_API_VERSION,
+        ),
+        kit.base_url_field(batching.DEFAULT_BASE_URL, "LinkedIn REST API"),
+    )
+    limits = kit.Limits(
+        max_events_per_request=batching.MAX_EVENTS_PER_REQUEST,
+        # LinkedIn: conversionHappenedAt within the past 90 days; older events are rejected (§4.3).
+        max_event_age=timedelta(days=90),
+        # LinkedIn: 600 requests per minute per token (§4.6).
+        requests_per_second=10.0,
+    )
+    eligibility = kit.eligibility(
+        strict=kit.EligibilityRule(
             any_of=(frozenset({CLICK_ID, CONVERSION_RULE}),),
             reason=policy_pb2.REASON_MISSING_CLICK_ID,
             detail=(
@@ -98,7 +85,7 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
         ),
         # LinkedIn: at least one userIds entry (or userInfo, externalIds, lead, none of which
         # SignalMesh sends) (§4.3).
-        SEND_ALL: EligibilityRule(
+        send_all=kit.EligibilityRule(
             any_of=(frozenset({EMAIL, CONVERSION_RULE}), frozenset({CLICK_ID, CONVERSION_RULE})),
             reason=policy_pb2.REASON_INSUFFICIENT_USER_DATA,
             detail=(
@@ -106,39 +93,26 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
                 f"event name; if one of them is present, {_ADD_A_RULE}"
             ),
         ),
-    }
-)
-
-# (identifier, weight): see the table in the module docstring. Most valuable first.
-MATCH_WEIGHTS: MatchWeights = ((CLICK_ID, 5.5), (EMAIL, 4.5))
-
-# What each identifier means to someone reading CheckEvent's advice.
-IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        CLICK_ID: "the LinkedIn click id",
-        EMAIL: "a hashed email",
-        CONVERSION_RULE: "a conversion rule for the event name",
-    }
-)
-
-
-class LinkedInConnector(BaseConnector):
-    """Sends conversions to ``POST /rest/conversionEvents`` as BATCH_CREATE (platforms.md §4.1)."""
-
-    name = "linkedin"
-    description = "LinkedIn Conversions API: server events for Campaign Manager conversion rules"
-    config_schema = CONFIG_SCHEMA
-    limits = LIMITS
-    eligibility = ELIGIBILITY
+    )
     # No required_identifiers: LinkedIn has no action_source field at all.
-    match_weights = MATCH_WEIGHTS
-    identifier_labels = IDENTIFIER_LABELS
+    # (identifier, weight): see the table in the module docstring. Most valuable first.
+    match_weights = ((CLICK_ID, 5.5), (EMAIL, 4.5))
+    # What each identifier means to someone reading CheckEvent's advice.
+    identifier_labels = MappingProxyType(
+        {
+            CLICK_ID: "the LinkedIn click id",
+            EMAIL: "a hashed email",
+            CONVERSION_RULE: "a conversion rule for the event name",
+        }
+    )
 
-    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
+    def platform_event(
+        self, event: event_pb2.ConversionEvent, destination: kit.Destination
+    ) -> kit.PlatformEvent:
         """LinkedIn's event object: hashed email, raw li_fat_id, the mapped rule; no names."""
         return payload.linkedin_event(event, destination)
 
-    def test_channel(self, destination: Destination) -> str | None:
+    def test_channel(self, destination: kit.Destination) -> str | None:
         # LinkedIn has no test mode: verify in Campaign Manager reporting (platforms.md §6.3).
         # Policy therefore skips test_mode events (reason no_test_channel) rather than send them live.
         return None
@@ -149,6 +123,6 @@ class LinkedInConnector(BaseConnector):
 
 
 @hookimpl
-def register_connectors(register: Callable[[Connector], None]) -> None:
+def register_connectors(register: kit.Register) -> None:
     """Entry point ``signalmesh: linkedin`` → this hook registers the LinkedIn connector."""
     register(LinkedInConnector())

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from signalmesh.connector import Destination, PlatformEvent
+from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
 from signalmesh_linkedin import normalize
@@ -42,7 +42,7 @@ CLICK_ID = "li_fat_id"
 CONVERSION_RULE = "conversion_rule"
 
 
-def conversion_rule_id(destination: Destination, event_name: str) -> str | None:
+def conversion_rule_id(destination: kit.Destination, event_name: str) -> str | None:
     """The LinkedIn conversion rule id this destination maps ``event_name`` to, or None.
 
     LinkedIn puts the conversion type on the rule, not the event (§4.1), so each event name the
@@ -54,7 +54,7 @@ def conversion_rule_id(destination: Destination, event_name: str) -> str | None:
     return rule_id if _RULE_ID.fullmatch(rule_id) else None
 
 
-def linkedin_event(event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
+def linkedin_event(event: event_pb2.ConversionEvent, destination: kit.Destination) -> kit.PlatformEvent:
     """LinkedIn's event object (an ``elements[i]`` of the batch) and the identifiers present
     (sorted); an unmapped event name leaves out ``conversion``."""
     identifiers: list[str] = []
@@ -73,7 +73,7 @@ def linkedin_event(event: event_pb2.ConversionEvent, destination: Destination) -
         element["eventId"] = event.event_id
     if value := conversion_value(event):
         element["conversionValue"] = value
-    return PlatformEvent(data=element, identifiers=tuple(sorted(identifiers)))
+    return kit.PlatformEvent(data=element, identifiers=tuple(sorted(identifiers)))
 
 
 def conversion_value(event: event_pb2.ConversionEvent) -> dict[str, str] | None:

@@ -15,18 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from signalmesh.connector import (
-    HttpRequest,
-    HttpResponse,
-    Outcome,
-    OutcomeKind,
-    TransportFailure,
-    body_excerpt,
-    int_or_none,
-    json_or_none,
-    outcome_for_each,
-    retry_after_seconds,
-)
+from signalmesh.connector import kit
 
 # LinkedIn: retry 408, 423, 429 and 5xx (platforms.md §4.6, 3P S6 handleRequestError).
 _RETRY_STATUSES = frozenset({408, 423, 429})
@@ -57,15 +46,13 @@ class RestliError:
     field: str
 
 
-def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+@kit.retry_without_answer("LinkedIn")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, TransportFailure):
-        return outcome_for_each(ids, OutcomeKind.RETRY, f"no answer from LinkedIn: {response.value}")
-
     status = response.status
-    retry_after = retry_after_seconds(response.headers)
-    document = json_or_none(response.body)
+    retry_after = kit.retry_after_seconds(response.headers)
+    document = kit.json_or_none(response.body)
 
     if 200 <= status < 300:
         elements = document.get("elements") if isinstance(document, dict) else None
@@ -74,59 +61,61 @@ def classify(request: HttpRequest, response: HttpResponse | TransportFailure) ->
             return [_element_outcome(event_id, element) for event_id, element in pairs]
         # BATCH_CREATE always answers one status per element (§4.2); without them (empty body,
         # a proxy's page) nothing says the events were taken, so they are sent again.
-        unreadable = f"LinkedIn answered {status} with an unreadable body: {body_excerpt(response.body)}"
-        return outcome_for_each(ids, OutcomeKind.RETRY, unreadable)
+        unreadable = f"LinkedIn answered {status} with an unreadable body: {kit.body_excerpt(response.body)}"
+        return kit.outcome_for_each(ids, kit.OutcomeKind.RETRY, unreadable)
 
     error = _restli_error(document)
-    message = error.message if error else f"HTTP {status}: {body_excerpt(response.body)}"
+    message = error.message if error else f"HTTP {status}: {kit.body_excerpt(response.body)}"
     code = error.code if error and error.code else str(status)
     if status in _RETRY_STATUSES or status >= 500:
-        return outcome_for_each(ids, OutcomeKind.RETRY, message, code=code, retry_after=retry_after)
+        return kit.outcome_for_each(ids, kit.OutcomeKind.RETRY, message, code=code, retry_after=retry_after)
     if status in _DESTINATION_STATUSES:
         hint = f"{message} ({_DESTINATION_STATUSES[status]})"
-        return outcome_for_each(ids, OutcomeKind.RETRY, hint, code=code, credentials=True)
+        return kit.outcome_for_each(ids, kit.OutcomeKind.RETRY, hint, code=code, credentials=True)
     if error is None or not 400 <= status < 500:
         # Not LinkedIn's error format (a proxy's page, an unexpected status): nothing to isolate.
-        kind = OutcomeKind.REJECTED if 400 <= status < 500 else OutcomeKind.RETRY
-        return outcome_for_each(ids, kind, message, code=code)
+        kind = kit.OutcomeKind.REJECTED if 400 <= status < 500 else kit.OutcomeKind.RETRY
+        return kit.outcome_for_each(ids, kind, message, code=code)
     return _invalid_request(ids, error, code)
 
 
-def _element_outcome(event_id: str, element: Any) -> Outcome:
+def _element_outcome(event_id: str, element: Any) -> kit.Outcome:
     """One element of a batch answer: 2xx delivered, retryable statuses retried, 4xx rejected."""
-    status = int_or_none(element.get("status")) if isinstance(element, dict) else None
+    status = kit.int_or_none(element.get("status")) if isinstance(element, dict) else None
     if status is None:
         unreadable = f"LinkedIn answered this event without a status: {element!r}"
-        return Outcome(event_id, OutcomeKind.RETRY, unreadable[:MAX_UNREADABLE_CHARS])
+        return kit.Outcome(event_id, kit.OutcomeKind.RETRY, unreadable[:MAX_UNREADABLE_CHARS])
     if 200 <= status < 300:
-        return Outcome(event_id, OutcomeKind.DELIVERED, f"status {status}", code=str(status))
+        return kit.Outcome(event_id, kit.OutcomeKind.DELIVERED, f"status {status}", code=str(status))
     # Rest.li puts the error in "error"; some answers put message and code on the element itself.
     error = _restli_error(element.get("error")) or _restli_error(element)
     message = error.message if error else f"status {status}"
     code = error.code if error and error.code else str(status)
     field = error.field if error else ""
     if status in _RETRY_STATUSES or status >= 500 or status < 400:
-        return Outcome(event_id, OutcomeKind.RETRY, message, code=code)
-    return Outcome(event_id, OutcomeKind.REJECTED, message, code=code, field=field)
+        return kit.Outcome(event_id, kit.OutcomeKind.RETRY, message, code=code)
+    return kit.Outcome(event_id, kit.OutcomeKind.REJECTED, message, code=code, field=field)
 
 
-def _invalid_request(ids: Sequence[str], error: RestliError, code: str) -> list[Outcome]:
+def _invalid_request(ids: Sequence[str], error: RestliError, code: str) -> list[kit.Outcome]:
     """LinkedIn refused the whole request over its content (400, 422 …)."""
     blamed = _ELEMENT_PATH.fullmatch(error.field)
     if blamed and int(blamed.group(1)) < len(ids):
         culprit = int(blamed.group(1))
         retry_message = f"LinkedIn refused the whole request because of {ids[culprit]}; resending the rest"
         return [
-            Outcome(event_id, OutcomeKind.REJECTED, error.message, code=code, field=blamed.group(2) or "")
+            kit.Outcome(
+                event_id, kit.OutcomeKind.REJECTED, error.message, code=code, field=blamed.group(2) or ""
+            )
             if index == culprit
-            else Outcome(event_id, OutcomeKind.RETRY, retry_message, code=code)
+            else kit.Outcome(event_id, kit.OutcomeKind.RETRY, retry_message, code=code)
             for index, event_id in enumerate(ids)
         ]
     if len(ids) == 1:
-        return [Outcome(ids[0], OutcomeKind.REJECTED, error.message, code=code, field=error.field)]
+        return [kit.Outcome(ids[0], kit.OutcomeKind.REJECTED, error.message, code=code, field=error.field)]
     # The error does not say which event caused it: the core resends them one by one.
-    return outcome_for_each(
-        ids, OutcomeKind.RETRY, error.message, code=code, field=error.field, whole_request=True
+    return kit.outcome_for_each(
+        ids, kit.OutcomeKind.RETRY, error.message, code=code, field=error.field, whole_request=True
     )
 
 
@@ -140,7 +129,7 @@ def _restli_error(document: Any) -> RestliError | None:
     codes = (document.get("code"), document.get("serviceErrorCode"))
     parts = [str(part) for part in codes if part not in (None, "")]
     return RestliError(
-        status=int_or_none(document.get("status")),
+        status=kit.int_or_none(document.get("status")),
         code="/".join(parts),
         message=message.strip(),
         field=_field_path(document, message),

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import re
 
-from signalmesh.connector import FieldProblem
+from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
 # Meta: the _fbc and _fbp cookies read fb.<subdomain index>.<creation time ms>.<id> (platforms.md §1.11).
 _COOKIE = re.compile(r"fb\.\d\.\d{10,13}\.\S+")
 
 
-def problems(event: event_pb2.ConversionEvent) -> list[FieldProblem]:
+def problems(event: event_pb2.ConversionEvent) -> list[kit.FieldProblem]:
     """What is wrong with the event's Meta click ids: a warning for an fbclid ``fbc`` cannot be
     built from, an error for each cookie not in Meta's shape."""
     click_ids = event.click_ids
-    found: list[FieldProblem] = []
+    found: list[kit.FieldProblem] = []
     if click_ids.fbclid and not click_ids.fbc and not click_ids.HasField("click_time"):
         found.append(
-            FieldProblem(
+            kit.FieldProblem(
                 "click_ids.click_time",
                 "fbc.click_time_missing",
                 "fbclid was sent without click_time: "
@@ -35,7 +35,7 @@ def problems(event: event_pb2.ConversionEvent) -> list[FieldProblem]:
         value = getattr(click_ids, name)
         if value and not _COOKIE.fullmatch(value):
             found.append(
-                FieldProblem(
+                kit.FieldProblem(
                     f"click_ids.{name}",
                     f"{name}.format",
                     f"must look like fb.1.<creation time ms>.<id>, as Meta's _{name} cookie",

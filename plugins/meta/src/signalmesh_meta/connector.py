@@ -33,69 +33,53 @@ ge                  0.125  in Meta's "weak set" (§1.12)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
-from signalmesh.connector import (
-    SEND_ALL,
-    STRICT,
-    BaseConnector,
-    ConfigField,
-    Connector,
-    Destination,
-    EligibilityRule,
-    FieldProblem,
-    Limits,
-    MatchWeights,
-    PlatformEvent,
-)
+from signalmesh.connector import kit
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
 
 from signalmesh_meta import batching, checks, payload, responses
 
-CONFIG_SCHEMA: tuple[ConfigField, ...] = (
-    ConfigField("pixel_id", "The Meta pixel (dataset) id that receives the events."),
-    ConfigField(
-        "access_token",
-        "A Conversions API (system user) access token for the pixel, e.g. env:META_TOKEN.",
-        secret=True,
-    ),
-    ConfigField("api_version", "Graph API version.", required=False, default=batching.DEFAULT_API_VERSION),
-    ConfigField(
-        "base_url",
-        "Graph API base URL; point it at the SignalMesh sandbox for local runs.",
-        required=False,
-        default=batching.DEFAULT_BASE_URL,
-    ),
-    ConfigField(
-        "test_event_code",
-        "Events Manager → Test Events code; sent with test_mode events only.",
-        required=False,
-    ),
-)
 
-LIMITS = Limits(
-    max_events_per_request=batching.MAX_EVENTS_PER_REQUEST,
-    # Meta: event_time at most 7 days old; one stale event fails the whole request (§1.7).
-    max_event_age=timedelta(days=7),
-    # Meta: physical_store events may be uploaded up to 62 days later (§1.7).
-    max_event_age_by_action_source=MappingProxyType(
-        {event_pb2.ACTION_SOURCE_PHYSICAL_STORE: timedelta(days=62)}
-    ),
-)
+class MetaConnector(kit.BaseConnector):
+    """Sends conversions to ``POST /{api_version}/{pixel_id}/events`` (platforms.md §1.1)."""
 
-ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
-    {
-        STRICT: EligibilityRule(
+    name = "meta"
+    description = "Meta (Facebook) Conversions API: server events for a pixel (dataset)"
+    config_schema: tuple[kit.ConfigField, ...] = (
+        kit.ConfigField("pixel_id", "The Meta pixel (dataset) id that receives the events."),
+        kit.ConfigField(
+            "access_token",
+            "A Conversions API (system user) access token for the pixel, e.g. env:META_TOKEN.",
+            secret=True,
+        ),
+        kit.ConfigField(
+            "api_version", "Graph API version.", required=False, default=batching.DEFAULT_API_VERSION
+        ),
+        kit.base_url_field(batching.DEFAULT_BASE_URL, "Graph API"),
+        kit.test_event_code_field(),
+    )
+    limits = kit.Limits(
+        max_events_per_request=batching.MAX_EVENTS_PER_REQUEST,
+        # Meta: event_time at most 7 days old; one stale event fails the whole request (§1.7).
+        max_event_age=timedelta(days=7),
+        # Meta: physical_store events may be uploaded up to 62 days later (§1.7).
+        max_event_age_by_action_source=MappingProxyType(
+            {event_pb2.ACTION_SOURCE_PHYSICAL_STORE: timedelta(days=62)}
+        ),
+    )
+    eligibility = kit.eligibility(
+        strict=kit.EligibilityRule(
             any_of=(frozenset({"fbc"}),),
             reason=policy_pb2.REASON_MISSING_CLICK_ID,
             detail="strict sends to Meta only with a click id: fbc, or fbclid (+ click_time)",
         ),
         # Meta: at least one customer-information key, and not only one of the weak sets
         # ct+country+st+zp+ge+client_user_agent, db+client_user_agent, fn+ge, ln+ge (§1.12).
-        SEND_ALL: EligibilityRule(
+        send_all=kit.EligibilityRule(
             any_of=(
                 frozenset({"em"}),
                 frozenset({"ph"}),
@@ -114,80 +98,64 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
                 "or first and last name (or a name with date of birth)"
             ),
         ),
-    }
-)
+    )
+    # Meta: website events need event_source_url and user_data.client_user_agent (§1.3).
+    required_identifiers: Mapping[int, frozenset[str]] = MappingProxyType(
+        {
+            event_pb2.ACTION_SOURCE_WEBSITE: frozenset({"client_user_agent", "event_source_url"}),
+        }
+    )
+    # (identifier, or identifiers that count only together; weight): the module docstring's table.
+    match_weights = (
+        ("em", 2.5),
+        ("ph", 1.5),
+        ("fbc", 1.0),
+        ("client_ip_address", 1.0),
+        (frozenset({"fn", "ln"}), 1.0),
+        ("external_id", 0.75),
+        ("fbp", 0.75),
+        ("client_user_agent", 0.5),
+        ("db", 0.25),
+        ("zp", 0.25),
+        ("ct", 0.125),
+        ("st", 0.125),
+        ("country", 0.125),
+        ("ge", 0.125),
+    )
+    # What each identifier means to someone reading CheckEvent's advice.
+    identifier_labels = MappingProxyType(
+        {
+            "em": "a hashed email",
+            "ph": "a hashed phone",
+            "fn": "a first name",
+            "ln": "a last name",
+            "fn+ln": "first and last name",
+            "ge": "gender",
+            "db": "date of birth",
+            "ct": "city",
+            "st": "state",
+            "zp": "zip code",
+            "country": "country",
+            "external_id": "your customer id",
+            "fbc": "the click id (fbc or fbclid)",
+            "fbp": "the _fbp browser id",
+            "client_ip_address": "the client IP address",
+            "client_user_agent": "the browser user agent",
+        }
+    )
 
-# Meta: website events need event_source_url and user_data.client_user_agent (§1.3).
-REQUIRED_IDENTIFIERS: Mapping[int, frozenset[str]] = MappingProxyType(
-    {
-        event_pb2.ACTION_SOURCE_WEBSITE: frozenset({"client_user_agent", "event_source_url"}),
-    }
-)
-
-# (identifier, or identifiers that count only together; weight): the module docstring's table.
-MATCH_WEIGHTS: MatchWeights = (
-    ("em", 2.5),
-    ("ph", 1.5),
-    ("fbc", 1.0),
-    ("client_ip_address", 1.0),
-    (frozenset({"fn", "ln"}), 1.0),
-    ("external_id", 0.75),
-    ("fbp", 0.75),
-    ("client_user_agent", 0.5),
-    ("db", 0.25),
-    ("zp", 0.25),
-    ("ct", 0.125),
-    ("st", 0.125),
-    ("country", 0.125),
-    ("ge", 0.125),
-)
-
-# What each identifier means to someone reading CheckEvent's advice.
-IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        "em": "a hashed email",
-        "ph": "a hashed phone",
-        "fn": "a first name",
-        "ln": "a last name",
-        "fn+ln": "first and last name",
-        "ge": "gender",
-        "db": "date of birth",
-        "ct": "city",
-        "st": "state",
-        "zp": "zip code",
-        "country": "country",
-        "external_id": "your customer id",
-        "fbc": "the click id (fbc or fbclid)",
-        "fbp": "the _fbp browser id",
-        "client_ip_address": "the client IP address",
-        "client_user_agent": "the browser user agent",
-    }
-)
-
-
-class MetaConnector(BaseConnector):
-    """Sends conversions to ``POST /{api_version}/{pixel_id}/events`` (platforms.md §1.1)."""
-
-    name = "meta"
-    description = "Meta (Facebook) Conversions API: server events for a pixel (dataset)"
-    config_schema = CONFIG_SCHEMA
-    limits = LIMITS
-    eligibility = ELIGIBILITY
-    required_identifiers = REQUIRED_IDENTIFIERS
-    match_weights = MATCH_WEIGHTS
-    identifier_labels = IDENTIFIER_LABELS
-
-    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
+    def platform_event(
+        self, event: event_pb2.ConversionEvent, destination: kit.Destination
+    ) -> kit.PlatformEvent:
         """Meta's ``data[i]`` object with every customer-information key normalised and hashed."""
         return payload.meta_event(event)
 
-    def check_event(self, event: event_pb2.ConversionEvent) -> list[FieldProblem]:
+    def check_event(self, event: event_pb2.ConversionEvent) -> list[kit.FieldProblem]:
         return checks.problems(event)
 
-    def test_channel(self, destination: Destination) -> str | None:
+    def test_channel(self, destination: kit.Destination) -> str | None:
         # Meta: test events go to Events Manager → Test Events only with a test_event_code.
-        code = destination.setting("test_event_code")
-        return f"test_event_code {code}" if code else None
+        return kit.test_event_code_channel(destination)
 
     # Pure functions of their own modules, with the methods' signatures.
     build_requests = staticmethod(batching.build_requests)
@@ -195,6 +163,6 @@ class MetaConnector(BaseConnector):
 
 
 @hookimpl
-def register_connectors(register: Callable[[Connector], None]) -> None:
+def register_connectors(register: kit.Register) -> None:
     """Entry point ``signalmesh: meta`` → this hook registers the Meta connector."""
     register(MetaConnector())

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from google.protobuf import json_format
-from signalmesh.connector import PlatformEvent, hashed_list, hashed_one, json_number, put_present
+from signalmesh.connector import kit
 from signalmesh.normalize.text import is_sha256_hex
 from signalmesh.v1 import event_pb2
 
@@ -39,7 +39,7 @@ USER_DATA_KEYS = (
 # fmt: on
 
 
-def meta_event(event: event_pb2.ConversionEvent) -> PlatformEvent:
+def meta_event(event: event_pb2.ConversionEvent) -> kit.PlatformEvent:
     """Meta's ``data[i]`` object and the identifiers present in it (sorted); the event's own year
     bounds the date of birth."""
     data: dict[str, Any] = {
@@ -62,7 +62,7 @@ def meta_event(event: event_pb2.ConversionEvent) -> PlatformEvent:
     identifiers = {key for key in USER_DATA_KEYS if key in data["user_data"]}
     if event.event_source_url:
         identifiers.add("event_source_url")
-    return PlatformEvent(data=data, identifiers=tuple(sorted(identifiers)))
+    return kit.PlatformEvent(data=data, identifiers=tuple(sorted(identifiers)))
 
 
 def user_data(
@@ -75,27 +75,29 @@ def user_data(
     country = normalize.country(raw_country) if raw_country and not is_sha256_hex(raw_country) else None
 
     result: dict[str, Any] = {}
-    put_present(result, "em", hashed_list(user.emails, normalize.email))
-    put_present(result, "ph", hashed_list(user.phones, partial(normalize.phone, default_region=country)))
-    put_present(result, "fn", hashed_one(user.first_name, normalize.name))
-    put_present(result, "ln", hashed_one(user.last_name, normalize.name))
-    put_present(result, "ge", hashed_one(user.gender, normalize.gender))
-    put_present(
+    kit.put_present(result, "em", kit.hashed_list(user.emails, normalize.email))
+    kit.put_present(
+        result, "ph", kit.hashed_list(user.phones, partial(normalize.phone, default_region=country))
+    )
+    kit.put_present(result, "fn", kit.hashed_one(user.first_name, normalize.name))
+    kit.put_present(result, "ln", kit.hashed_one(user.last_name, normalize.name))
+    kit.put_present(result, "ge", kit.hashed_one(user.gender, normalize.gender))
+    kit.put_present(
         result,
         "db",
-        hashed_one(user.date_of_birth, partial(normalize.date_of_birth, latest_year=event_year)),
+        kit.hashed_one(user.date_of_birth, partial(normalize.date_of_birth, latest_year=event_year)),
     )
-    put_present(result, "ct", hashed_one(user.city, normalize.city))
-    put_present(result, "st", hashed_one(user.state, partial(normalize.state, country=country)))
-    put_present(result, "zp", hashed_one(user.zip, partial(normalize.zip_code, country=country)))
-    put_present(result, "country", hashed_one(raw_country, normalize.country))
+    kit.put_present(result, "ct", kit.hashed_one(user.city, normalize.city))
+    kit.put_present(result, "st", kit.hashed_one(user.state, partial(normalize.state, country=country)))
+    kit.put_present(result, "zp", kit.hashed_one(user.zip, partial(normalize.zip_code, country=country)))
+    kit.put_present(result, "country", kit.hashed_one(raw_country, normalize.country))
     # Meta recommends hashing external_id; a list is allowed.
-    put_present(result, "external_id", hashed_list(user.external_ids, normalize.external_id))
+    kit.put_present(result, "external_id", kit.hashed_list(user.external_ids, normalize.external_id))
     # Meta: client_ip_address, client_user_agent, fbc and fbp are never hashed.
-    put_present(result, "client_ip_address", user.client_ip_address.strip() or None)
-    put_present(result, "client_user_agent", user.client_user_agent.strip() or None)
-    put_present(result, "fbc", fbc(click_ids))
-    put_present(result, "fbp", click_ids.fbp.strip() or None)
+    kit.put_present(result, "client_ip_address", user.client_ip_address.strip() or None)
+    kit.put_present(result, "client_user_agent", user.client_user_agent.strip() or None)
+    kit.put_present(result, "fbc", fbc(click_ids))
+    kit.put_present(result, "fbp", click_ids.fbp.strip() or None)
     return result
 
 
@@ -118,7 +120,7 @@ def fbc(click_ids: event_pb2.ClickIds) -> str | None:
 def custom_data(event: event_pb2.ConversionEvent) -> dict[str, Any]:
     """Meta's ``custom_data``: the client's custom properties, then our typed fields over them."""
     result: dict[str, Any] = json_format.MessageToDict(event.custom_properties)
-    if (value := json_number(event.value)) is not None:
+    if (value := kit.json_number(event.value)) is not None:
         # Meta: value is a number (our wire form is an exact decimal string).
         result["value"] = value
     if event.currency.strip():
@@ -138,7 +140,7 @@ def _content(content: event_pb2.Content) -> dict[str, Any]:
         item["id"] = content.id
     if content.quantity:
         item["quantity"] = content.quantity
-    if (price := json_number(content.item_price)) is not None:
+    if (price := kit.json_number(content.item_price)) is not None:
         item["item_price"] = price
     if content.delivery_category:
         item["delivery_category"] = content.delivery_category

@@ -13,18 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from signalmesh.connector import (
-    HttpRequest,
-    HttpResponse,
-    Outcome,
-    OutcomeKind,
-    TransportFailure,
-    body_excerpt,
-    int_or_none,
-    json_or_none,
-    outcome_for_each,
-    retry_after_seconds,
-)
+from signalmesh.connector import kit
 
 # Meta (Graph error handling, platforms.md §1.13): 1 and 2 are temporary; 4, 17, 341 and 613
 # are throttling ("back off"); 190 is an invalid or expired token; 10 and 200-299 are missing
@@ -54,49 +43,53 @@ class GraphError:
         return f"{self.code}/{self.subcode}" if self.subcode else str(self.code)
 
 
-def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+# Meta: retry non-client errors such as timeouts (troubleshooting, M8).
+@kit.retry_without_answer("Meta")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, TransportFailure):
-        # Meta: retry non-client errors such as timeouts (troubleshooting, M8).
-        return outcome_for_each(ids, OutcomeKind.RETRY, f"no answer from Meta: {response.value}")
-
-    retry_after = retry_after_seconds(response.headers)
-    document = json_or_none(response.body)
+    retry_after = kit.retry_after_seconds(response.headers)
+    document = kit.json_or_none(response.body)
     error = _graph_error(document)
 
     if 200 <= response.status < 300:
         if isinstance(document, dict) and isinstance(document.get("events_received"), int):
-            return outcome_for_each(ids, OutcomeKind.DELIVERED, _received_message(document, len(ids)))
-        return outcome_for_each(
+            return kit.outcome_for_each(ids, kit.OutcomeKind.DELIVERED, _received_message(document, len(ids)))
+        return kit.outcome_for_each(
             ids,
-            OutcomeKind.RETRY,
-            f"Meta answered {response.status} with an unreadable body: {body_excerpt(response.body)}",
+            kit.OutcomeKind.RETRY,
+            f"Meta answered {response.status} with an unreadable body: {kit.body_excerpt(response.body)}",
         )
 
     if response.status in (408, 429) or response.status >= 500:
-        message = error.message if error else f"HTTP {response.status}: {body_excerpt(response.body)}"
-        return outcome_for_each(
-            ids, OutcomeKind.RETRY, message, code=error.code_text if error else "", retry_after=retry_after
+        message = error.message if error else f"HTTP {response.status}: {kit.body_excerpt(response.body)}"
+        return kit.outcome_for_each(
+            ids,
+            kit.OutcomeKind.RETRY,
+            message,
+            code=error.code_text if error else "",
+            retry_after=retry_after,
         )
 
     if error is None:
-        kind = OutcomeKind.REJECTED if 400 <= response.status < 500 else OutcomeKind.RETRY
-        return outcome_for_each(ids, kind, f"HTTP {response.status}: {body_excerpt(response.body)}")
+        kind = kit.OutcomeKind.REJECTED if 400 <= response.status < 500 else kit.OutcomeKind.RETRY
+        return kit.outcome_for_each(ids, kind, f"HTTP {response.status}: {kit.body_excerpt(response.body)}")
 
     if error.is_transient or error.code in _TEMPORARY_CODES or error.code in _THROTTLING_CODES:
-        return outcome_for_each(
-            ids, OutcomeKind.RETRY, error.message, code=error.code_text, retry_after=retry_after
+        return kit.outcome_for_each(
+            ids, kit.OutcomeKind.RETRY, error.message, code=error.code_text, retry_after=retry_after
         )
     if error.code == _TOKEN_CODE or error.code in _PERMISSION_CODES:
         # Meta: 190 = invalid/expired token, 10 and 200-299 = missing permission (platforms.md
         # §1.13). Not the events' fault: they wait in the outbox while the core pauses the
         # destination and raises an alert, and go out once the credentials work again.
-        return outcome_for_each(ids, OutcomeKind.RETRY, error.message, code=error.code_text, credentials=True)
+        return kit.outcome_for_each(
+            ids, kit.OutcomeKind.RETRY, error.message, code=error.code_text, credentials=True
+        )
     return _invalid_request(ids, error)
 
 
-def _invalid_request(ids: Sequence[str], error: GraphError) -> list[Outcome]:
+def _invalid_request(ids: Sequence[str], error: GraphError) -> list[kit.Outcome]:
     """Meta refused the request over its content (code 100 and the like)."""
     blamed: dict[int, str] = {}
     unplaced_fields: list[str] = []
@@ -111,18 +104,22 @@ def _invalid_request(ids: Sequence[str], error: GraphError) -> list[Outcome]:
         culprits = ", ".join(ids[index] for index in sorted(blamed))
         retry_message = f"Meta refused the whole request because of {culprits}; resending the rest"
         return [
-            Outcome(event_id, OutcomeKind.REJECTED, error.message, code=error.code_text, field=blamed[index])
+            kit.Outcome(
+                event_id, kit.OutcomeKind.REJECTED, error.message, code=error.code_text, field=blamed[index]
+            )
             if index in blamed
-            else Outcome(event_id, OutcomeKind.RETRY, retry_message, code=error.code_text)
+            else kit.Outcome(event_id, kit.OutcomeKind.RETRY, retry_message, code=error.code_text)
             for index, event_id in enumerate(ids)
         ]
     field = ", ".join(unplaced_fields)
     if len(ids) == 1:
-        return [Outcome(ids[0], OutcomeKind.REJECTED, error.message, code=error.code_text, field=field)]
+        return [
+            kit.Outcome(ids[0], kit.OutcomeKind.REJECTED, error.message, code=error.code_text, field=field)
+        ]
     # Meta: one invalid event rejects the whole batch and this error does not say which:
     # the core resends these events one by one to find it.
-    return outcome_for_each(
-        ids, OutcomeKind.RETRY, error.message, code=error.code_text, field=field, whole_request=True
+    return kit.outcome_for_each(
+        ids, kit.OutcomeKind.RETRY, error.message, code=error.code_text, field=field, whole_request=True
     )
 
 
@@ -139,8 +136,8 @@ def _graph_error(document: Any) -> GraphError | None:
         "Meta refused the request without a message",
     )
     return GraphError(
-        code=int_or_none(error.get("code")),
-        subcode=int_or_none(error.get("error_subcode")),
+        code=kit.int_or_none(error.get("code")),
+        subcode=kit.int_or_none(error.get("error_subcode")),
         message=message,
         is_transient=error.get("is_transient") is True,
         blamed_fields=_blamed_fields(error.get("error_data")),
@@ -154,7 +151,7 @@ def _blamed_fields(error_data: Any) -> tuple[str, ...]:
     strings, and ``error_data`` itself sometimes as a JSON string holding the object.
     """
     if isinstance(error_data, str):
-        error_data = json_or_none(error_data.encode("utf-8"))
+        error_data = kit.json_or_none(error_data.encode("utf-8"))
     specs = error_data.get("blame_field_specs") if isinstance(error_data, dict) else None
     if not isinstance(specs, list):
         return ()

@@ -10,16 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from signalmesh.connector import (
-    Destination,
-    HttpRequest,
-    canonical_json,
-    chunks,
-    groups_in_order,
-    json_array,
-    post_request,
-    required_setting,
-)
+from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
 from signalmesh_tiktok.payload import event_source
@@ -31,37 +22,39 @@ TRACK_PATH = "/open_api/v1.3/event/track/"
 MAX_EVENTS_PER_REQUEST = 1000
 
 
-def track_url(destination: Destination) -> str:
+def track_url(destination: kit.Destination) -> str:
     return destination.setting("base_url", DEFAULT_BASE_URL).rstrip("/") + TRACK_PATH
 
 
-def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destination) -> list[HttpRequest]:
+def build_requests(
+    batch: Sequence[event_pb2.PreparedEvent], destination: kit.Destination
+) -> list[kit.HttpRequest]:
     """One POST per ≤1,000 events of one (test mode, event source) group, groups in input order."""
     url = track_url(destination)
     headers = {
         # TikTok: the token travels in the Access-Token header (§3.1).
-        "Access-Token": required_setting(destination, "access_token"),
+        "Access-Token": kit.required_setting(destination, "access_token"),
         "Content-Type": "application/json",
     }
-    pixel_code = canonical_json(required_setting(destination, "pixel_code"))
+    pixel_code = kit.canonical_json(kit.required_setting(destination, "pixel_code"))
     test_event_code = destination.setting("test_event_code")
-    groups = groups_in_order(
+    groups = kit.groups_in_order(
         batch, lambda prepared: (prepared.test_mode, event_source(prepared.action_source))
     )
-    requests: list[HttpRequest] = []
+    requests: list[kit.HttpRequest] = []
     for (test_mode, source), group in groups.items():
-        for chunk in chunks(group, MAX_EVENTS_PER_REQUEST):
+        for chunk in kit.chunks(group, MAX_EVENTS_PER_REQUEST):
             # Sorted keys: data < event_source < event_source_id < test_event_code.
             body = (
                 b'{"data":'
-                + json_array(prepared.payload_json for prepared in chunk)
+                + kit.json_array(prepared.payload_json for prepared in chunk)
                 + b',"event_source":'
-                + canonical_json(source)
+                + kit.canonical_json(source)
                 + b',"event_source_id":'
                 + pixel_code
             )
             if test_mode and test_event_code:
                 # TikTok: test_event_code routes the request to Events Manager → Test Events (§3.2).
-                body += b',"test_event_code":' + canonical_json(test_event_code)
-            requests.append(post_request(url, headers, body + b"}", chunk))
+                body += b',"test_event_code":' + kit.canonical_json(test_event_code)
+            requests.append(kit.post_request(url, headers, body + b"}", chunk))
     return requests

@@ -26,67 +26,49 @@ user_agent   0.75   raw browser UA (§3.2)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
-from signalmesh.connector import (
-    SEND_ALL,
-    STRICT,
-    BaseConnector,
-    ConfigField,
-    Connector,
-    Destination,
-    EligibilityRule,
-    Limits,
-    MatchWeights,
-    PlatformEvent,
-)
+from signalmesh.connector import kit
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
 
 from signalmesh_tiktok import batching, payload, responses
 
-CONFIG_SCHEMA: tuple[ConfigField, ...] = (
-    ConfigField(
-        "pixel_code",
-        "The TikTok pixel code (sent as event_source_id), e.g. C4ABCDEFGHIJKLMN0123.",
-    ),
-    ConfigField(
-        "access_token",
-        "An Events API access token generated for the pixel, e.g. env:TIKTOK_TOKEN.",
-        secret=True,
-    ),
-    ConfigField(
-        "base_url",
-        "Business API base URL; point it at the SignalMesh sandbox for local runs.",
-        required=False,
-        default=batching.DEFAULT_BASE_URL,
-    ),
-    ConfigField(
-        "test_event_code",
-        "Events Manager → Test Events code; sent with test_mode events only.",
-        required=False,
-    ),
-)
 
-LIMITS = Limits(
-    max_events_per_request=batching.MAX_EVENTS_PER_REQUEST,
-    # TikTok documents no maximum age for event/track [Unconfirmed]; platforms.md §3.3 and §7.1
-    # advise 7 days as a conservative cutoff until it is confirmed.
-    max_event_age=timedelta(days=7),
-)
+class TikTokConnector(kit.BaseConnector):
+    """Sends conversions to ``POST /open_api/v1.3/event/track/`` (platforms.md §3.1)."""
 
-ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
-    {
-        STRICT: EligibilityRule(
+    name = "tiktok"
+    description = "TikTok Events API 2.0: server events for a pixel (Business API v1.3)"
+    config_schema: tuple[kit.ConfigField, ...] = (
+        kit.ConfigField(
+            "pixel_code",
+            "The TikTok pixel code (sent as event_source_id), e.g. C4ABCDEFGHIJKLMN0123.",
+        ),
+        kit.ConfigField(
+            "access_token",
+            "An Events API access token generated for the pixel, e.g. env:TIKTOK_TOKEN.",
+            secret=True,
+        ),
+        kit.base_url_field(batching.DEFAULT_BASE_URL, "Business API"),
+        kit.test_event_code_field(),
+    )
+    limits = kit.Limits(
+        max_events_per_request=batching.MAX_EVENTS_PER_REQUEST,
+        # TikTok documents no maximum age for event/track [Unconfirmed]; platforms.md §3.3 and §7.1
+        # advise 7 days as a conservative cutoff until it is confirmed.
+        max_event_age=timedelta(days=7),
+    )
+    eligibility = kit.eligibility(
+        strict=kit.EligibilityRule(
             any_of=(frozenset({"ttclid"}),),
             reason=policy_pb2.REASON_MISSING_CLICK_ID,
             detail="strict sends to TikTok only with a click id: ttclid",
         ),
         # TikTok documents no minimum; these are the keys that can identify a person on their
         # own (§3.2, §6.1). IP and user agent alone are only a probabilistic hint.
-        SEND_ALL: EligibilityRule(
+        send_all=kit.EligibilityRule(
             any_of=(
                 frozenset({"email"}),
                 frozenset({"phone"}),
@@ -100,60 +82,46 @@ ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
                 "ttclid or ttp (the _ttp cookie); IP address and user agent alone are not enough"
             ),
         ),
-    }
-)
-
-# (identifier, weight): see the table in the module docstring.
-MATCH_WEIGHTS: MatchWeights = (
-    ("email", 3.0),
-    ("phone", 2.0),
-    ("ttclid", 1.5),
-    ("external_id", 1.0),
-    ("ttp", 1.0),
-    ("ip", 0.75),
-    ("user_agent", 0.75),
-)
-
-# What each identifier means to someone reading CheckEvent's advice.
-IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        "email": "a hashed email",
-        "phone": "a hashed phone",
-        "ttclid": "the TikTok click id",
-        "external_id": "your customer id",
-        "ttp": "the _ttp browser id",
-        "ip": "the client IP address",
-        "user_agent": "the browser user agent",
-    }
-)
-
-
-class TikTokConnector(BaseConnector):
-    """Sends conversions to ``POST /open_api/v1.3/event/track/`` (platforms.md §3.1)."""
-
-    name = "tiktok"
-    description = "TikTok Events API 2.0: server events for a pixel (Business API v1.3)"
-    config_schema = CONFIG_SCHEMA
-    limits = LIMITS
-    eligibility = ELIGIBILITY
+    )
     # TikTok documents no identifier as required for any event source: no required_identifiers.
-    match_weights = MATCH_WEIGHTS
-    identifier_labels = IDENTIFIER_LABELS
+    # (identifier, weight): see the table in the module docstring.
+    match_weights = (
+        ("email", 3.0),
+        ("phone", 2.0),
+        ("ttclid", 1.5),
+        ("external_id", 1.0),
+        ("ttp", 1.0),
+        ("ip", 0.75),
+        ("user_agent", 0.75),
+    )
+    # What each identifier means to someone reading CheckEvent's advice.
+    identifier_labels = MappingProxyType(
+        {
+            "email": "a hashed email",
+            "phone": "a hashed phone",
+            "ttclid": "the TikTok click id",
+            "external_id": "your customer id",
+            "ttp": "the _ttp browser id",
+            "ip": "the client IP address",
+            "user_agent": "the browser user agent",
+        }
+    )
     # batching and responses hold the pure functions, with the methods' signatures.
     build_requests = staticmethod(batching.build_requests)
     classify = staticmethod(responses.classify)
 
-    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
+    def platform_event(
+        self, event: event_pb2.ConversionEvent, destination: kit.Destination
+    ) -> kit.PlatformEvent:
         """TikTok's ``data[i]`` object with every contact key normalised and hashed."""
         return payload.tiktok_event(event)
 
-    def test_channel(self, destination: Destination) -> str | None:
+    def test_channel(self, destination: kit.Destination) -> str | None:
         # TikTok: test events reach Events Manager → Test Events only with a test_event_code (§3.2).
-        code = destination.setting("test_event_code")
-        return f"test_event_code {code}" if code else None
+        return kit.test_event_code_channel(destination)
 
 
 @hookimpl
-def register_connectors(register: Callable[[Connector], None]) -> None:
+def register_connectors(register: kit.Register) -> None:
     """Entry point ``signalmesh: tiktok`` → this hook registers the TikTok connector."""
     register(TikTokConnector())

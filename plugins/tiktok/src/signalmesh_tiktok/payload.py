@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from google.protobuf import json_format
-from signalmesh.connector import PlatformEvent, hashed_list, hashed_one, json_number, put_present
+from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
 from signalmesh_tiktok import normalize
@@ -67,7 +67,7 @@ def event_source(action_source: int) -> str:
     return EVENT_SOURCES.get(action_source, DEFAULT_EVENT_SOURCE)
 
 
-def tiktok_event(event: event_pb2.ConversionEvent) -> PlatformEvent:
+def tiktok_event(event: event_pb2.ConversionEvent) -> kit.PlatformEvent:
     """TikTok's ``data[i]`` object and the identifiers present in it (sorted)."""
     data: dict[str, Any] = {
         "event": event_name(event.event_name),
@@ -85,7 +85,7 @@ def tiktok_event(event: event_pb2.ConversionEvent) -> PlatformEvent:
     if event.event_source_url:
         data["page"] = {"url": event.event_source_url}
     identifiers = tuple(key for key in sorted(IDENTIFIER_KEYS) if key in data["user"])
-    return PlatformEvent(data=data, identifiers=identifiers)
+    return kit.PlatformEvent(data=data, identifiers=identifiers)
 
 
 def user(user_data: event_pb2.UserData, click_ids: event_pb2.ClickIds) -> dict[str, Any]:
@@ -94,30 +94,30 @@ def user(user_data: event_pb2.UserData, click_ids: event_pb2.ClickIds) -> dict[s
     country = normalize.country(user_data.country) if user_data.country.strip() else None
     result: dict[str, Any] = {}
     # TikTok: email, phone and external_id are SHA-256 hashed, and may be arrays (§3.2, P1).
-    put_present(result, "email", hashed_list(user_data.emails, normalize.email))
-    put_present(
-        result, "phone", hashed_list(user_data.phones, partial(normalize.phone, default_region=country))
+    kit.put_present(result, "email", kit.hashed_list(user_data.emails, normalize.email))
+    kit.put_present(
+        result, "phone", kit.hashed_list(user_data.phones, partial(normalize.phone, default_region=country))
     )
-    put_present(result, "external_id", hashed_list(user_data.external_ids, normalize.external_id))
+    kit.put_present(result, "external_id", kit.hashed_list(user_data.external_ids, normalize.external_id))
     # TikTok: ttclid (URL param) and ttp (_ttp cookie) are sent raw (§3.2, §6.1).
-    put_present(result, "ttclid", click_ids.ttclid.strip() or None)
-    put_present(result, "ttp", click_ids.ttp.strip() or None)
-    put_present(result, "ip", user_data.client_ip_address.strip() or None)
-    put_present(result, "user_agent", user_data.client_user_agent.strip() or None)
+    kit.put_present(result, "ttclid", click_ids.ttclid.strip() or None)
+    kit.put_present(result, "ttp", click_ids.ttp.strip() or None)
+    kit.put_present(result, "ip", user_data.client_ip_address.strip() or None)
+    kit.put_present(result, "user_agent", user_data.client_user_agent.strip() or None)
     # Segment [3P S3]: first_name, last_name, zip_code hashed; city, state, country raw.
-    put_present(result, "first_name", hashed_one(user_data.first_name, normalize.name))
-    put_present(result, "last_name", hashed_one(user_data.last_name, normalize.name))
-    put_present(result, "zip_code", hashed_one(user_data.zip, normalize.zip_code))
-    put_present(result, "city", normalize.place(user_data.city))
-    put_present(result, "state", normalize.place(user_data.state))
-    put_present(result, "country", country)
+    kit.put_present(result, "first_name", kit.hashed_one(user_data.first_name, normalize.name))
+    kit.put_present(result, "last_name", kit.hashed_one(user_data.last_name, normalize.name))
+    kit.put_present(result, "zip_code", kit.hashed_one(user_data.zip, normalize.zip_code))
+    kit.put_present(result, "city", normalize.place(user_data.city))
+    kit.put_present(result, "state", normalize.place(user_data.state))
+    kit.put_present(result, "country", country)
     return result
 
 
 def properties(event: event_pb2.ConversionEvent) -> dict[str, Any]:
     """TikTok's ``properties``: the client's custom properties, then our typed fields over them."""
     result: dict[str, Any] = json_format.MessageToDict(event.custom_properties)
-    if (value := json_number(event.value)) is not None:
+    if (value := kit.json_number(event.value)) is not None:
         result["value"] = value  # TikTok: value is a number (§3.2); ours is a decimal string
     if event.currency.strip():
         result["currency"] = event.currency.strip().upper()  # TikTok: ISO 4217
@@ -139,7 +139,7 @@ def _content(content: event_pb2.Content) -> dict[str, Any]:
         item["content_id"] = content.id
     if content.quantity:
         item["quantity"] = content.quantity
-    if (price := json_number(content.item_price)) is not None:
+    if (price := kit.json_number(content.item_price)) is not None:
         item["price"] = price
     if content.name:
         item["content_name"] = content.name

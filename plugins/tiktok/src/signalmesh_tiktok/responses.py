@@ -13,17 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from signalmesh.connector import (
-    HttpRequest,
-    HttpResponse,
-    Outcome,
-    OutcomeKind,
-    TransportFailure,
-    body_excerpt,
-    json_or_none,
-    outcome_for_each,
-    retry_after_seconds,
-)
+from signalmesh.connector import kit
 
 # TikTok response codes (§3.6, SDK S5 tiktok_code.py).
 OK = 0
@@ -54,55 +44,64 @@ class TikTokAnswer:
         return f"{text} (request_id {self.request_id})" if self.request_id else text
 
 
-def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+@kit.retry_without_answer("TikTok")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, TransportFailure):
-        return outcome_for_each(ids, OutcomeKind.RETRY, f"no answer from TikTok: {response.value}")
-
     answer = _answer(response.body)
-    retry_after = retry_after_seconds(response.headers)
+    retry_after = kit.retry_after_seconds(response.headers)
     if response.status == 429 or response.status >= 500:
-        message = answer.describe() if answer else f"HTTP {response.status}: {body_excerpt(response.body)}"
+        message = (
+            answer.describe() if answer else f"HTTP {response.status}: {kit.body_excerpt(response.body)}"
+        )
         code = str(answer.code) if answer else ""
         if retry_after is None and answer is not None and answer.code == TOO_FREQUENT:
             retry_after = DEFAULT_THROTTLE_SECONDS
-        return outcome_for_each(ids, OutcomeKind.RETRY, message, code=code, retry_after=retry_after)
+        return kit.outcome_for_each(ids, kit.OutcomeKind.RETRY, message, code=code, retry_after=retry_after)
     if answer is None:
         if 200 <= response.status < 300:
             # Nothing says the events were taken; TikTok dedups a resend on event_id (§3.5).
-            text = f"TikTok answered {response.status} with an unreadable body: {body_excerpt(response.body)}"
-            return outcome_for_each(ids, OutcomeKind.RETRY, text)
-        kind = OutcomeKind.REJECTED if 400 <= response.status < 500 else OutcomeKind.RETRY
-        return outcome_for_each(ids, kind, f"HTTP {response.status}: {body_excerpt(response.body)}")
+            excerpt = kit.body_excerpt(response.body)
+            text = f"TikTok answered {response.status} with an unreadable body: {excerpt}"
+            return kit.outcome_for_each(ids, kit.OutcomeKind.RETRY, text)
+        kind = kit.OutcomeKind.REJECTED if 400 <= response.status < 500 else kit.OutcomeKind.RETRY
+        return kit.outcome_for_each(ids, kind, f"HTTP {response.status}: {kit.body_excerpt(response.body)}")
     return _by_code(ids, answer, response.status, retry_after)
 
 
 def _by_code(
     ids: Sequence[str], answer: TikTokAnswer, status: int, retry_after: float | None
-) -> list[Outcome]:
+) -> list[kit.Outcome]:
     code = str(answer.code)
     if answer.code == OK:
         if 200 <= status < 300:
-            return outcome_for_each(ids, OutcomeKind.DELIVERED, answer.describe())
+            return kit.outcome_for_each(ids, kit.OutcomeKind.DELIVERED, answer.describe())
         # A 4xx that says "OK" contradicts itself: never count it delivered.
-        return outcome_for_each(ids, OutcomeKind.REJECTED, answer.describe(f"HTTP {status}: "), code=code)
+        return kit.outcome_for_each(
+            ids, kit.OutcomeKind.REJECTED, answer.describe(f"HTTP {status}: "), code=code
+        )
     if answer.code == PARTIAL_OK:
         # TikTok: "partial OK" gives no per-event detail [Unconfirmed]: count them delivered and
         # keep TikTok's words on every event.
-        return outcome_for_each(ids, OutcomeKind.DELIVERED, answer.describe("partial OK: "), code=code)
+        return kit.outcome_for_each(
+            ids, kit.OutcomeKind.DELIVERED, answer.describe("partial OK: "), code=code
+        )
     if answer.code == TOO_FREQUENT:
         # TikTok: request too frequent; retry with backoff (§3.6).
         wait = retry_after if retry_after is not None else DEFAULT_THROTTLE_SECONDS
-        return outcome_for_each(ids, OutcomeKind.RETRY, answer.describe(), code=code, retry_after=wait)
+        return kit.outcome_for_each(
+            ids, kit.OutcomeKind.RETRY, answer.describe(), code=code, retry_after=wait
+        )
     if answer.code >= FIRST_SYSTEM_CODE:
-        return outcome_for_each(ids, OutcomeKind.RETRY, answer.describe(), code=code, retry_after=retry_after)
+        return kit.outcome_for_each(
+            ids, kit.OutcomeKind.RETRY, answer.describe(), code=code, retry_after=retry_after
+        )
     if answer.code in TOKEN_CODES:
         # The token is not an event's fault: keep the events in the outbox and pause the
         # destination (the core alerts and resumes once the token is replaced).
-        return outcome_for_each(
+        return kit.outcome_for_each(
             ids,
-            OutcomeKind.RETRY,
+            kit.OutcomeKind.RETRY,
             answer.describe("access token or permission refused: "),
             code=code,
             credentials=True,
@@ -110,7 +109,7 @@ def _by_code(
     return _invalid_request(ids, answer)
 
 
-def _invalid_request(ids: Sequence[str], answer: TikTokAnswer) -> list[Outcome]:
+def _invalid_request(ids: Sequence[str], answer: TikTokAnswer) -> list[kit.Outcome]:
     """TikTok refused the request over its content (40000, 40002, 40061, 40062 and the like)."""
     code = str(answer.code)
     # 40062 is TikTok's "PII not hashed" (§3.6); say so when its message does not.
@@ -121,18 +120,20 @@ def _invalid_request(ids: Sequence[str], answer: TikTokAnswer) -> list[Outcome]:
         index, field = named
         retry_message = f"TikTok refused the whole request because of {ids[index]}; resending the rest"
         return [
-            Outcome(event_id, OutcomeKind.REJECTED, answer.describe(prefix), code=code, field=field)
+            kit.Outcome(event_id, kit.OutcomeKind.REJECTED, answer.describe(prefix), code=code, field=field)
             if position == index
-            else Outcome(event_id, OutcomeKind.RETRY, retry_message, code=code)
+            else kit.Outcome(event_id, kit.OutcomeKind.RETRY, retry_message, code=code)
             for position, event_id in enumerate(ids)
         ]
     if len(ids) == 1 or answer.code == PII_NOT_HASHED:
         # prepare hashes every key TikTok wants hashed, so an unnamed 40062 hits every event
         # alike (our hashing, or TikTok's rule, changed): resending one by one only repeats it.
-        return outcome_for_each(ids, OutcomeKind.REJECTED, answer.describe(prefix), code=code)
+        return kit.outcome_for_each(ids, kit.OutcomeKind.REJECTED, answer.describe(prefix), code=code)
     # TikTok fails the whole batch for one bad event and did not say which (§3.3): the core
     # resends these events one by one to find it.
-    return outcome_for_each(ids, OutcomeKind.RETRY, answer.describe(prefix), code=code, whole_request=True)
+    return kit.outcome_for_each(
+        ids, kit.OutcomeKind.RETRY, answer.describe(prefix), code=code, whole_request=True
+    )
 
 
 def _named_event(message: str, size: int) -> tuple[int, str] | None:
@@ -147,7 +148,7 @@ def _named_event(message: str, size: int) -> tuple[int, str] | None:
 
 
 def _answer(body: bytes) -> TikTokAnswer | None:
-    document = json_or_none(body)
+    document = kit.json_or_none(body)
     if not isinstance(document, dict):
         return None
     code = document.get("code")

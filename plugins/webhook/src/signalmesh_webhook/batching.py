@@ -12,15 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
-from signalmesh.connector import (
-    Destination,
-    HttpRequest,
-    chunks,
-    groups_in_order,
-    json_array,
-    post_request,
-    required_setting,
-)
+from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
 # Large enough for efficient warehouse loads, small enough (~1 MB) for any HTTP server's default.
@@ -35,19 +27,21 @@ def signature(secret: str, body: bytes) -> str:
     return SIGNATURE_PREFIX + digest
 
 
-def build_requests(batch: Sequence[event_pb2.PreparedEvent], destination: Destination) -> list[HttpRequest]:
+def build_requests(
+    batch: Sequence[event_pb2.PreparedEvent], destination: kit.Destination
+) -> list[kit.HttpRequest]:
     """One POST per ≤500 events; test_mode events go to ``test_url`` and never share a request
     with production events. Without a ``test_url`` the policy skips test events, so none arrive;
     were one to, it still carries ``"test_mode": true`` for the receiver to see."""
-    production_url = required_setting(destination, "url")
+    production_url = kit.required_setting(destination, "url")
     test_url = destination.setting("test_url") or production_url
-    secret = required_setting(destination, "secret")
+    secret = kit.required_setting(destination, "secret")
     signature_header = destination.setting("signature_header", DEFAULT_SIGNATURE_HEADER)
-    requests: list[HttpRequest] = []
-    for test_mode, group in groups_in_order(batch, lambda prepared: prepared.test_mode).items():
-        for chunk in chunks(group, MAX_EVENTS_PER_REQUEST):
+    requests: list[kit.HttpRequest] = []
+    for test_mode, group in kit.groups_in_order(batch, lambda prepared: prepared.test_mode).items():
+        for chunk in kit.chunks(group, MAX_EVENTS_PER_REQUEST):
             # Spliced from each event's canonical payload_json: one key, so still canonical.
-            body = b'{"events":' + json_array(prepared.payload_json for prepared in chunk) + b"}"
+            body = b'{"events":' + kit.json_array(prepared.payload_json for prepared in chunk) + b"}"
             headers = {"Content-Type": "application/json", signature_header: signature(secret, body)}
-            requests.append(post_request(test_url if test_mode else production_url, headers, body, chunk))
+            requests.append(kit.post_request(test_url if test_mode else production_url, headers, body, chunk))
     return requests

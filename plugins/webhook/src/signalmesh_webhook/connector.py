@@ -22,107 +22,87 @@ click_id    1.5    ties the conversion to an ad click, not to a person
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
-from signalmesh.connector import (
-    SEND_ALL,
-    STRICT,
-    BaseConnector,
-    ConfigField,
-    Connector,
-    Destination,
-    EligibilityRule,
-    Limits,
-    MatchWeights,
-    PlatformEvent,
-)
+from signalmesh.connector import kit
 from signalmesh.hookspecs import hookimpl
 from signalmesh.v1 import event_pb2, policy_pb2
 
 from signalmesh_webhook import batching, payload, responses
 from signalmesh_webhook.payload import CLICK_ID, EMAIL, EXTERNAL_ID, PHONE
 
-CONFIG_SCHEMA: tuple[ConfigField, ...] = (
-    ConfigField("url", "Where to POST production events, e.g. https://crm.example.com/hooks/conversions."),
-    ConfigField(
-        "secret",
-        "The HMAC-SHA256 key the receiver verifies the signature with, e.g. env:WEBHOOK_SECRET.",
-        secret=True,
-    ),
-    ConfigField(
-        "test_url",
-        "Where test_mode events go; without it test events are skipped, never sent live.",
-        required=False,
-    ),
-    ConfigField(
-        "signature_header",
-        "The header carrying sha256=<hex HMAC of the body>.",
-        required=False,
-        default=batching.DEFAULT_SIGNATURE_HEADER,
-    ),
-)
 
-LIMITS = Limits(
-    max_events_per_request=batching.MAX_EVENTS_PER_REQUEST,
-    # Older conversions are rarely actionable in a CRM and would replay a backlog after an outage.
-    max_event_age=timedelta(days=30),
-)
+class WebhookConnector(kit.BaseConnector):
+    """POSTs ``{"events": [...]}`` signed with ``X-SignalMesh-Signature: sha256=<hmac>``."""
 
-ELIGIBILITY: Mapping[str, EligibilityRule] = MappingProxyType(
-    {
-        STRICT: EligibilityRule(
+    name = "webhook"
+    description = "Webhook: conversions as HMAC-signed JSON to any HTTPS endpoint (CRM, warehouse)"
+    config_schema: tuple[kit.ConfigField, ...] = (
+        kit.ConfigField(
+            "url", "Where to POST production events, e.g. https://crm.example.com/hooks/conversions."
+        ),
+        kit.ConfigField(
+            "secret",
+            "The HMAC-SHA256 key the receiver verifies the signature with, e.g. env:WEBHOOK_SECRET.",
+            secret=True,
+        ),
+        kit.ConfigField(
+            "test_url",
+            "Where test_mode events go; without it test events are skipped, never sent live.",
+            required=False,
+        ),
+        kit.ConfigField(
+            "signature_header",
+            "The header carrying sha256=<hex HMAC of the body>.",
+            required=False,
+            default=batching.DEFAULT_SIGNATURE_HEADER,
+        ),
+    )
+    limits = kit.Limits(
+        max_events_per_request=batching.MAX_EVENTS_PER_REQUEST,
+        # Older conversions are rarely actionable in a CRM and would replay a backlog after an outage.
+        max_event_age=timedelta(days=30),
+    )
+    eligibility = kit.eligibility(
+        strict=kit.EligibilityRule(
             any_of=(frozenset({CLICK_ID}),),
             reason=policy_pb2.REASON_MISSING_CLICK_ID,
             detail="strict sends to a webhook only with an ad click id: fbc, fbclid, gclid, wbraid, "
             "gbraid, ttclid or li_fat_id",
         ),
-        SEND_ALL: EligibilityRule(
+        send_all=kit.EligibilityRule(
             any_of=(frozenset({EMAIL}), frozenset({PHONE}), frozenset({EXTERNAL_ID}), frozenset({CLICK_ID})),
             reason=policy_pb2.REASON_INSUFFICIENT_USER_DATA,
             detail="a webhook needs something to join on: add an email, a phone (with its country), "
             "an external id or an ad click id",
         ),
-    }
-)
-
-MATCH_WEIGHTS: MatchWeights = ((EMAIL, 4.0), (PHONE, 3.0), (EXTERNAL_ID, 1.5), (CLICK_ID, 1.5))
-
-IDENTIFIER_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        EMAIL: "a hashed email",
-        PHONE: "a hashed phone",
-        EXTERNAL_ID: "your customer id",
-        CLICK_ID: "a click id",
-    }
-)
-
-
-class WebhookConnector(BaseConnector):
-    """POSTs ``{"events": [...]}`` signed with ``X-SignalMesh-Signature: sha256=<hmac>``."""
-
-    name = "webhook"
-    description = "Webhook: conversions as HMAC-signed JSON to any HTTPS endpoint (CRM, warehouse)"
-    config_schema = CONFIG_SCHEMA
-    limits = LIMITS
-    eligibility = ELIGIBILITY
-    match_weights = MATCH_WEIGHTS
-    identifier_labels = IDENTIFIER_LABELS
+    )
+    match_weights = ((EMAIL, 4.0), (PHONE, 3.0), (EXTERNAL_ID, 1.5), (CLICK_ID, 1.5))
+    identifier_labels = MappingProxyType(
+        {
+            EMAIL: "a hashed email",
+            PHONE: "a hashed phone",
+            EXTERNAL_ID: "your customer id",
+            CLICK_ID: "a click id",
+        }
+    )
     # batching and responses hold the pure functions, with the methods' signatures.
     build_requests = staticmethod(batching.build_requests)
     classify = staticmethod(responses.classify)
 
-    def platform_event(self, event: event_pb2.ConversionEvent, destination: Destination) -> PlatformEvent:
+    def platform_event(
+        self, event: event_pb2.ConversionEvent, destination: kit.Destination
+    ) -> kit.PlatformEvent:
         """The README's per-event object, personal data hashed."""
         return payload.webhook_event(event)
 
-    def test_channel(self, destination: Destination) -> str | None:
+    def test_channel(self, destination: kit.Destination) -> str | None:
         # Test events only where the receiver said it wants them; otherwise policy skips them.
         return destination.setting("test_url") or None
 
 
 @hookimpl
-def register_connectors(register: Callable[[Connector], None]) -> None:
+def register_connectors(register: kit.Register) -> None:
     """Entry point ``signalmesh: webhook`` → this hook registers the Webhook connector."""
     register(WebhookConnector())

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from google.protobuf import json_format
-from signalmesh.connector import PlatformEvent, hashed_list
+from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
 from signalmesh_webhook import normalize
@@ -23,7 +23,7 @@ EMAIL, PHONE, EXTERNAL_ID, CLICK_ID = "email", "phone", "external_id", "click_id
 CLICK_ID_FIELDS = ("fbc", "fbclid", "gclid", "wbraid", "gbraid", "ttclid", "li_fat_id")
 
 
-def webhook_event(event: event_pb2.ConversionEvent) -> PlatformEvent:
+def webhook_event(event: event_pb2.ConversionEvent) -> kit.PlatformEvent:
     """The per-event JSON object as plain data, and the identifiers present in it (sorted)."""
     data: dict[str, Any] = {
         "event_id": event.event_id,
@@ -56,17 +56,17 @@ def webhook_event(event: event_pb2.ConversionEvent) -> PlatformEvent:
     identifiers = {name for name, key in _IDENTIFIER_KEYS if key in user}
     if any(field in clicks for field in CLICK_ID_FIELDS):
         identifiers.add(CLICK_ID)
-    return PlatformEvent(data=data, identifiers=tuple(sorted(identifiers)))
+    return kit.PlatformEvent(data=data, identifiers=tuple(sorted(identifiers)))
 
 
 def user_data(user: event_pb2.UserData) -> dict[str, list[str]]:
     """Digests only: ``email_sha256``, ``phone_sha256``, ``external_id_sha256`` (lists)."""
     result: dict[str, list[str]] = {}
     digests = {
-        "email_sha256": hashed_list(user.emails, normalize.email),
+        "email_sha256": kit.hashed_list(user.emails, normalize.email),
         # The event's country supplies the country code of a national number.
-        "phone_sha256": hashed_list(user.phones, partial(normalize.phone, country=user.country)),
-        "external_id_sha256": hashed_list(user.external_ids, normalize.external_id),
+        "phone_sha256": kit.hashed_list(user.phones, partial(normalize.phone, country=user.country)),
+        "external_id_sha256": kit.hashed_list(user.external_ids, normalize.external_id),
     }
     for key, values in digests.items():
         if values:

@@ -8,16 +8,7 @@ permanent refusal whose body text (truncated) tells the operator why.
 
 from __future__ import annotations
 
-from signalmesh.connector import (
-    HttpRequest,
-    HttpResponse,
-    Outcome,
-    OutcomeKind,
-    TransportFailure,
-    body_excerpt,
-    outcome_for_each,
-    retry_after_seconds,
-)
+from signalmesh.connector import kit
 
 MAX_MESSAGE_CHARS = 300
 # 408 Request Timeout and 429 Too Many Requests are the 4xx that mean "try again later".
@@ -27,24 +18,27 @@ _RETRYABLE_4XX = frozenset({408, 429})
 _CREDENTIALS_4XX = frozenset({401, 403})
 
 
-def classify(request: HttpRequest, response: HttpResponse | TransportFailure) -> list[Outcome]:
+@kit.retry_without_answer("the webhook")
+def classify(request: kit.HttpRequest, response: kit.HttpResponse) -> list[kit.Outcome]:
     """One Outcome per event of ``request``, in the order of ``request.event_ids``."""
     ids = request.event_ids
-    if isinstance(response, TransportFailure):
-        return outcome_for_each(ids, OutcomeKind.RETRY, f"no answer from the webhook: {response.value}")
     status = response.status
     code = str(status)
     if 200 <= status < 300:
         # Any 2xx is a delivery: the body of a generic receiver has no contract to read.
-        return outcome_for_each(ids, OutcomeKind.DELIVERED, f"HTTP {status}", code=code)
-    message = body_excerpt(
+        return kit.outcome_for_each(ids, kit.OutcomeKind.DELIVERED, f"HTTP {status}", code=code)
+    message = kit.body_excerpt(
         response.body, MAX_MESSAGE_CHARS, empty=f"HTTP {status} with an empty body", ellipsis=""
     )
     if status in _RETRYABLE_4XX or status >= 500:
-        return outcome_for_each(
-            ids, OutcomeKind.RETRY, message, code=code, retry_after=retry_after_seconds(response.headers)
+        return kit.outcome_for_each(
+            ids,
+            kit.OutcomeKind.RETRY,
+            message,
+            code=code,
+            retry_after=kit.retry_after_seconds(response.headers),
         )
     if status in _CREDENTIALS_4XX:
-        return outcome_for_each(ids, OutcomeKind.RETRY, message, code=code, credentials=True)
+        return kit.outcome_for_each(ids, kit.OutcomeKind.RETRY, message, code=code, credentials=True)
     # Other 4xx (and a 1xx/3xx that reached us: a wrong url) will not succeed on a retry.
-    return outcome_for_each(ids, OutcomeKind.REJECTED, message, code=code)
+    return kit.outcome_for_each(ids, kit.OutcomeKind.REJECTED, message, code=code)
