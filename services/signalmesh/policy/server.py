@@ -11,6 +11,7 @@ from signalmesh.config import ApiClient, Config, check_destinations
 from signalmesh.interceptors import hash_api_key
 from signalmesh.plugins import ConnectorRegistry, load_registry
 from signalmesh.policy.servicer import PolicyServicer
+from signalmesh.policy.shared_strategy import SharedStrategy
 from signalmesh.policy.strategy import StrategySettings
 from signalmesh.store import open_store
 from signalmesh.store.base import Store
@@ -33,6 +34,14 @@ class PolicyRuntime:
         await self.store.close()
 
 
+def configured_strategies(config: Config) -> StrategySettings:
+    """The strategy signalmesh.toml sets: the global default and each destination's own."""
+    return StrategySettings(
+        default=config.policy.default_strategy,
+        overrides={name: dest.strategy for name, dest in config.destinations.items() if dest.strategy},
+    )
+
+
 async def serve_policy(
     config: Config, registry: ConnectorRegistry | None = None, *, listen: str | None = None
 ) -> PolicyRuntime:
@@ -43,10 +52,7 @@ async def serve_policy(
         destinations=config.destinations,
         registry=registry,
         store=store,
-        strategies=StrategySettings(
-            default=config.policy.default_strategy,
-            overrides={name: dest.strategy for name, dest in config.destinations.items() if dest.strategy},
-        ),
+        strategies=SharedStrategy(configured_strategies(config), store),
         dedup_window_seconds=config.policy.dedup_window_seconds,
     )
     # Policy's one caller is the gateway, and only when [policy] token is set.
