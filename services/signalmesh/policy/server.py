@@ -12,7 +12,7 @@ from signalmesh.interceptors import hash_api_key
 from signalmesh.plugins import ConnectorRegistry, load_registry
 from signalmesh.policy.servicer import PolicyServicer
 from signalmesh.policy.shared_strategy import SharedStrategy
-from signalmesh.policy.strategy import StrategySettings
+from signalmesh.policy.strategy import configured_strategies
 from signalmesh.store import open_store
 from signalmesh.store.base import Store
 from signalmesh.v1 import policy_pb2, policy_pb2_grpc
@@ -32,14 +32,6 @@ class PolicyRuntime:
     async def stop(self, grace: float = 5.0) -> None:
         await self.server.stop(grace)
         await self.store.close()
-
-
-def configured_strategies(config: Config) -> StrategySettings:
-    """The strategy signalmesh.toml sets: the global default and each destination's own."""
-    return StrategySettings(
-        default=config.policy.default_strategy,
-        overrides={name: dest.strategy for name, dest in config.destinations.items() if dest.strategy},
-    )
 
 
 async def serve_policy(

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from signalmesh.connector import STRATEGY_NAMES
 from signalmesh.v1 import policy_pb2
+
+if TYPE_CHECKING:
+    from signalmesh.config import Config
 
 STRATEGY_BY_ENUM = {value: name for name, value in STRATEGY_NAMES.items()}
 # The store's scope for the global default.
@@ -56,3 +60,11 @@ def source_of(scope: str, configured: StrategySettings, stored: Mapping[str, str
     if scope == GLOBAL or scope in configured.overrides:
         return FROM_FILE
     return FROM_DEFAULT
+
+
+def configured_strategies(config: Config) -> StrategySettings:
+    """The strategy signalmesh.toml sets: the global default and each destination's own."""
+    return StrategySettings(
+        default=config.policy.default_strategy,
+        overrides={name: dest.strategy for name, dest in config.destinations.items() if dest.strategy},
+    )
