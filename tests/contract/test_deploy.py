@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from signalmesh.config import Config, ConfigError, StatsConfig, config_from_mapping, load_config
-from signalmesh.monitoring.alert_settings import AlertSettings
 from signalmesh.config.destinations import OWN_KEYS
+from signalmesh.monitoring.alert_settings import AlertSettings
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"

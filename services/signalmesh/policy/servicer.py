@@ -9,10 +9,10 @@ import grpc
 from opentelemetry import trace
 
 from signalmesh.connector import STRATEGY_NAMES, Destination
+from signalmesh.interceptors import current_client
 from signalmesh.plugins import ConnectorRegistry
 from signalmesh.policy.dedup import dedup_key
 from signalmesh.policy.eligibility import Verdict, judge, skip
-from signalmesh.interceptors import current_client
 from signalmesh.policy.shared_strategy import SharedStrategy
 from signalmesh.policy.strategy import STRATEGY_BY_ENUM
 from signalmesh.store.base import Store

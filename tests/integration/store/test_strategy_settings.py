@@ -5,6 +5,7 @@ real Redis; time is the ``now`` passed in."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from signalmesh.store import Store, StrategyChange
 
@@ -48,7 +49,9 @@ async def test_concurrent_changes_of_one_scope_each_record_what_the_other_left(
     strategies = ["send_all", "strict"] * 10
     await asyncio.gather(
         *(
-            stores[index % len(stores)].set_strategy("meta", strategy, f"client-{index}", T0 + index, "strict")
+            stores[index % len(stores)].set_strategy(
+                "meta", strategy, f"client-{index}", T0 + index, "strict"
+            )
             for index, strategy in enumerate(strategies)
         )
     )
@@ -57,6 +60,6 @@ async def test_concurrent_changes_of_one_scope_each_record_what_the_other_left(
     assert len(changes) == len(strategies)
     # Applied one at a time: each change starts where the one before it ended.
     assert changes[0].previous == "strict"
-    for before, after in zip(changes, changes[1:], strict=False):
+    for before, after in itertools.pairwise(changes):
         assert after.previous == before.strategy
     assert (await stores[0].strategy_overrides())["meta"] == changes[-1].strategy
