@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from rich.console import Console
 
@@ -14,7 +15,7 @@ from signalmesh.cli.command import Commands
 from signalmesh.cli.commands.stats import ranges
 from signalmesh.cli.gateway_calls import add_client_options, call_gateway, gateway_client
 from signalmesh.cli.monitoring_calls import point_in_time, rows_of
-from signalmesh.cli.output import console, errors
+from signalmesh.cli.output import console
 from signalmesh.cli.strategy_output import (
     audit_line,
     print_comparison,
@@ -34,22 +35,25 @@ def register(commands: Commands) -> None:
         _strategy,
         "show, set (admin scope) or compare the conversion strategy: strict or send_all",
     )
-    sub.add_argument("action", choices=["show", "set", "compare"])
-    sub.add_argument("mode", nargs="?", choices=sorted(STRATEGY_NAMES), help="set: the new strategy")
-    sub.add_argument("--destination", default="", help="set: only this destination (default: globally)")
-    sub.add_argument("--since", default="7d", help="compare: a duration back from now or a date (7d)")
-    add_client_options(sub)
+    actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION")
+    show = actions.add_parser("show", help="the setting in effect, its changes, what each mode means")
+    change = actions.add_parser("set", help="change it for every policy replica (admin scope)")
+    change.add_argument("mode", choices=sorted(STRATEGY_NAMES), help="the new strategy")
+    change.add_argument("--destination", default="", help="only this destination (default: globally)")
+    compare_parser = actions.add_parser("compare", help="what each mode sent or would have sent")
+    compare_parser.add_argument(
+        "--since", default="7d", help="a duration back from now (7d, 36h) or a date (default 7d)"
+    )
+    for action in (show, change, compare_parser):
+        action.add_argument(
+            "--config", type=Path, help="signalmesh.toml (default: built-in embedded settings)"
+        )
+        add_client_options(action)
 
 
 def _strategy(args: argparse.Namespace) -> int:
     if args.action == "set":
-        if args.mode is None:
-            errors.print("strategy set: name the strategy, strict or send_all")
-            return 2
         return call_gateway(lambda: set_strategy(gateway_client(args), args.destination, args.mode, console))
-    if args.mode is not None or (args.destination and args.action != "set"):
-        errors.print(f"strategy {args.action}: takes no strategy or --destination (those are for set)")
-        return 2
     if args.action == "show":
         return call_gateway(lambda: show_strategy(gateway_client(args), console))
     since = point_in_time(args.since, time.time(), "--since")
