@@ -29,5 +29,5 @@ def in_rollout(event_id: str, percent: float) -> bool:
 def rollout_detail(percent: float, destination: str) -> str:
     return (
         f"rollout {percent:g} %: this event id is outside the share; "
-        f"raise [destinations.{destination}] rollout_percent to send more"
+        f"raise destinations.{destination}.rollout_percent to send more"
     )

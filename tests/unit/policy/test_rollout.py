@@ -55,7 +55,7 @@ def test_an_event_outside_the_share_is_skipped_with_the_share_explained():
     verdict = judge(decision_input, FakeConnector(), destination, "strict", NOW)
     assert (verdict.decision, verdict.reason) == (policy_pb2.DECISION_SKIP, policy_pb2.REASON_ROLLOUT)
     assert verdict.detail.startswith("rollout 10 %: this event id is outside the share")
-    assert "[destinations.fake] rollout_percent" in verdict.detail
+    assert "raise destinations.fake.rollout_percent" in verdict.detail
 
     decision_input.event_id = inside(10)
     assert judge(decision_input, FakeConnector(), destination, "strict", NOW).send
