@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from signalmesh.config import Config, ConfigError, StatsConfig, config_from_mapping, load_config
+from signalmesh.config.destinations import OWN_KEYS
 from signalmesh.monitoring.alert_settings import AlertSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -423,6 +424,7 @@ def test_example_config_parses_with_every_value() -> None:
     assert meta.strategy is None and config.strategy_for("meta") == "strict"
     assert meta.settings == {"pixel_id": "1234567890", "access_token": "token-main"}
     assert meta_eu.strategy == "send_all" and config.strategy_for("meta_eu") == "send_all"
+    assert (meta.rollout_percent, meta_eu.rollout_percent) == (100.0, 10.0)
     assert meta_eu.settings == {
         "pixel_id": "9876543210",
         "access_token": "token-eu",
@@ -458,6 +460,14 @@ def test_example_config_shows_every_key_config_accepts(section: str | None) -> N
     example = tomllib.loads((DEPLOY / "signalmesh.example.toml").read_text())
     shown = set(example if section is None else example[section])
     assert shown == known_keys(section)
+
+
+def test_example_destinations_show_every_key_a_destination_takes_itself() -> None:
+    """The keys a [destinations.NAME] table holds besides its connector's settings each appear
+    in some destination of the example."""
+    example = tomllib.loads((DEPLOY / "signalmesh.example.toml").read_text())
+    shown = {key for table in example["destinations"].values() for key in table}
+    assert set(OWN_KEYS) <= shown
 
 
 # ---------------------------------------------------------------------------------- kubernetes

@@ -68,3 +68,8 @@ def test_demo_shows_every_decision_the_product_makes():
     assert "result: WARN" in result.stdout
     alerts = result.stdout.split("signalmesh alerts", 1)[1]
     assert "│ firing │ warning  │ discrepancy │" in alerts
+    # Then Settings > Conversion: meta_strict to send_all, recorded with the client's name, and
+    # the organic purchase it skipped goes out when sent again under a new id.
+    switch = result.stdout.split("signalmesh strategy set --destination meta_strict send_all", 1)[1]
+    assert re.search(r"UTC local set meta_strict: strict → send_all", switch)
+    assert "order-1002-again (the organic purchase again) → meta_strict SEND eligible → delivered" in switch

@@ -14,7 +14,14 @@ from pathlib import Path
 import grpc
 from google.protobuf import json_format
 
-from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc, monitoring_pb2, monitoring_pb2_grpc
+from signalmesh.v1 import (
+    event_pb2,
+    gateway_pb2,
+    gateway_pb2_grpc,
+    monitoring_pb2,
+    monitoring_pb2_grpc,
+    policy_pb2,
+)
 
 
 class EventFileError(ValueError):
@@ -116,6 +123,18 @@ class GatewayClient:
         return int(
             self._stub.ReplayDeadLetters(request, metadata=self._metadata, timeout=self._timeout).replayed
         )
+
+    def strategy(self) -> gateway_pb2.StrategyOverview:
+        return self._stub.GetStrategy(
+            policy_pb2.GetStrategyRequest(), metadata=self._metadata, timeout=self._timeout
+        )
+
+    def update_strategy(
+        self, destination: str, strategy: policy_pb2.Strategy
+    ) -> gateway_pb2.StrategyOverview:
+        """Set ``strategy`` (a policy_pb2.Strategy) for ``destination`` ("" = globally); admin scope."""
+        request = policy_pb2.UpdateStrategyRequest(destination=destination, strategy=strategy)
+        return self._stub.UpdateStrategy(request, metadata=self._metadata, timeout=self._timeout)
 
     # --- monitoring (the same gateway address, its Monitoring service) ---
     def stats(self, request: monitoring_pb2.GetStatsRequest) -> monitoring_pb2.GetStatsResponse:

@@ -3,7 +3,9 @@
 The demo starts the sandbox, policy and gateway on free loopback ports with a throwaway state
 directory, sends sample events (``demo_samples``) that show each decision the product makes,
 waits for delivery, prints one row per (event, destination), then reconciles the browser, server
-and CRM layers against a small CRM export and shows the alert that raises, and stops everything.
+and CRM layers against a small CRM export and shows the alert that raises, switches one
+destination's strategy (the organic purchase, sent again under a new id, now goes out), and
+stops everything.
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ from signalmesh.cli.demo_samples import (
 )
 from signalmesh.cli.output import decision_name, reason_name, state_name
 from signalmesh.cli.processes import ServiceProcess, start_service
+from signalmesh.cli.strategy_output import audit_line
 from signalmesh.config import SANDBOX_TOKEN
 from signalmesh.monitoring.reconciliation_inputs import load_crm
-from signalmesh.v1 import gateway_pb2, monitoring_pb2, policy_pb2
+from signalmesh.v1 import event_pb2, gateway_pb2, monitoring_pb2, policy_pb2
 
 
 def run_demo(console: Console) -> int:
@@ -62,7 +65,7 @@ def run_demo(console: Console) -> int:
             client = GatewayClient(gateway.address, key)
             code = _exercise(client, sandbox.address, console)
             _watch_the_signal(client, run_dir, console)
-            return code
+            return code or _switch_the_strategy(client, console)
         finally:
             for process in reversed(processes):
                 process.stop()
@@ -158,6 +161,36 @@ def _watch_the_signal(client: GatewayClient, run_dir: Path, console: Console) ->
         time.sleep(0.2)  # the gateway evaluates its alert rules every second in the demo
     console.print("\n[bold]signalmesh alerts[/]")
     print_alerts(client, False, console)
+
+
+def _switch_the_strategy(client: GatewayClient, console: Console) -> int:
+    """Settings > Conversion: meta_strict to send_all, as `signalmesh strategy set` does it, and
+    the organic purchase it skipped, sent again under a new id, now goes out."""
+    console.print("\n[bold]signalmesh strategy set --destination meta_strict send_all[/]")
+    overview = client.update_strategy("meta_strict", policy_pb2.STRATEGY_SEND_ALL)
+    console.print(f"  {audit_line(overview.changes[0])}")
+    organic = event_pb2.ConversionEvent()
+    organic.CopyFrom(sample_events(time.time())[1].event)
+    organic.event_id = "order-1002-again"
+    organic.destinations[:] = ["meta_strict"]
+    deadline = time.monotonic() + 10
+    while _decision(client.check_event(organic)) != policy_pb2.DECISION_SEND:
+        if time.monotonic() > deadline:
+            console.print("  policy never decided with the new strategy")
+            return 1
+        time.sleep(0.1)  # every policy replica re-reads the setting within half a second
+    [result] = client.send_events([organic]).results
+    [decision] = result.decisions
+    [status] = _wait_for_delivery(client, {organic.event_id}).values()
+    console.print(
+        f"  {organic.event_id} (the organic purchase again) → {decision.destination} "
+        f"{decision_name(decision.decision)} {reason_name(decision.reason)} → {state_name(status.state)}"
+    )
+    return 0 if status.state == gateway_pb2.DELIVERY_STATE_DELIVERED else 1
+
+
+def _decision(check: gateway_pb2.CheckEventResponse) -> int:
+    return check.result.decisions[0].decision if check.result.decisions else 0
 
 
 def _stamp(epoch: float) -> timestamp_pb2.Timestamp:

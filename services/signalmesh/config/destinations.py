@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from signalmesh.plugins import ConnectorRegistry
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,62}")
-_OWN_KEYS = ("connector", "strategy", "test_mode", "rotated_at")
+OWN_KEYS = ("connector", "strategy", "test_mode", "rotated_at", "rollout_percent")
 
 
 def load_destinations(raw: Any, environ: Mapping[str, str]) -> dict[str, Destination]:
@@ -64,7 +64,18 @@ def _destination(name: str, table: Any, environ: Mapping[str, str]) -> Destinati
         strategy=strategy,
         test_mode=test_mode,
         secret_references=references,
+        rollout_percent=_rollout_percent(table.get("rollout_percent", 100), f"{key}.rollout_percent"),
     )
+
+
+def _rollout_percent(value: Any, key: str) -> float:
+    """A share of live traffic, 0–100 (decimals allowed: 0.5 is one event in two hundred)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise ConfigError(
+            f"{key}: {value!r} is not a share of traffic; give a number from 0 to 100 "
+            "(10 sends one live event in ten, 100 sends them all)"
+        )
+    return float(value)
 
 
 def _settings(
@@ -74,7 +85,7 @@ def _settings(
     settings: dict[str, str] = {}
     references: dict[str, str] = {}
     for setting, value in table.items():
-        if setting in _OWN_KEYS:
+        if setting in OWN_KEYS:
             continue
         # A table of strings (e.g. conversion_actions = { Purchase = "123" }) is flattened to
         # "conversion_actions.Purchase" so connectors read plain string settings.

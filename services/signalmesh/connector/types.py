@@ -100,6 +100,8 @@ class Destination:
     # Settings given as secret references (setting → "env:NAME" / "file:PATH"), so a rotated
     # secret can be read again without a restart.
     secret_references: Mapping[str, str] = field(default_factory=dict)
+    # The share (0–100 %) of live events sent; the others are skipped with REASON_ROLLOUT.
+    rollout_percent: float = 100.0
 
     def setting(self, key: str, default: str = "") -> str:
         return self.settings.get(key, default) or default

@@ -23,6 +23,7 @@ from signalmesh.gateway.orphaned_claims import OrphanedClaims, sent_keys
 from signalmesh.gateway.outbox_limit import OutboxLimit
 from signalmesh.gateway.policy_client import PolicyClient
 from signalmesh.gateway.prepare import decision_input, prepare_event, route
+from signalmesh.gateway.strategy_counts import count_strategies
 from signalmesh.gateway.tracking_plan import TrackingRule
 from signalmesh.plugins import ConnectorRegistry
 from signalmesh.store.base import Store
@@ -112,6 +113,11 @@ class AcceptPipeline:
                 # Aligned with pairs: both run over each outcome's prepared forms, in order.
                 qualities = [quality for outcome in outcomes for quality in outcome.qualities]
                 history.merge(count_decided(prepared_events, decisions, qualities, now))
+                history.merge(
+                    count_strategies(
+                        prepared_events, decisions, self._registry.get, self._destinations, now
+                    )
+                )
             with observe.enqueue_span(acceptance.entries):
                 await self._store.accept(acceptance.entries, acceptance.statuses, now, history=history)
             self._outbox_limit.added(len(acceptance.entries))

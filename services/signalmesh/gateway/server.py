@@ -20,9 +20,11 @@ from signalmesh.gateway.monitoring_servicer import MonitoringServicer
 from signalmesh.gateway.policy_client import PolicyClient
 from signalmesh.gateway.servicer import METHOD_SCOPES, GatewayServicer
 from signalmesh.gateway.store_housekeeping import StoreHousekeeping
+from signalmesh.gateway.strategy_settings import StrategyAdmin
 from signalmesh.gateway.transport import Transport
 from signalmesh.interceptors import hash_api_key, load_or_create_local_key
 from signalmesh.plugins import ConnectorRegistry, load_registry
+from signalmesh.policy.strategy import configured_strategies
 from signalmesh.store import open_store
 from signalmesh.store.base import Store
 from signalmesh.telemetry import tracing
@@ -121,6 +123,7 @@ async def serve_gateway(
         registry=registry,
         destinations=config.destinations,
         max_batch_size=config.gateway.max_batch_size,
+        strategy=StrategyAdmin(store, configured_strategies(config), config.destinations),
         wake=dispatcher.wake,
     )
     monitoring = MonitoringServicer(store=store)

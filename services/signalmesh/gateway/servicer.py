@@ -20,10 +20,13 @@ from signalmesh.gateway.dead_letters import DEAD_LETTER_PAGE, entries_to_replay,
 from signalmesh.gateway.outbox_limit import OutboxFull
 from signalmesh.gateway.policy_client import PolicyUnavailable
 from signalmesh.gateway.previews import previews
+from signalmesh.gateway.strategy_settings import StrategyAdmin
 from signalmesh.gateway.validate import Violation
+from signalmesh.interceptors import current_client
 from signalmesh.plugins import ConnectorRegistry
+from signalmesh.policy.strategy import STRATEGY_BY_ENUM
 from signalmesh.store.base import Store
-from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc
+from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc, policy_pb2
 
 METHOD_SCOPES = {
     "/signalmesh.v1.Gateway/SendEvent": "events:write",
@@ -33,6 +36,8 @@ METHOD_SCOPES = {
     "/signalmesh.v1.Gateway/GetEventStatus": "events:read",
     "/signalmesh.v1.Gateway/ListDeadLetters": "admin",
     "/signalmesh.v1.Gateway/ReplayDeadLetters": "admin",
+    "/signalmesh.v1.Gateway/GetStrategy": "events:read",
+    "/signalmesh.v1.Gateway/UpdateStrategy": "admin",
 }
 RETRY_WHEN_FULL_SECONDS = 5
 
@@ -105,6 +110,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         registry: ConnectorRegistry,
         destinations: Mapping[str, Destination],
         max_batch_size: int,
+        strategy: StrategyAdmin,
         wake: Callable[[set[str]], None] = lambda names: None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -116,6 +122,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         self._registry = registry
         self._destinations = destinations
         self._max_batch_size = max_batch_size
+        self._strategy = strategy
 
     async def SendEvent(
         self, request: gateway_pb2.SendEventRequest, context: grpc.aio.ServicerContext
@@ -262,3 +269,27 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         replayed = await self._store.replay_dead_letters(ids, self._clock())
         self._wake(set(self._destinations))
         return gateway_pb2.ReplayDeadLettersResponse(replayed=replayed)
+
+    async def GetStrategy(
+        self, request: policy_pb2.GetStrategyRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.StrategyOverview:
+        return await self._strategy.overview()
+
+    async def UpdateStrategy(
+        self, request: policy_pb2.UpdateStrategyRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.StrategyOverview:
+        strategy = STRATEGY_BY_ENUM.get(request.strategy)
+        if strategy is None:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "strategy: choose STRATEGY_STRICT or STRATEGY_SEND_ALL"
+            )
+            raise AssertionError("unreachable: abort() raises")  # grpc's stubs do not say so
+        if request.destination and request.destination not in self._destinations:
+            await context.abort(
+                grpc.StatusCode.NOT_FOUND,
+                f"destination: no destination named {request.destination!r}; "
+                f"configured: {sorted(self._destinations)}",
+            )
+        # The auth interceptor has named the caller: UpdateStrategy is never an open method.
+        actor = current_client() or "unknown"
+        return await self._strategy.change(request.destination, strategy, actor)

@@ -34,6 +34,9 @@ MATCH_QUALITY_SUM = "match_quality.sum"
 MATCH_QUALITY_COUNT = "match_quality.count"
 LATENCY = "latency.le."  # + bucket upper bound in seconds ("inf" for the last)
 VALUE = "value."  # + ISO 4217 currency: sum of delivered values
+# Decided at accept time under *both* strategies, whichever was in effect (strategy compare):
+WOULD_SEND = "would_send."  # + strategy: events that strategy sends
+WOULD_SEND_VALUE = "would_send_value."  # + strategy + "." + currency: their value
 
 # Delivery latency from event_time to the platform's acceptance: seconds to days.
 LATENCY_BUCKETS: tuple[float, ...] = (

@@ -3,7 +3,15 @@
 The order of checks is the order a marketer asks "why was this not sent?": a test event with
 nowhere safe to go, then consent,
 then the platform's time window, then the data the platform requires, then the strategy's
-identifier rule. Only an event that passes all of them goes on to claim its dedup key.
+identifier rule, then the destination's rollout share. Only an event that passes all of them
+goes on to claim its dedup key.
+
+The rollout share comes last on purpose: it is drawn from the events that would otherwise be
+sent, so ``skipped.rollout`` against ``decided.send`` in the history is exactly the share
+(10 % in, 90 % out), and an event the platform could not take anyway keeps its real reason
+instead of hiding behind "outside the share". Test events (``test_mode``) are never held back:
+testing with a test channel comes before a rollout. An event held back claims no dedup key, so
+it can still be sent once the share grows.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from signalmesh.connector import Connector, Destination
+from signalmesh.policy.rollout import in_rollout, rollout_detail
 from signalmesh.v1 import event_pb2, policy_pb2
 
 
@@ -75,6 +84,8 @@ def judge(
     rule = connector.eligibility.get(strategy)
     if rule is not None and not rule.is_satisfied_by(identifiers):
         return skip(rule.reason, rule.detail)
+    if not item.test_mode and not in_rollout(item.event_id, destination.rollout_percent):
+        return skip(policy_pb2.REASON_ROLLOUT, rollout_detail(destination.rollout_percent, destination.name))
     return ELIGIBLE
 
 

@@ -11,7 +11,8 @@ from signalmesh.config import ApiClient, Config, check_destinations
 from signalmesh.interceptors import hash_api_key
 from signalmesh.plugins import ConnectorRegistry, load_registry
 from signalmesh.policy.servicer import PolicyServicer
-from signalmesh.policy.strategy import StrategySettings
+from signalmesh.policy.shared_strategy import SharedStrategy
+from signalmesh.policy.strategy import configured_strategies
 from signalmesh.store import open_store
 from signalmesh.store.base import Store
 from signalmesh.v1 import policy_pb2, policy_pb2_grpc
@@ -43,10 +44,7 @@ async def serve_policy(
         destinations=config.destinations,
         registry=registry,
         store=store,
-        strategies=StrategySettings(
-            default=config.policy.default_strategy,
-            overrides={name: dest.strategy for name, dest in config.destinations.items() if dest.strategy},
-        ),
+        strategies=SharedStrategy(configured_strategies(config), store),
         dedup_window_seconds=config.policy.dedup_window_seconds,
     )
     # Policy's one caller is the gateway, and only when [policy] token is set.

@@ -9,10 +9,12 @@ import grpc
 from opentelemetry import trace
 
 from signalmesh.connector import STRATEGY_NAMES, Destination
+from signalmesh.interceptors import current_client
 from signalmesh.plugins import ConnectorRegistry
 from signalmesh.policy.dedup import dedup_key
 from signalmesh.policy.eligibility import Verdict, judge, skip
-from signalmesh.policy.strategy import STRATEGY_BY_ENUM, StrategySettings
+from signalmesh.policy.shared_strategy import SharedStrategy
+from signalmesh.policy.strategy import STRATEGY_BY_ENUM
 from signalmesh.store.base import Store
 from signalmesh.telemetry import tracing
 from signalmesh.v1 import policy_pb2, policy_pb2_grpc
@@ -29,7 +31,7 @@ class PolicyServicer(policy_pb2_grpc.PolicyServicer):
         destinations: Mapping[str, Destination],
         registry: ConnectorRegistry,
         store: Store,
-        strategies: StrategySettings,
+        strategies: SharedStrategy,
         dedup_window_seconds: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -44,7 +46,7 @@ class PolicyServicer(policy_pb2_grpc.PolicyServicer):
         self, request: policy_pb2.DecideRequest, context: grpc.aio.ServicerContext
     ) -> policy_pb2.DecideResponse:
         now = self._clock()
-        strategies = self._strategies
+        strategies = await self._strategies.current()
         verdicts: list[Verdict] = []
         used: list[str] = []
         for item in request.items:
@@ -100,7 +102,7 @@ class PolicyServicer(policy_pb2_grpc.PolicyServicer):
     async def GetStrategy(
         self, request: policy_pb2.GetStrategyRequest, context: grpc.aio.ServicerContext
     ) -> policy_pb2.StrategySettings:
-        return self._strategies.to_proto()
+        return (await self._strategies.refresh()).to_proto()
 
     async def UpdateStrategy(
         self, request: policy_pb2.UpdateStrategyRequest, context: grpc.aio.ServicerContext
@@ -116,8 +118,13 @@ class PolicyServicer(policy_pb2_grpc.PolicyServicer):
                 grpc.StatusCode.NOT_FOUND,
                 f"destination: no destination named {request.destination!r} in the configuration",
             )
-        self._strategies = self._strategies.updated(request.destination, strategy)
-        return self._strategies.to_proto()
+        # Policy knows its caller only as the token's holder; Gateway.UpdateStrategy names the client.
+        actor = current_client() or "policy"
+        effective = await self._strategies.refresh()
+        await self._store.set_strategy(
+            request.destination, strategy, actor, self._clock(), effective.for_scope(request.destination)
+        )
+        return (await self._strategies.refresh()).to_proto()
 
 
 def _first_occurrence_only(keys: list[str], fresh: list[bool]) -> list[bool]:

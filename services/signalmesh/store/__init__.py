@@ -17,6 +17,7 @@ from signalmesh.store.base import (
     OutboxEntry,
     StatusRecord,
     Store,
+    StrategyChange,
 )
 from signalmesh.store.redis import RedisStore
 from signalmesh.store.sqlite import SqliteStore
@@ -33,6 +34,7 @@ __all__ = [
     "SqliteStore",
     "StatusRecord",
     "Store",
+    "StrategyChange",
     "open_store",
 ]
 

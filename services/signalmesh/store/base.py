@@ -146,6 +146,21 @@ class AlertRecord:
     notified_state: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class StrategyChange:
+    """One change of the conversion strategy, kept for ever (the audit trail of Settings >
+    Conversion): who changed which scope from what to what, and when."""
+
+    # "" is the global default; otherwise the destination it overrides.
+    destination: str
+    # The strategy that applied before: the stored setting, or the signalmesh.toml one.
+    previous: str
+    strategy: str
+    # The API client that made the change (its [[clients]] name).
+    actor: str
+    changed_at: float
+
+
 FINAL_STATES = frozenset(
     {
         gateway_pb2.DELIVERY_STATE_DELIVERED,
@@ -290,6 +305,25 @@ class Store(Protocol):
 
     async def get_document(self, kind: str) -> tuple[str, float] | None:
         """The latest body of ``kind`` and when it was put, or None."""
+        ...
+
+    # --- the conversion strategy (policy reads it, the gateway's admin RPC writes it) ---
+    async def strategy_overrides(self) -> dict[str, str]:
+        """The stored strategy per scope: "" (the global default) or a destination name →
+        "strict" | "send_all". Scopes never set are absent (signalmesh.toml applies)."""
+        ...
+
+    async def set_strategy(
+        self, destination: str, strategy: str, actor: str, now: float, configured: str
+    ) -> StrategyChange:
+        """Store ``strategy`` for ``destination`` ("" = the global default) and append the
+        change to the audit trail, in one atomic step. ``configured`` is what applied while the
+        store held nothing for that scope (the file's setting): it becomes the change's
+        ``previous`` the first time."""
+        ...
+
+    async def strategy_changes(self, limit: int = 50) -> list[StrategyChange]:
+        """The latest ``limit`` changes, newest first."""
         ...
 
     async def close(self) -> None: ...

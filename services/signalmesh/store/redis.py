@@ -35,6 +35,7 @@ from signalmesh.store.redis_layout import (
     text,
 )
 from signalmesh.store.redis_monitoring import RedisMonitoring, queue_deliveries, queue_history
+from signalmesh.store.redis_strategy import RedisStrategy
 from signalmesh.v1 import gateway_pb2, policy_pb2
 
 DEFAULT_STATUS_TTL_SECONDS = 30 * 86400
@@ -52,9 +53,10 @@ _ACTIONS: dict[int, str] = {
 }
 
 
-class RedisStore(RedisMonitoring):
+class RedisStore(RedisMonitoring, RedisStrategy):
     """The ``Store`` on one Redis server; every key starts with ``namespace:``. The monitoring
-    methods (history, deliveries, alerts, leases…) come from ``RedisMonitoring``."""
+    methods (history, deliveries, alerts, leases…) come from ``RedisMonitoring``, the shared
+    strategy setting from ``RedisStrategy``."""
 
     def __init__(
         self,
@@ -79,6 +81,7 @@ class RedisStore(RedisMonitoring):
         self._complete = self._redis.register_script(redis_scripts.COMPLETE)
         self._replay = self._redis.register_script(redis_scripts.REPLAY_DEAD_LETTER)
         self._register_monitoring_scripts()
+        self._register_strategy_scripts()
 
     # --- dedup ledger ---
     async def claim_dedup_keys(self, keys: Sequence[str], window_seconds: float, now: float) -> list[bool]:

@@ -110,6 +110,15 @@ class Keys:
         """A hash: ``body`` and ``put_at``."""
         return f"{self.namespace}:document:{kind}"
 
+    # --- the conversion strategy ---
+    def strategy(self) -> str:
+        """A hash: scope ("" = the global default, or a destination) → "strict" | "send_all"."""
+        return f"{self.namespace}:strategy"
+
+    def strategy_changes(self) -> str:
+        """A list of StrategyChange JSON objects, newest first (LPUSH); never trimmed."""
+        return f"{self.namespace}:strategy:changes"
+
     def _per(self, destination: str, kind: str) -> str:
         return f"{self.namespace}:{kind}:{{{destination}}}"
 

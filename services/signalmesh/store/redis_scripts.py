@@ -144,3 +144,17 @@ if holder ~= ARGV[1] and expires_at > tonumber(ARGV[2]) then return 0 end
 redis.call('SET', KEYS[1], value, 'PX', ARGV[4])
 return 1
 """
+
+# KEYS: the strategy hash, the change list. ARGV: scope, strategy, configured, actor, now.
+# The previous value is read and replaced in one step, so concurrent changes of one scope each
+# record what the other left. The change is a JSON object pushed at the head (newest first);
+# now stays a string (see above).
+SET_STRATEGY = """
+local previous = redis.call('HGET', KEYS[1], ARGV[1])
+if not previous then previous = ARGV[3] end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('LPUSH', KEYS[2], cjson.encode({
+  destination = ARGV[1], previous = previous, strategy = ARGV[2], actor = ARGV[4], changed_at = ARGV[5]
+}))
+return previous
+"""

@@ -2,7 +2,7 @@
 
 Each method is one transaction on the store's worker thread (``sqlite_thread``); the schema
 and its claim index are in ``sqlite_schema``, the monitoring statements in
-``sqlite_monitoring``. Every time is the caller's ``now``.
+``sqlite_monitoring``, the strategy setting's in ``sqlite_strategy``. Every time is the caller's ``now``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from signalmesh.store import sqlite_monitoring as monitoring
 from signalmesh.store.base import DeliveryRecord, DeliveryResult, NewEntry, OutboxEntry, StatusRecord
 from signalmesh.store.history_rows import checked_increments
 from signalmesh.store.sqlite_monitoring import SqliteMonitoring
+from signalmesh.store.sqlite_strategy import SqliteStrategy
 from signalmesh.store.sqlite_thread import SqliteWorker
 from signalmesh.v1 import gateway_pb2, policy_pb2
 
@@ -67,9 +68,10 @@ _RESURRECT = (
 )
 
 
-class SqliteStore(SqliteMonitoring):
+class SqliteStore(SqliteMonitoring, SqliteStrategy):
     """The ``Store`` on one SQLite file (WAL, synchronous=FULL). The monitoring methods
-    (history, deliveries, alerts, leases…) come from ``SqliteMonitoring``."""
+    (history, deliveries, alerts, leases…) come from ``SqliteMonitoring``, the shared strategy
+    setting from ``SqliteStrategy``."""
 
     def __init__(self, path: Path, busy_timeout_seconds: float = 10.0) -> None:
         self.path = Path(path)

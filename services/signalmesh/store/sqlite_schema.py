@@ -14,7 +14,9 @@ import time
 # 3: monitoring (DESIGN §11): history, deliveries, observations, alerts, leases, first_seen and
 #    documents. New tables only, so a version 2 file needs no step of its own: the SCHEMA's
 #    CREATE ... IF NOT EXISTS adds them and leaves its data as it was.
-SCHEMA_VERSION = 3
+# 4: the conversion strategy (a setting every policy replica shares) and its audit trail. New
+#    tables only, like version 3: CREATE ... IF NOT EXISTS adds them to an older file.
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dedup_claims (
@@ -141,6 +143,23 @@ CREATE TABLE IF NOT EXISTS documents (
     body   TEXT NOT NULL,
     put_at REAL NOT NULL
 ) WITHOUT ROWID;
+
+-- The strategy per scope: '' is the global default, otherwise a destination's override.
+CREATE TABLE IF NOT EXISTS strategy_overrides (
+    scope      TEXT PRIMARY KEY,
+    strategy   TEXT NOT NULL,
+    changed_at REAL NOT NULL
+) WITHOUT ROWID;
+
+-- Append-only: every change of the strategy, in the order it happened.
+CREATE TABLE IF NOT EXISTS strategy_changes (
+    change_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    destination TEXT NOT NULL,
+    previous    TEXT NOT NULL,
+    strategy    TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    changed_at  REAL NOT NULL
+);
 """
 
 

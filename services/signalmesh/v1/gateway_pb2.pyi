@@ -241,3 +241,41 @@ class ReplayDeadLettersResponse(_message.Message):
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
     replayed: int
     def __init__(self, replayed: _Optional[int] = ...) -> None: ...
+
+class DestinationStrategy(_message.Message):
+    __slots__ = ("destination", "connector", "strategy", "source")
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    destination: str
+    connector: str
+    strategy: _policy_pb2.Strategy
+    source: str
+    def __init__(self, destination: _Optional[str] = ..., connector: _Optional[str] = ..., strategy: _Optional[_Union[_policy_pb2.Strategy, str]] = ..., source: _Optional[str] = ...) -> None: ...
+
+class StrategyChange(_message.Message):
+    __slots__ = ("destination", "previous", "strategy", "actor", "changed_at")
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    destination: str
+    previous: _policy_pb2.Strategy
+    strategy: _policy_pb2.Strategy
+    actor: str
+    changed_at: _timestamp_pb2.Timestamp
+    def __init__(self, destination: _Optional[str] = ..., previous: _Optional[_Union[_policy_pb2.Strategy, str]] = ..., strategy: _Optional[_Union[_policy_pb2.Strategy, str]] = ..., actor: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class StrategyOverview(_message.Message):
+    __slots__ = ("effective", "default_source", "destinations", "changes")
+    EFFECTIVE_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DESTINATIONS_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    effective: _policy_pb2.StrategySettings
+    default_source: str
+    destinations: _containers.RepeatedCompositeFieldContainer[DestinationStrategy]
+    changes: _containers.RepeatedCompositeFieldContainer[StrategyChange]
+    def __init__(self, effective: _Optional[_Union[_policy_pb2.StrategySettings, _Mapping]] = ..., default_source: _Optional[str] = ..., destinations: _Optional[_Iterable[_Union[DestinationStrategy, _Mapping]]] = ..., changes: _Optional[_Iterable[_Union[StrategyChange, _Mapping]]] = ...) -> None: ...

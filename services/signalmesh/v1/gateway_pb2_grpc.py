@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from signalmesh.v1 import gateway_pb2 as signalmesh_dot_v1_dot_gateway__pb2
+from signalmesh.v1 import policy_pb2 as signalmesh_dot_v1_dot_policy__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -69,6 +70,16 @@ class GatewayStub:
                 request_serializer=signalmesh_dot_v1_dot_gateway__pb2.ReplayDeadLettersRequest.SerializeToString,
                 response_deserializer=signalmesh_dot_v1_dot_gateway__pb2.ReplayDeadLettersResponse.FromString,
                 _registered_method=True)
+        self.GetStrategy = channel.unary_unary(
+                '/signalmesh.v1.Gateway/GetStrategy',
+                request_serializer=signalmesh_dot_v1_dot_policy__pb2.GetStrategyRequest.SerializeToString,
+                response_deserializer=signalmesh_dot_v1_dot_gateway__pb2.StrategyOverview.FromString,
+                _registered_method=True)
+        self.UpdateStrategy = channel.unary_unary(
+                '/signalmesh.v1.Gateway/UpdateStrategy',
+                request_serializer=signalmesh_dot_v1_dot_policy__pb2.UpdateStrategyRequest.SerializeToString,
+                response_deserializer=signalmesh_dot_v1_dot_gateway__pb2.StrategyOverview.FromString,
+                _registered_method=True)
 
 
 class GatewayServicer:
@@ -124,6 +135,22 @@ class GatewayServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetStrategy(self, request, context):
+        """The conversion strategy every policy replica decides with (global default and per
+        destination), where each value comes from, and the audit trail (scope events:read).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateStrategy(self, request, context):
+        """Change it globally (empty destination) or for one destination, for every policy replica
+        within a second; recorded with the calling API client's name (admin scope).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GatewayServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -161,6 +188,16 @@ def add_GatewayServicer_to_server(servicer, server):
                     servicer.ReplayDeadLetters,
                     request_deserializer=signalmesh_dot_v1_dot_gateway__pb2.ReplayDeadLettersRequest.FromString,
                     response_serializer=signalmesh_dot_v1_dot_gateway__pb2.ReplayDeadLettersResponse.SerializeToString,
+            ),
+            'GetStrategy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStrategy,
+                    request_deserializer=signalmesh_dot_v1_dot_policy__pb2.GetStrategyRequest.FromString,
+                    response_serializer=signalmesh_dot_v1_dot_gateway__pb2.StrategyOverview.SerializeToString,
+            ),
+            'UpdateStrategy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateStrategy,
+                    request_deserializer=signalmesh_dot_v1_dot_policy__pb2.UpdateStrategyRequest.FromString,
+                    response_serializer=signalmesh_dot_v1_dot_gateway__pb2.StrategyOverview.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -352,6 +389,60 @@ class Gateway:
             '/signalmesh.v1.Gateway/ReplayDeadLetters',
             signalmesh_dot_v1_dot_gateway__pb2.ReplayDeadLettersRequest.SerializeToString,
             signalmesh_dot_v1_dot_gateway__pb2.ReplayDeadLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStrategy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/signalmesh.v1.Gateway/GetStrategy',
+            signalmesh_dot_v1_dot_policy__pb2.GetStrategyRequest.SerializeToString,
+            signalmesh_dot_v1_dot_gateway__pb2.StrategyOverview.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateStrategy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/signalmesh.v1.Gateway/UpdateStrategy',
+            signalmesh_dot_v1_dot_policy__pb2.UpdateStrategyRequest.SerializeToString,
+            signalmesh_dot_v1_dot_gateway__pb2.StrategyOverview.FromString,
             options,
             channel_credentials,
             insecure,

@@ -36,6 +36,7 @@ class Reason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REASON_UNKNOWN_DESTINATION: _ClassVar[Reason]
     REASON_IN_FUTURE: _ClassVar[Reason]
     REASON_NO_TEST_CHANNEL: _ClassVar[Reason]
+    REASON_ROLLOUT: _ClassVar[Reason]
 STRATEGY_UNSPECIFIED: Strategy
 STRATEGY_STRICT: Strategy
 STRATEGY_SEND_ALL: Strategy
@@ -53,6 +54,7 @@ REASON_CONSENT_DENIED: Reason
 REASON_UNKNOWN_DESTINATION: Reason
 REASON_IN_FUTURE: Reason
 REASON_NO_TEST_CHANNEL: Reason
+REASON_ROLLOUT: Reason
 
 class DecisionInput(_message.Message):
     __slots__ = ("event_id", "event_name", "destination", "connector", "event_time", "action_source", "identifiers", "test_mode", "consent")

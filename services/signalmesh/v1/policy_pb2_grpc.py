@@ -63,13 +63,15 @@ class PolicyServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetStrategy(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The effective strategy: signalmesh.toml's, under the setting kept in the store.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateStrategy(self, request, context):
-        """Changes the strategy at run time (global when destination is empty).
+        """Changes the strategy in the store (global when destination is empty), for every policy
+        replica. Operators use Gateway.UpdateStrategy, which records the API client's name.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

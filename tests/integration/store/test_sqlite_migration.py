@@ -1,6 +1,6 @@
 """SQLite files written by older schema versions open under the current one with their data
 intact: version 1's statuses gain the event name in their key, version 2 gains the monitoring
-tables."""
+tables, version 3 the strategy setting's."""
 
 from __future__ import annotations
 
@@ -77,10 +77,43 @@ async def test_a_version_2_file_gains_the_monitoring_tables_and_keeps_its_outbox
         await store.close()
     connection = sqlite3.connect(path)
     try:
-        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (3,)
+        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         tables = {
             name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
         assert tables >= set(V3_TABLES)
+    finally:
+        connection.close()
+
+
+# The tables version 4 added: the shared strategy setting and its audit trail.
+V4_TABLES = ("strategy_overrides", "strategy_changes")
+
+
+async def test_a_version_3_file_gains_the_strategy_tables_and_keeps_its_history(tmp_path: Path) -> None:
+    path = tmp_path / "signalmesh.db"
+    store = SqliteStore(path)
+    history = HistoryDelta()
+    history.add(3600.0, "meta", "Purchase", "received")
+    await store.add_history(history, 3600.0)
+    await store.close()
+    connection = sqlite3.connect(path)
+    for table in V4_TABLES:
+        connection.execute(f"DROP TABLE {table}")
+    connection.execute("PRAGMA user_version = 3")
+    connection.commit()
+    connection.close()
+
+    store = SqliteStore(path)
+    try:
+        assert [row.get("received") for row in await store.read_history(0, 7200)] == [1.0]
+        assert await store.strategy_overrides() == {}
+        await store.set_strategy("meta", "send_all", "ops-admin", 2.0, configured="strict")
+        assert await store.strategy_overrides() == {"meta": "send_all"}
+    finally:
+        await store.close()
+    connection = sqlite3.connect(path)
+    try:
+        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (4,)
     finally:
         connection.close()

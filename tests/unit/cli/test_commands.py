@@ -20,6 +20,7 @@ SUBCOMMANDS = [
     "check",
     "status",
     "dlq",
+    "strategy",
     "stats",
     "alerts",
     "reconcile",

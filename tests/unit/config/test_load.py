@@ -35,6 +35,32 @@ def test_secret_references_are_resolved_from_the_environment(tmp_path):
     assert config.strategy_for("shop") == "send_all"
 
 
+def test_rollout_percent_defaults_to_every_event_and_takes_a_share(tmp_path):
+    path = write(
+        tmp_path,
+        '[destinations.all]\nconnector = "fake"\n'
+        '[destinations.tenth]\nconnector = "fake"\nrollout_percent = 10\n'
+        '[destinations.half_a_percent]\nconnector = "fake"\nrollout_percent = 0.5\n'
+        '[destinations.none]\nconnector = "fake"\nrollout_percent = 0\n',
+    )
+    destinations = load_config(path, environ={}).destinations
+    assert {name: item.rollout_percent for name, item in destinations.items()} == {
+        "all": 100.0,
+        "tenth": 10.0,
+        "half_a_percent": 0.5,
+        "none": 0.0,
+    }
+    # It is the mesh's own key, never passed to the connector as a setting.
+    assert "rollout_percent" not in destinations["tenth"].settings
+
+
+@pytest.mark.parametrize("value", ["101", "-1", '"10%"', "true"])
+def test_rollout_percent_outside_0_to_100_names_the_key_and_the_range(tmp_path, value):
+    path = write(tmp_path, f'[destinations.x]\nconnector = "fake"\nrollout_percent = {value}\n')
+    with pytest.raises(ConfigError, match=r"destinations\.x\.rollout_percent: .* from 0 to 100"):
+        load_config(path, environ={})
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -22,6 +22,7 @@ from signalmesh.cli.commands import (
     services,
     stats,
     status,
+    strategy,
     up,
 )
 
@@ -34,6 +35,7 @@ ALL: tuple[Callable[[Commands], None], ...] = (
     check.register,
     status.register,
     dlq.register,
+    strategy.register,
     stats.register,
     alerts.register,
     reconcile.register,
