@@ -131,9 +131,14 @@ async def measure(
         else:
 
             async def call(batch: list[event_pb2.ConversionEvent]) -> object:
-                return await stub.SendEvents(
+                response = await stub.SendEvents(
                     gateway_pb2.SendEventsRequest(events=batch), metadata=metadata, timeout=60
                 )
+                if response.rejected and delivered is not None:
+                    # A bench that waits for deliveries that will never come would hang: say why.
+                    bad = next(result for result in response.results if result.violations)
+                    raise RuntimeError(f"{name}: {response.rejected} events rejected, e.g. {bad.violations[0]}")
+                return response
 
         started = time.perf_counter()
         _, latencies = await drive(call, events, batch_size, concurrency)
@@ -181,7 +186,9 @@ async def history_cost(
             async def delivered_since(before: int = before) -> int:
                 return await recorded() - before
 
-            events = make_events(args.history_events, f"history-{label}-{round_number}")
+            # Event ids allow letters, digits and -_.:; the label is for people.
+            slug = "on" if "on" in label else "off"
+            events = make_events(args.history_events, f"history-{slug}-{round_number}")
             cpu_before = cpu_seconds(gateway.process.pid)
             figures = await measure(
                 gateway.address, key, label, events, args.batch_size, args.concurrency, delivered_since
