@@ -137,7 +137,8 @@ async def measure(
                 if response.rejected and delivered is not None:
                     # A bench that waits for deliveries that will never come would hang: say why.
                     bad = next(result for result in response.results if result.violations)
-                    raise RuntimeError(f"{name}: {response.rejected} events rejected, e.g. {bad.violations[0]}")
+                    example = bad.violations[0]
+                    raise RuntimeError(f"{name}: {response.rejected} events rejected, e.g. {example}")
                 return response
 
         started = time.perf_counter()
