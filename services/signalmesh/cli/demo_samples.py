@@ -106,11 +106,14 @@ def sample_events(now: float) -> list[Sample]:
             base.custom_properties.update({"payment_status": "succeeded"})
         return base
 
+    def purchase(order: str, minutes_ago: float, **fields: object) -> event_pb2.ConversionEvent:
+        # The demo shop's order ids: event id "order-1001" is order 1001.
+        return event(f"order-{order}", "Purchase", minutes_ago, order_id=order, **fields)
+
     user = event_pb2.UserData(emails=["Jane.Doe@Example.com"], phones=["+1 (650) 555-1212"], country="US")
     user.MergeFrom(browser)
-    clicked = event(
-        "order-1001",
-        "Purchase",
+    clicked = purchase(
+        "1001",
         3,
         user_data=user,
         click_ids=event_pb2.ClickIds(
@@ -121,51 +124,25 @@ def sample_events(now: float) -> list[Sample]:
         ),
         value="129.90",
         currency="USD",
-        order_id="1001",
     )
     organic_user = event_pb2.UserData(emails=["sam@example.org"], first_name="Sam", last_name="Lee")
     organic_user.MergeFrom(browser)
-    organic = event(
-        "order-1002",
-        "Purchase",
+    organic = purchase(
+        "1002",
         2,
         user_data=organic_user,
         value="45.00",
         currency="EUR",
-        order_id="1002",
         click_ids=event_pb2.ClickIds(ga_client_id="987654321.1700000000"),
     )
     weak_user = event_pb2.UserData(city="Paris", country="FR")
     weak_user.MergeFrom(event_pb2.UserData(client_user_agent="Mozilla/5.0 (demo)"))
     weak = event("lead-2001", "Lead", 5, user_data=weak_user)
-    stale = event(
-        "order-0999",
-        "Purchase",
-        10 * 24 * 60,
-        user_data=user,
-        value="10.00",
-        currency="USD",
-        order_id="0999",
-        click_ids=event_pb2.ClickIds(fbc="fb.1.1554763741205.AbCdEf"),
-    )
-    invalid = event(
-        "order-1003",
-        "Purchase",
-        1,
-        user_data=event_pb2.UserData(emails=["not-an-email"]),
-        value="$29.99",
-        order_id="1003",
-    )
-    failed = event(
-        "order-1004",
-        "Purchase",
-        1,
-        user_data=user,
-        value="59.00",
-        currency="USD",
-        order_id="1004",
-        click_ids=event_pb2.ClickIds(fbc="fb.1.1554763741205.AbCdEf"),
-    )
+    meta_click = event_pb2.ClickIds(fbc="fb.1.1554763741205.AbCdEf")
+    ten_days = 10 * 24 * 60
+    stale = purchase("0999", ten_days, user_data=user, value="10.00", currency="USD", click_ids=meta_click)
+    invalid = purchase("1003", 1, user_data=event_pb2.UserData(emails=["not-an-email"]), value="$29.99")
+    failed = purchase("1004", 1, user_data=user, value="59.00", currency="USD", click_ids=meta_click)
     failed.custom_properties.update({"payment_status": "failed"})
     return [
         Sample("purchase after an ad click", clicked),

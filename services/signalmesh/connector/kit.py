@@ -7,6 +7,8 @@ the kit supplies what does not vary from platform to platform:
   identifier names present) in the ``PreparedEvent`` the core stores and routes;
 - ``hashed_one``, ``hashed_list`` and ``put_present`` build a payload from normalisers;
   ``json_number`` turns our exact decimal strings into the JSON numbers platforms want;
+  ``content_item`` renames a ``Content`` to a platform's item keys and ``commerce_fields``
+  lays value, currency, order id and contents over the client's custom properties;
 - ``required_setting``, ``groups_in_order``, ``chunks`` and ``post_request`` build requests;
   ``canonical_json`` and ``json_array`` keep bodies byte-stable;
 - ``retry_without_answer``, ``outcome_for_each``, ``json_or_none``, ``int_or_none``, ``body_excerpt`` and
@@ -33,6 +35,8 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
+
+from google.protobuf import json_format
 
 from signalmesh.connector.protocol import Connector
 from signalmesh.connector.types import (
@@ -65,6 +69,8 @@ __all__ = [
     "body_excerpt",
     "canonical_json",
     "chunks",
+    "commerce_fields",
+    "content_item",
     "eligibility",
     "groups_in_order",
     "hashed_list",
@@ -201,6 +207,37 @@ def json_number(decimal_text: str) -> float | None:
     except InvalidOperation:
         return None
     return float(amount) if amount.is_finite() else None
+
+
+def content_item(content: event_pb2.Content, keys: Mapping[str, str]) -> dict[str, Any]:
+    """One ``Content`` as a platform's item object. ``keys`` maps our field names (``id``,
+    ``quantity``, ``item_price``, ``delivery_category``, ``name``, ``category``) to the
+    platform's, in the order the platform lists them; a field left unset is left out, and
+    ``item_price`` goes as a JSON number (``json_number``)."""
+    item: dict[str, Any] = {}
+    for field, key in keys.items():
+        if field == "item_price":
+            if (price := json_number(content.item_price)) is not None:
+                item[key] = price
+        elif value := getattr(content, field):
+            item[key] = value
+    return item
+
+
+def commerce_fields(event: event_pb2.ConversionEvent, content_keys: Mapping[str, str]) -> dict[str, Any]:
+    """The client's ``custom_properties``, then our typed fields written over them, for a
+    platform that takes them as ``value`` (a JSON number), ``currency`` (ISO 4217, upper case),
+    ``order_id`` and ``contents`` (each a ``content_item`` with ``content_keys``)."""
+    result: dict[str, Any] = json_format.MessageToDict(event.custom_properties)
+    if (value := json_number(event.value)) is not None:
+        result["value"] = value
+    if event.currency.strip():
+        result["currency"] = event.currency.strip().upper()
+    if event.order_id:
+        result["order_id"] = event.order_id
+    if event.contents:
+        result["contents"] = [content_item(content, content_keys) for content in event.contents]
+    return result
 
 
 # ---- build_requests --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from signalmesh.monitoring import formatting
@@ -40,7 +40,7 @@ from signalmesh.monitoring.findings import (
     VOLUME_SPIKE,
     WARNING,
     Finding,
-    alert_key,
+    destination_finding,
 )
 from signalmesh.monitoring.history import (
     DAY,
@@ -148,53 +148,33 @@ def _volume_finding(
         f"{destination}: {formatting.count(figure)} delivered in the {window}, {relation} "
         f"{multiple} the {days}-day average for that hour ({formatting.count(baseline)})"
     )
-    return Finding(
-        alert_key=alert_key(rule, destination),
-        rule=rule,
-        severity=WARNING,
-        destination=destination,
-        figure=figure,
-        baseline=baseline,
-        threshold=threshold,
-        window=window,
-        message=message,
-        command=stats_command(destination, "7d"),
-        unit=COUNT,
+    return destination_finding(
+        rule, destination, figure, threshold, baseline=baseline, window=window, message=message,
+        command=stats_command(destination, "7d"), unit=COUNT,
     )
 
 
 # --- ratios over a trailing window -----------------------------------------------------------
 def match_quality_findings(rows: Sequence[HistoryRow], now: float, settings: AlertSettings) -> list[Finding]:
     """Mean estimated match quality (sum / count) per destination over the window."""
-    findings: list[Finding] = []
-    window = _window_words(settings.match_quality_window)
-    for destination, counters in _per_destination(_touching(rows, now, settings.match_quality_window)):
+
+    def judge(destination: str, counters: Mapping[str, float], window: str) -> Finding | None:
         scored = counters.get(MATCH_QUALITY_COUNT, 0.0)
         if scored < settings.match_quality_min_events:
-            continue
+            return None
         mean = counters.get(MATCH_QUALITY_SUM, 0.0) / scored
         if mean >= settings.match_quality_warn:
-            continue
-        findings.append(
-            Finding(
-                alert_key=alert_key(MATCH_QUALITY, destination),
-                rule=MATCH_QUALITY,
-                severity=WARNING,
-                destination=destination,
-                figure=mean,
-                baseline=None,
-                threshold=settings.match_quality_warn,
-                window=window,
-                message=(
-                    f"{destination}: mean estimated match quality {mean:.1f} over the {window} "
-                    f"({formatting.count(scored)} events), below {settings.match_quality_warn:.1f} "
-                    "(target 7.5–9)"
-                ),
-                command=stats_command(destination, "1d"),
-                unit=SCORE,
-            )
+            return None
+        message = (
+            f"{destination}: mean estimated match quality {mean:.1f} over the {window} "
+            f"({formatting.count(scored)} events), below {settings.match_quality_warn:.1f} (target 7.5–9)"
         )
-    return findings
+        return destination_finding(
+            MATCH_QUALITY, destination, mean, settings.match_quality_warn, window=window, message=message,
+            command=stats_command(destination, "1d"), unit=SCORE,
+        )
+
+    return _trailing_window_findings(rows, now, settings.match_quality_window, judge)
 
 
 def refusal_findings(rows: Sequence[HistoryRow], now: float, settings: AlertSettings) -> list[Finding]:
@@ -203,9 +183,8 @@ def refusal_findings(rows: Sequence[HistoryRow], now: float, settings: AlertSett
     attempted = delivered + refused + retried + dead-lettered: every delivery attempt ends in
     exactly one of these four outcomes, so their sum is the number of attempts the platform saw
     (a retried event counts once per attempt, as the platform counted it)."""
-    findings: list[Finding] = []
-    window = _window_words(settings.refusal_window)
-    for destination, counters in _per_destination(_touching(rows, now, settings.refusal_window)):
+
+    def judge(destination: str, counters: Mapping[str, float], window: str) -> Finding | None:
         refused = _family(counters, REFUSED)
         attempted = (
             counters.get(DELIVERED, 0.0)
@@ -214,69 +193,67 @@ def refusal_findings(rows: Sequence[HistoryRow], now: float, settings: AlertSett
             + sum(_family(counters, DEAD_LETTERED).values())
         )
         if attempted < settings.refusal_min_attempts or not refused:
-            continue
+            return None
         ratio = sum(refused.values()) / attempted
         if ratio <= settings.refusal_ratio:
-            continue
+            return None
         top_reason = max(sorted(refused), key=lambda reason: refused[reason])
-        findings.append(
-            Finding(
-                alert_key=alert_key(REFUSALS, destination),
-                rule=REFUSALS,
-                severity=WARNING,
-                destination=destination,
-                figure=ratio,
-                baseline=None,
-                threshold=settings.refusal_ratio,
-                window=window,
-                message=(
-                    f"{destination}: the platform refused {formatting.count(sum(refused.values()))} "
-                    f"of {formatting.count(attempted)} attempts ({formatting.percent(ratio)}) over the "
-                    f"{window}, over {formatting.percent(settings.refusal_ratio)}; most often: {top_reason}"
-                ),
-                command=f"signalmesh dlq list --destination {destination}",
-                unit=RATIO,
-            )
+        message = (
+            f"{destination}: the platform refused {formatting.count(sum(refused.values()))} "
+            f"of {formatting.count(attempted)} attempts ({formatting.percent(ratio)}) over the "
+            f"{window}, over {formatting.percent(settings.refusal_ratio)}; most often: {top_reason}"
         )
-    return findings
+        return destination_finding(
+            REFUSALS, destination, ratio, settings.refusal_ratio, window=window, message=message,
+            command=f"signalmesh dlq list --destination {destination}", unit=RATIO,
+        )
+
+    return _trailing_window_findings(rows, now, settings.refusal_window, judge)
 
 
 def latency_findings(rows: Sequence[HistoryRow], now: float, settings: AlertSettings) -> list[Finding]:
     """The p95 (``latency_quantile``) of event_time → acceptance per destination over the
     window. The histogram gives bucket bounds, so the figure is "at most this long"."""
-    findings: list[Finding] = []
-    window = _window_words(settings.latency_window)
-    for destination, counters in _per_destination(_touching(rows, now, settings.latency_window)):
+
+    def judge(destination: str, counters: Mapping[str, float], window: str) -> Finding | None:
         quantile = latency_quantile(counters, settings.latency_quantile)
         if quantile is None or quantile <= settings.latency_warn:
-            continue
+            return None
         critical = quantile > settings.latency_critical
         threshold = settings.latency_critical if critical else settings.latency_warn
         name = f"p{formatting.count(settings.latency_quantile * 100)}"
-        findings.append(
-            Finding(
-                alert_key=alert_key(LATENCY, destination),
-                rule=LATENCY,
-                severity=CRITICAL if critical else WARNING,
-                destination=destination,
-                figure=quantile,
-                baseline=None,
-                threshold=threshold,
-                window=window,
-                message=(
-                    f"{destination}: {name} delivery latency {formatting.duration(quantile)} over the "
-                    f"{window}, over {formatting.duration(threshold)}"
-                ),
-                command=stats_command(destination, "1d"),
-                unit=SECONDS,
-            )
+        message = (
+            f"{destination}: {name} delivery latency {formatting.duration(quantile)} over the "
+            f"{window}, over {formatting.duration(threshold)}"
         )
-    return findings
+        return destination_finding(
+            LATENCY, destination, quantile, threshold, severity=CRITICAL if critical else WARNING,
+            window=window, message=message, command=stats_command(destination, "1d"), unit=SECONDS,
+        )
+
+    return _trailing_window_findings(rows, now, settings.latency_window, judge)
 
 
 # --- helpers ---------------------------------------------------------------------------------
 def stats_command(destination: str, since: str) -> str:
     return f"signalmesh stats --since {since} --destination {destination}"
+
+
+def _trailing_window_findings(
+    rows: Iterable[HistoryRow],
+    now: float,
+    window_seconds: float,
+    judge: Callable[[str, Mapping[str, float], str], Finding | None],
+) -> list[Finding]:
+    """What ``judge`` finds in each destination's counters summed over the buckets touching
+    the trailing window (``judge`` gets the window in words for its message)."""
+    window = _window_words(window_seconds)
+    findings = []
+    for destination, counters in _per_destination(_touching(rows, now, window_seconds)):
+        finding = judge(destination, counters, window)
+        if finding is not None:
+            findings.append(finding)
+    return findings
 
 
 def _touching(rows: Iterable[HistoryRow], now: float, window: float) -> list[HistoryRow]:

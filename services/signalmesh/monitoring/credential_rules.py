@@ -18,7 +18,7 @@ from signalmesh.monitoring.findings import (
     TOKEN_AGE,
     WARNING,
     Finding,
-    alert_key,
+    destination_finding,
 )
 from signalmesh.monitoring.history import DAY
 
@@ -47,23 +47,14 @@ def token_age_findings(
             continue
         critical = age > settings.token_age_days
         threshold = settings.token_age_days if critical else settings.token_age_warn_days
-        window = f"since {_date(since)}"
+        message = (
+            f"{destination}: its credential is {int(age)} days old (set {_date(since)}), "
+            f"over {formatting.count(threshold)} days; rotate it and set rotated_at"
+        )
         findings.append(
-            Finding(
-                alert_key=alert_key(TOKEN_AGE, destination),
-                rule=TOKEN_AGE,
-                severity=CRITICAL if critical else WARNING,
-                destination=destination,
-                figure=age,
-                baseline=None,
-                threshold=threshold,
-                window=window,
-                message=(
-                    f"{destination}: its credential is {int(age)} days old (set {_date(since)}), "
-                    f"over {formatting.count(threshold)} days; rotate it and set rotated_at"
-                ),
-                command="signalmesh alerts",
-                unit=DAYS,
+            destination_finding(
+                TOKEN_AGE, destination, age, threshold, severity=CRITICAL if critical else WARNING,
+                window=f"since {_date(since)}", message=message, command="signalmesh alerts", unit=DAYS,
             )
         )
     return findings
@@ -78,14 +69,9 @@ def destination_signal_findings(signals: Sequence[DestinationSignal], now: float
         rule = CREDENTIALS if credentials else CIRCUIT_OPEN
         state = "paused: the platform refused its credentials" if credentials else "circuit is open"
         findings.append(
-            Finding(
-                alert_key=alert_key(rule, signal.destination),
-                rule=rule,
+            destination_finding(
+                rule, signal.destination, max(now - signal.since, 0.0), 0.0,
                 severity=CRITICAL if credentials else WARNING,
-                destination=signal.destination,
-                figure=max(now - signal.since, 0.0),
-                baseline=None,
-                threshold=0.0,
                 window=f"since {_clock_date(signal.since)} UTC",
                 message=f"{signal.destination}: {state} ({signal.reason})",
                 command=f"signalmesh dlq list --destination {signal.destination}",

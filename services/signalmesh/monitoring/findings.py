@@ -71,6 +71,37 @@ class Finding:
         return json.dumps(self.details(), sort_keys=True, separators=(",", ":"))
 
 
+def destination_finding(
+    rule: str,
+    destination: str,
+    figure: float,
+    threshold: float,
+    *,
+    window: str,
+    message: str,
+    command: str,
+    unit: str,
+    severity: str = WARNING,
+    baseline: float | None = None,
+) -> Finding:
+    """A finding about one destination, keyed by (rule, destination): every per-destination
+    rule builds its finding here, so the key and the defaults (a warning, no baseline) are
+    spelt once."""
+    return Finding(
+        alert_key=alert_key(rule, destination),
+        rule=rule,
+        severity=severity,
+        destination=destination,
+        figure=figure,
+        baseline=baseline,
+        threshold=threshold,
+        window=window,
+        message=message,
+        command=command,
+        unit=unit,
+    )
+
+
 def json_number(value: float) -> float | None:
     """JSON has no infinity: an unbounded figure (a latency past the last bucket) is null."""
     return value if math.isfinite(value) else None

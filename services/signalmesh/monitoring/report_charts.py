@@ -27,7 +27,7 @@ from signalmesh.monitoring.report_svg import (
     RIGHT,
     WIDTH,
     columns,
-    day_axis,
+    day_chart,
     destination_colours,
     empty_chart,
     frame,
@@ -92,13 +92,12 @@ def delivered_chart(report: Report) -> str:
             body.append(
                 svg_text(WIDTH - RIGHT + 10, y + 4, f"baseline {fmt.compact(last_baseline)}", "muted")
             )
-    height = 8 + len(report.destinations) * (PANEL + PANEL_GAP)
-    body.extend(day_axis(report, height - 4))
     description = (
         "Columns are each destination's delivered events per UTC day; the dashed line is the mean of "
         "the previous 7 days. Red columns fell below half of it."
     )
-    return frame(name, title, description, height + 2, body)
+    axis_y = 4 + len(report.destinations) * (PANEL + PANEL_GAP)
+    return day_chart(name, title, description, report, body, axis_y)
 
 
 def _baseline_path(
@@ -183,9 +182,8 @@ def refusal_chart(report: Report) -> str:
             )
         if per_day[index]:
             body.append(svg_text(x + bar / 2, y - 6, fmt.compact(per_day[index]), "value", "middle"))
-    body.extend(day_axis(report, bottom + 20))
     description = "Events the platforms refused (4xx class) per UTC day, stacked by the platform's reason."
-    return frame(name, title, description, bottom + 26, body)
+    return day_chart(name, title, description, report, body, bottom + 20)
 
 
 def refusal_legend(report: Report) -> list[tuple[str, str]]:
@@ -253,12 +251,11 @@ def match_quality_chart(report: Report) -> str:
                 f'<circle class="dot{" below" if below else ""}" cx="{x:.1f}" cy="{y:.1f}" r="4.5" '
                 f'stroke="{colour}">{tooltip(tip)}</circle>'
             )
-    body.extend(day_axis(report, bottom + 22))
     description = (
         "Mean estimated match quality (0–10) per destination per UTC day. The shaded band is the "
         f"{band_low:g}–{band_high:g} target; the red line is the {MATCH_QUALITY_WARNING:g} warning."
     )
-    return frame(name, title, description, bottom + 28, body)
+    return day_chart(name, title, description, report, body, bottom + 22)
 
 
 # --- latency p50 / p95 -----------------------------------------------------------------------
@@ -319,13 +316,11 @@ def latency_chart(report: Report) -> str:
                 f'<circle class="p95" stroke="{colour}" cx="{x:.1f}" cy="{y95:.1f}" r="5.5"/>'
                 f"{svg_text(x + 10, y95 + 4, fmt.duration(day.latency_p95), 'value')}</g>"
             )
-    height = 10 + len(report.destinations) * (panel + gap)
-    body.extend(day_axis(report, height - 4))
     description = (
         "From the event's time to the platform's acceptance: the filled dot is the median (p50), the "
         "ring the 95th percentile, on a logarithmic scale; amber and red lines mark 1 h and 24 h."
     )
-    return frame(name, title, description, height + 2, body)
+    return day_chart(name, title, description, report, body, 6 + len(report.destinations) * (panel + gap))
 
 
 # --- reconciliation: the three layers --------------------------------------------------------
@@ -395,7 +390,5 @@ def alert_timeline_chart(report: Report) -> str:
             f'<rect class="alert-span {escape(alert.severity)} {state}" x="{left:.1f}" y="{y + 2}" '
             f'width="{max(right - left, 6):.1f}" height="18" rx="9">{tooltip(tip)}</rect>'
         )
-    height += 22
-    body.extend(day_axis(report, height - 4))
     description = "Each alert as a bar from when it fired to when it resolved; open bars are still firing."
-    return frame(name, title, description, height + 2, body)
+    return day_chart(name, title, description, report, body, height + 18)

@@ -70,6 +70,14 @@ def columns(days: int) -> tuple[float, float]:
     return (WIDTH - LEFT - RIGHT) / max(days, 1), float(LEFT)
 
 
+def day_chart(
+    name: str, title: str, description: str, report: Report, body: Sequence[str], axis_y: float
+) -> str:
+    """A chart over the report's days: ``body``, then the day labels along ``axis_y``, framed 6
+    below them so every day chart ends the same way."""
+    return frame(name, title, description, axis_y + 6, [*body, *day_axis(report, axis_y)])
+
+
 def day_axis(report: Report, y: float) -> list[str]:
     slot, start = columns(len(report.days))
     parts = []

@@ -34,7 +34,7 @@ from signalmesh.sandbox.ga4_names import (
     RESERVED_EVENT_NAMES,
     RESERVED_PREFIXES,
 )
-from signalmesh.sandbox.json_values import is_number
+from signalmesh.sandbox.json_values import is_currency_code, is_number, is_sha256_hex
 from signalmesh.sandbox.recorder import Recorder
 
 PLATFORM = "ga4"
@@ -60,9 +60,7 @@ NAME_RESERVED = "NAME_RESERVED"
 VALUE_OUT_OF_BOUNDS = "VALUE_OUT_OF_BOUNDS"
 EXCEEDED_MAX_ENTITIES = "EXCEEDED_MAX_ENTITIES"
 
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 _ANY_CASE_SHA256 = re.compile(r"[0-9A-Fa-f]{64}")
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 HASHED_ADDRESS_KEYS = ("sha256_first_name", "sha256_last_name", "sha256_street")
 CLEAR_ADDRESS_KEYS = ("city", "region", "postal_code", "country")
@@ -185,7 +183,7 @@ def _check_hashed_values(path: str, value: Any) -> Iterator[ValidationMessage]:
             path, f"{path} takes at most {MAX_HASHED_VALUES} values.", EXCEEDED_MAX_ENTITIES
         )
     for index, item in enumerate(values):
-        if not (isinstance(item, str) and _SHA256.fullmatch(item)):
+        if not is_sha256_hex(item):
             yield ValidationMessage(
                 f"{path}[{index}]" if isinstance(value, list) else path,
                 f"{path} must be a SHA-256 digest: 64 lower-case hex characters, never the plain value.",
@@ -207,7 +205,7 @@ def _check_addresses(value: Any) -> Iterator[ValidationMessage]:
         for key, item in address.items():
             item_path = f"{path}.{key}"
             if key in HASHED_ADDRESS_KEYS:
-                if not (isinstance(item, str) and _SHA256.fullmatch(item)):
+                if not is_sha256_hex(item):
                     yield ValidationMessage(
                         item_path,
                         f"{key} must be a SHA-256 digest: 64 lower-case hex characters.",
@@ -321,7 +319,7 @@ def _check_params(path: str, event_name: str, params: Mapping[str, Any]) -> Iter
     if "value" in params and currency is None:
         # GA4: currency is required whenever value is set (§2A, §6.2).
         yield ValidationMessage(f"{path}.currency", "currency is required when value is set.", VALUE_REQUIRED)
-    elif currency is not None and not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
+    elif currency is not None and not is_currency_code(currency):
         yield ValidationMessage(f"{path}.currency", "currency must be ISO 4217, e.g. USD.", VALUE_INVALID)
     if event_name == "purchase" and not params.get("transaction_id"):
         # GA4: purchase requires transaction_id (§2A, G5).

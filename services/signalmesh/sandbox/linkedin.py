@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
+from signalmesh.sandbox.json_values import is_sha256_hex
 from signalmesh.sandbox.recorder import Recorder
 
 PLATFORM = "linkedin"
@@ -65,7 +66,6 @@ _VERSION = re.compile(r"(\d{4})(\d{2})(?:\.\d{2})?")
 _DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 _BEARER = re.compile(r"(?i)bearer\s+(\S+)")
 
 
@@ -157,8 +157,7 @@ def validate_conversion_event(event: Any, now: float) -> Iterator[Violation]:
     if not isinstance(event, dict):
         yield Violation("", "each conversion event must be a JSON object")
         return
-    for key in sorted(set(event) - EVENT_FIELDS):
-        yield Violation(f"/{key}", UNRECOGNIZED)
+    yield from _unrecognized("", event, EVENT_FIELDS)
     conversion = event.get("conversion")
     if conversion is None:
         yield Violation("/conversion", REQUIRED)
@@ -212,8 +211,7 @@ def _check_user(user: Any) -> Iterator[Violation]:
     if not isinstance(user, dict):
         yield Violation("/user", "must be an object")
         return
-    for key in sorted(set(user) - USER_FIELDS):
-        yield Violation(f"/user/{key}", UNRECOGNIZED)
+    yield from _unrecognized("/user", user, USER_FIELDS)
     user_ids = user.get("userIds")
     if user_ids is None:  # LinkedIn: userIds must be present, [] when empty, else 422 (§4.3)
         yield Violation("/user/userIds", f"{REQUIRED}: send [] when there is none")
@@ -253,7 +251,7 @@ def _check_user_id(path: str, user_id: Any) -> Iterator[Violation]:
         yield Violation(f"{path}/idValue", REQUIRED)
     elif not (isinstance(id_value, str) and id_value):
         yield Violation(f"{path}/idValue", "must be a non-empty string")
-    elif id_type in ("SHA256_EMAIL", "SHA256_IP_ADDRESS") and not _SHA256.fullmatch(id_value):
+    elif id_type in ("SHA256_EMAIL", "SHA256_IP_ADDRESS") and not is_sha256_hex(id_value):
         # LinkedIn: SHA-256 hex of the normalised value, never the plain value (§4.3, §6.4).
         yield Violation(f"{path}/idValue", "must be a SHA-256 hex digest (64 lower-case hex characters)")
     elif id_type == "PLAINTEXT_IP_ADDRESS" and not _is_ipv4(id_value):
@@ -271,6 +269,12 @@ def _check_user_info(user_info: Any) -> Iterator[Violation]:
     country = user_info.get("countryCode")
     if country is not None and not (isinstance(country, str) and _COUNTRY.fullmatch(country)):
         yield Violation("/user/userInfo/countryCode", "must be an ISO 3166-1 alpha-2 code such as US")
+
+
+def _unrecognized(path: str, record: Mapping[str, Any], fields: frozenset[str]) -> Iterator[Violation]:
+    """Rest.li refuses the fields a record's schema does not declare, one error each."""
+    for key in sorted(set(record) - fields):
+        yield Violation(f"{path}/{key}", UNRECOGNIZED)
 
 
 def _is_ipv4(value: str) -> bool:

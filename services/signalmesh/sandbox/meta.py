@@ -20,7 +20,13 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from signalmesh.sandbox.json_values import all_strings, is_ip_address, is_number
+from signalmesh.sandbox.json_values import (
+    all_strings,
+    is_currency_code,
+    is_ip_address,
+    is_number,
+    unhashed_keys,
+)
 from signalmesh.sandbox.recorder import Recorder
 
 PLATFORM = "meta"
@@ -92,11 +98,9 @@ INSUFFICIENT_KEY_SETS = (
     frozenset({"fn", "ge"}),
     frozenset({"ln", "ge"}),
 )
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 # Meta: fbc = fb.{subdomainIndex}.{creationTime ms}.{fbclid}, fbp = fb.{index}.{ms}.{random} (§1.11);
 # 13 digits is a millisecond time (seconds are a common bug). A trailing .appendix is allowed.
 _CLICK_ID = re.compile(r"fb\.\d+\.\d{13}\.\S+")
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
 _AUTH_SCHEME = re.compile(r"(?i)(?:bearer|oauth)\s+(\S+)")
 
 
@@ -255,14 +259,13 @@ def _check_user_data(event: Mapping[str, Any]) -> Iterator[Violation]:
     if not isinstance(user_data, dict):
         yield Violation("user_data", INVALID_VALUE, "user_data must be an object")
         return
-    for key in HASHED_KEYS:  # Meta rejects unhashed contact information (§1.4)
-        if key in user_data and not all_strings(user_data[key], _SHA256.fullmatch):
-            yield Violation(
-                f"user_data.{key}",
-                UNHASHED_CUSTOMER_INFORMATION,
-                f"user_data.{key} must be hashed with SHA-256: 64 lower-case hex characters, "
-                f"never the plain value",
-            )
+    for key in unhashed_keys(user_data, HASHED_KEYS):  # Meta rejects unhashed contact information (§1.4)
+        yield Violation(
+            f"user_data.{key}",
+            UNHASHED_CUSTOMER_INFORMATION,
+            f"user_data.{key} must be hashed with SHA-256: 64 lower-case hex characters, "
+            "never the plain value",
+        )
     if "external_id" in user_data and not all_strings(user_data["external_id"], bool):
         yield Violation("user_data.external_id", INVALID_VALUE, "user_data.external_id must be string(s)")
     if "client_ip_address" in user_data and not is_ip_address(user_data["client_ip_address"]):
@@ -307,7 +310,7 @@ def _check_custom_data(event: Mapping[str, Any]) -> Iterator[Violation]:
     field = "custom_data.currency"
     if currency is None and (value is not None or is_purchase):
         yield Violation(field, MISSING_PARAMETER, f"{field} is required with a value, e.g. USD")
-    elif currency is not None and not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
+    elif currency is not None and not is_currency_code(currency):
         yield Violation(field, INVALID_VALUE, f"{field} must be an ISO 4217 code, e.g. USD")
 
 

@@ -11,7 +11,6 @@ names the culprit are this sandbox's own [Unconfirmed]: connectors should classi
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Set
@@ -21,7 +20,7 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
-from signalmesh.sandbox.json_values import all_strings, is_ip_address, is_number
+from signalmesh.sandbox.json_values import is_currency_code, is_ip_address, is_number, unhashed_keys
 from signalmesh.sandbox.recorder import Recorder
 
 PLATFORM = "tiktok"
@@ -48,8 +47,6 @@ EVENT_SOURCES = ("web", "app", "offline", "crm")  # TikTok: event_source values 
 # TikTok: email, phone and external_id "must be hashed with SHA-256" (§3.2, sample payload P1).
 HASHED_USER_KEYS = ("email", "phone", "external_id")
 RAW_USER_KEYS = ("ttclid", "ttp", "user_agent", "locale", "city", "state", "country")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,13 +145,12 @@ def _check_user(user: Any) -> Iterator[Violation]:
     if not isinstance(user, dict):
         yield Violation("user", PARAMETER_ERROR, "user must be an object")
         return
-    for key in HASHED_USER_KEYS:
-        if key in user and not all_strings(user[key], _SHA256.fullmatch):
-            yield Violation(
-                f"user.{key}",
-                PII_NOT_HASHED,
-                f"user.{key} must be SHA-256 hashed: 64 lower-case hex characters, never the plain value",
-            )
+    for key in unhashed_keys(user, HASHED_USER_KEYS):
+        yield Violation(
+            f"user.{key}",
+            PII_NOT_HASHED,
+            f"user.{key} must be SHA-256 hashed: 64 lower-case hex characters, never the plain value",
+        )
     for key in RAW_USER_KEYS:
         if key in user and not isinstance(user[key], str):
             yield Violation(f"user.{key}", PARAMETER_ERROR, f"user.{key} must be a string")
@@ -171,7 +167,7 @@ def _check_properties(properties: Any) -> Iterator[Violation]:
     value, currency = properties.get("value"), properties.get("currency")
     if value is not None and not is_number(value):
         yield Violation("properties.value", PARAMETER_ERROR, "properties.value must be a number, e.g. 29.99")
-    if currency is not None and not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
+    if currency is not None and not is_currency_code(currency):
         yield Violation(
             "properties.currency", PARAMETER_ERROR, "properties.currency must be ISO 4217, e.g. USD"
         )

@@ -14,6 +14,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Counter, Histogram, ObservableGauge, Observation
@@ -40,6 +41,73 @@ OutboxDepthCallback = Callable[[], Mapping[str, int]]
 FiringAlertsCallback = Callable[[], Mapping[tuple[str, str, str], int]]
 
 
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """One of DESIGN §7's measurements as OpenTelemetry names it."""
+
+    name: str
+    unit: str
+    description: str
+    buckets: Sequence[float] = ()  # histograms: the advised bucket boundaries
+
+
+EVENTS_RECEIVED = Instrument("signalmesh.events.received", "{event}", "Events that arrived at the gateway")
+EVENTS_REJECTED = Instrument("signalmesh.events.rejected", "{event}", "Events refused by validation, by rule")
+EVENTS_DECIDED = Instrument(
+    "signalmesh.events.decided", "{event}", "Policy decisions per destination, by reason"
+)
+EVENTS_DELIVERED = Instrument("signalmesh.events.delivered", "{event}", "Delivery outcomes per destination")
+DELIVERY_LATENCY = Instrument(
+    "signalmesh.delivery.latency", "s", "Time from the event's own time to its delivery", LATENCY_BUCKETS
+)
+MATCH_QUALITY = Instrument(
+    "signalmesh.match_quality", "1", "Match quality score (0-10) of prepared events", MATCH_QUALITY_BUCKETS
+)
+OUTBOX_DEPTH = Instrument(
+    "signalmesh.outbox.depth", "{entry}", "Entries waiting in the outbox per destination"
+)
+DESTINATION_ALERTS = Instrument(
+    "signalmesh.destination.alerts",
+    "{alert}",
+    "A destination paused (bad credentials, open circuit) or recovered",
+)
+ALERT_NOTIFICATIONS = Instrument(
+    "signalmesh.alert.notifications",
+    "{notification}",
+    "Alert notifications sent (firing or resolved), by rule",
+)
+ALERTS_FIRING = Instrument(
+    "signalmesh.alerts.firing", "{alert}", "Alerts firing at the last evaluation, by rule and destination"
+)
+
+_Callback = TypeVar("_Callback")
+
+
+class _Callbacks(Generic[_Callback]):
+    """The callbacks an observable gauge reads at each collection: registered and removed from
+    any thread, read on the metric reader's."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[_Callback] = []
+        self._lock = threading.Lock()
+
+    def add(self, callback: _Callback) -> Callable[[], None]:
+        """Register ``callback``; call the result to remove it."""
+        with self._lock:
+            self._callbacks.append(callback)
+
+        def unregister() -> None:
+            with self._lock:
+                if callback in self._callbacks:
+                    self._callbacks.remove(callback)
+
+        return unregister
+
+    def registered(self) -> list[_Callback]:
+        with self._lock:
+            return list(self._callbacks)
+
+
 @dataclass(slots=True)
 class Metrics:
     """Every instrument the mesh records into. Attributes to pass are listed per field."""
@@ -64,110 +132,65 @@ class Metrics:
     alert_notifications: Counter
     # {"rule", "destination", "severity"} — 1 per alert firing at the last evaluation.
     alerts_firing: ObservableGauge
-    _outbox_depth_callbacks: list[OutboxDepthCallback] = field(default_factory=list, repr=False)
-    _firing_callbacks: list[FiringAlertsCallback] = field(default_factory=list, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _outbox_depth_callbacks: _Callbacks[OutboxDepthCallback] = field(default_factory=_Callbacks, repr=False)
+    _firing_callbacks: _Callbacks[FiringAlertsCallback] = field(default_factory=_Callbacks, repr=False)
 
     @classmethod
     def create(cls, meter: metrics.Meter) -> Metrics:
-        callbacks: list[OutboxDepthCallback] = []
-        firing_callbacks: list[FiringAlertsCallback] = []
-        lock = threading.Lock()
+        depth_callbacks: _Callbacks[OutboxDepthCallback] = _Callbacks()
+        firing_callbacks: _Callbacks[FiringAlertsCallback] = _Callbacks()
 
         def observe_firing(options: CallbackOptions) -> Iterable[Observation]:
-            with lock:
-                registered = list(firing_callbacks)
-            for callback in registered:
+            for callback in firing_callbacks.registered():
                 for (rule, destination, severity), value in callback().items():
                     yield Observation(value, {"rule": rule, "destination": destination, "severity": severity})
 
         def observe_depth(options: CallbackOptions) -> Iterable[Observation]:
-            with lock:
-                registered = list(callbacks)
-            for callback in registered:
+            for callback in depth_callbacks.registered():
                 for destination, depth in callback().items():
                     yield Observation(depth, {"destination": destination})
 
+        def counter(instrument: Instrument) -> Counter:
+            return meter.create_counter(instrument.name, instrument.unit, instrument.description)
+
+        def histogram(instrument: Instrument) -> Histogram:
+            return meter.create_histogram(
+                instrument.name,
+                instrument.unit,
+                instrument.description,
+                explicit_bucket_boundaries_advisory=instrument.buckets,
+            )
+
+        def gauge(
+            instrument: Instrument, observe: Callable[[CallbackOptions], Iterable[Observation]]
+        ) -> ObservableGauge:
+            return meter.create_observable_gauge(
+                instrument.name, [observe], instrument.unit, instrument.description
+            )
+
         return cls(
-            events_received=meter.create_counter(
-                "signalmesh.events.received", unit="{event}", description="Events that arrived at the gateway"
-            ),
-            events_rejected=meter.create_counter(
-                "signalmesh.events.rejected",
-                unit="{event}",
-                description="Events refused by validation, by rule",
-            ),
-            events_decided=meter.create_counter(
-                "signalmesh.events.decided",
-                unit="{event}",
-                description="Policy decisions per destination, by reason",
-            ),
-            events_delivered=meter.create_counter(
-                "signalmesh.events.delivered", unit="{event}", description="Delivery outcomes per destination"
-            ),
-            delivery_latency_seconds=meter.create_histogram(
-                "signalmesh.delivery.latency",
-                unit="s",
-                description="Time from the event's own time to its delivery",
-                explicit_bucket_boundaries_advisory=LATENCY_BUCKETS,
-            ),
-            match_quality=meter.create_histogram(
-                "signalmesh.match_quality",
-                unit="1",
-                description="Match quality score (0-10) of prepared events",
-                explicit_bucket_boundaries_advisory=MATCH_QUALITY_BUCKETS,
-            ),
-            outbox_depth=meter.create_observable_gauge(
-                "signalmesh.outbox.depth",
-                callbacks=[observe_depth],
-                unit="{entry}",
-                description="Entries waiting in the outbox per destination",
-            ),
-            destination_alerts=meter.create_counter(
-                "signalmesh.destination.alerts",
-                unit="{alert}",
-                description="A destination paused (bad credentials, open circuit) or recovered",
-            ),
-            alert_notifications=meter.create_counter(
-                "signalmesh.alert.notifications",
-                unit="{notification}",
-                description="Alert notifications sent (firing or resolved), by rule",
-            ),
-            alerts_firing=meter.create_observable_gauge(
-                "signalmesh.alerts.firing",
-                callbacks=[observe_firing],
-                unit="{alert}",
-                description="Alerts firing at the last evaluation, by rule and destination",
-            ),
-            _outbox_depth_callbacks=callbacks,
+            events_received=counter(EVENTS_RECEIVED),
+            events_rejected=counter(EVENTS_REJECTED),
+            events_decided=counter(EVENTS_DECIDED),
+            events_delivered=counter(EVENTS_DELIVERED),
+            delivery_latency_seconds=histogram(DELIVERY_LATENCY),
+            match_quality=histogram(MATCH_QUALITY),
+            outbox_depth=gauge(OUTBOX_DEPTH, observe_depth),
+            destination_alerts=counter(DESTINATION_ALERTS),
+            alert_notifications=counter(ALERT_NOTIFICATIONS),
+            alerts_firing=gauge(ALERTS_FIRING, observe_firing),
+            _outbox_depth_callbacks=depth_callbacks,
             _firing_callbacks=firing_callbacks,
-            _lock=lock,
         )
 
     def observe_firing_alerts(self, callback: FiringAlertsCallback) -> Callable[[], None]:
         """Report firing alerts from ``callback`` at every collection; call the result to stop."""
-        with self._lock:
-            self._firing_callbacks.append(callback)
-
-        def unregister() -> None:
-            with self._lock:
-                if callback in self._firing_callbacks:
-                    self._firing_callbacks.remove(callback)
-
-        return unregister
+        return self._firing_callbacks.add(callback)
 
     def observe_outbox_depth(self, callback: OutboxDepthCallback) -> Callable[[], None]:
         """Report outbox depth from ``callback`` (destination → depth) at every collection;
         call the returned function to stop (a stopped gateway must not report stale depths)."""
-        with self._lock:
-            self._outbox_depth_callbacks.append(callback)
-
-        def unregister() -> None:
-            with self._lock:
-                if callback in self._outbox_depth_callbacks:
-                    self._outbox_depth_callbacks.remove(callback)
-
-        return unregister
+        return self._outbox_depth_callbacks.add(callback)
 
 
 @functools.cache

@@ -20,6 +20,8 @@ from signalmesh.connector import (
     body_excerpt,
     canonical_json,
     chunks,
+    commerce_fields,
+    content_item,
     groups_in_order,
     hashed_list,
     hashed_one,
@@ -112,6 +114,31 @@ def test_put_present_sets_only_values_that_exist():
 )
 def test_json_number_reads_finite_decimals_only(text, expected):
     assert json_number(text) == expected
+
+
+def test_content_item_renames_set_fields_in_the_platforms_order_with_the_price_as_a_number():
+    content = event_pb2.Content(id="sku-1", quantity=2, item_price="0", name="", category="shoes")
+    keys = {"category": "item_category", "name": "item_name", "id": "item_id", "item_price": "price"}
+    item = content_item(content, keys)
+    assert item == {"item_category": "shoes", "item_id": "sku-1", "price": 0.0}
+    assert list(item) == ["item_category", "item_id", "price"]
+
+
+def test_commerce_fields_write_the_typed_fields_over_the_clients_custom_properties():
+    event = event_pb2.ConversionEvent(value="29.90", currency=" eur ", order_id="A-1")
+    event.custom_properties.update({"value": "client's", "campaign": "spring"})
+    event.contents.add(id="sku-1", item_price="9.95")
+    assert commerce_fields(event, {"id": "content_id", "item_price": "price"}) == {
+        "campaign": "spring",
+        "value": 29.9,
+        "currency": "EUR",
+        "order_id": "A-1",
+        "contents": [{"content_id": "sku-1", "price": 9.95}],
+    }
+
+
+def test_commerce_fields_leave_out_what_the_event_does_not_carry():
+    assert commerce_fields(event_pb2.ConversionEvent(currency="  "), {"id": "id"}) == {}
 
 
 # ---- build_requests -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from functools import partial
+from types import MappingProxyType
 from typing import Any
 
 from google.protobuf import json_format
@@ -165,23 +166,23 @@ def consent_settings(consent: event_pb2.Consent) -> dict[str, str]:
     return result
 
 
+# GA4: items[] = {item_id, item_name, item_category, price, quantity}.
+_ITEM_KEYS = MappingProxyType(
+    {
+        "id": "item_id",
+        "name": "item_name",
+        "category": "item_category",
+        "quantity": "quantity",
+        "item_price": "price",
+    }
+)
+
+
 def _item(content: event_pb2.Content) -> dict[str, Any] | None:
-    # GA4: items[] = {item_id, item_name, item_category, price, quantity}; each item needs an
-    # item_id or an item_name (G5), so one with neither is left out.
+    # GA4: each item needs an item_id or an item_name (G5), so one with neither is left out.
     if not content.id and not content.name:
         return None
-    item: dict[str, Any] = {}
-    if content.id:
-        item["item_id"] = content.id
-    if content.name:
-        item["item_name"] = content.name
-    if content.category:
-        item["item_category"] = content.category
-    if content.quantity:
-        item["quantity"] = content.quantity
-    if (price := kit.json_number(content.item_price)) is not None:
-        item["price"] = price
-    return item
+    return kit.content_item(content, _ITEM_KEYS)
 
 
 def _is_scalar(value: Any) -> bool:

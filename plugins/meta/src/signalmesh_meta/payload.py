@@ -7,9 +7,9 @@ This is where raw personal data ends: every customer-information key leaves here
 from __future__ import annotations
 
 from functools import partial
+from types import MappingProxyType
 from typing import Any
 
-from google.protobuf import json_format
 from signalmesh.connector import kit
 from signalmesh.normalize.text import is_sha256_hex
 from signalmesh.v1 import event_pb2
@@ -117,31 +117,15 @@ def fbc(click_ids: event_pb2.ClickIds) -> str | None:
     return f"fb.1.{first_seen_ms}.{fbclid}"
 
 
+# Meta: contents[] = {id, quantity, item_price, delivery_category}.
+CONTENT_KEYS = MappingProxyType(
+    {"id": "id", "quantity": "quantity", "item_price": "item_price", "delivery_category": "delivery_category"}
+)
+
+
 def custom_data(event: event_pb2.ConversionEvent) -> dict[str, Any]:
-    """Meta's ``custom_data``: the client's custom properties, then our typed fields over them."""
-    result: dict[str, Any] = json_format.MessageToDict(event.custom_properties)
-    if (value := kit.json_number(event.value)) is not None:
-        # Meta: value is a number (our wire form is an exact decimal string).
-        result["value"] = value
-    if event.currency.strip():
-        # Meta: ISO 4217; the docs show both cases, upper case is the ISO spelling.
-        result["currency"] = event.currency.strip().upper()
-    if event.order_id:
-        result["order_id"] = event.order_id
-    if event.contents:
-        result["contents"] = [_content(content) for content in event.contents]
-    return result
+    """Meta's ``custom_data``: the client's custom properties, then our typed fields over them.
 
-
-def _content(content: event_pb2.Content) -> dict[str, Any]:
-    # Meta: contents[] = {id, quantity, item_price, delivery_category}.
-    item: dict[str, Any] = {}
-    if content.id:
-        item["id"] = content.id
-    if content.quantity:
-        item["quantity"] = content.quantity
-    if (price := kit.json_number(content.item_price)) is not None:
-        item["item_price"] = price
-    if content.delivery_category:
-        item["delivery_category"] = content.delivery_category
-    return item
+    Meta: value is a number (our wire form is an exact decimal string); currency is ISO 4217,
+    the docs show both cases, upper case is the ISO spelling."""
+    return kit.commerce_fields(event, CONTENT_KEYS)

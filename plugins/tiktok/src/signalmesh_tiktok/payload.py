@@ -11,7 +11,6 @@ from functools import partial
 from types import MappingProxyType
 from typing import Any
 
-from google.protobuf import json_format
 from signalmesh.connector import kit
 from signalmesh.v1 import event_pb2
 
@@ -114,35 +113,26 @@ def user(user_data: event_pb2.UserData, click_ids: event_pb2.ClickIds) -> dict[s
     return result
 
 
+# TikTok: contents[] = {content_id, content_type, content_name, content_category, price,
+# quantity, brand} (§3.2).
+CONTENT_KEYS = MappingProxyType(
+    {
+        "id": "content_id",
+        "quantity": "quantity",
+        "item_price": "price",
+        "name": "content_name",
+        "category": "content_category",
+    }
+)
+
+
 def properties(event: event_pb2.ConversionEvent) -> dict[str, Any]:
-    """TikTok's ``properties``: the client's custom properties, then our typed fields over them."""
-    result: dict[str, Any] = json_format.MessageToDict(event.custom_properties)
-    if (value := kit.json_number(event.value)) is not None:
-        result["value"] = value  # TikTok: value is a number (§3.2); ours is a decimal string
-    if event.currency.strip():
-        result["currency"] = event.currency.strip().upper()  # TikTok: ISO 4217
-    if event.order_id:
-        result["order_id"] = event.order_id
+    """TikTok's ``properties``: the client's custom properties, then our typed fields over them.
+
+    TikTok: value is a number (§3.2), ours is a decimal string; currency is ISO 4217."""
+    result = kit.commerce_fields(event, CONTENT_KEYS)
     if event.contents:
-        result["contents"] = [_content(content) for content in event.contents]
         # TikTok: content_type is product or product_group; our contents are single products.
         # content_ids is not sent beside contents (§3.2).
         result["content_type"] = "product"
     return result
-
-
-def _content(content: event_pb2.Content) -> dict[str, Any]:
-    # TikTok: contents[] = {content_id, content_type, content_name, content_category, price,
-    # quantity, brand} (§3.2).
-    item: dict[str, Any] = {}
-    if content.id:
-        item["content_id"] = content.id
-    if content.quantity:
-        item["quantity"] = content.quantity
-    if (price := kit.json_number(content.item_price)) is not None:
-        item["price"] = price
-    if content.name:
-        item["content_name"] = content.name
-    if content.category:
-        item["content_category"] = content.category
-    return item
