@@ -10,11 +10,13 @@ from signalmesh.config import Config
 from signalmesh.store.base import (
     FINAL_STATES,
     AlertRecord,
+    DeliveryPayload,
     DeliveryRecord,
     DeliveryResult,
     NewEntry,
     Observation,
     OutboxEntry,
+    PayloadRecord,
     StatusRecord,
     Store,
 )
@@ -24,11 +26,13 @@ from signalmesh.store.sqlite import SqliteStore
 __all__ = [
     "FINAL_STATES",
     "AlertRecord",
+    "DeliveryPayload",
     "DeliveryRecord",
     "DeliveryResult",
     "NewEntry",
     "Observation",
     "OutboxEntry",
+    "PayloadRecord",
     "RedisStore",
     "SqliteStore",
     "StatusRecord",

@@ -14,7 +14,8 @@ import time
 # 3: monitoring (DESIGN §11): history, deliveries, observations, alerts, leases, first_seen and
 #    documents. New tables only, so a version 2 file needs no step of its own: the SCHEMA's
 #    CREATE ... IF NOT EXISTS adds them and leaves its data as it was.
-SCHEMA_VERSION = 3
+# 4: delivery_payloads (PAYLOADS_SCHEMA), one new table, so a version 3 file needs no step either.
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dedup_claims (
@@ -144,6 +145,24 @@ CREATE TABLE IF NOT EXISTS documents (
 """
 
 
+# The body sent and the platform's answer of each event's last attempt (store.base.DeliveryPayload),
+# keyed like its status and forgotten with it (SqliteStore.prune_statuses).
+PAYLOADS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS delivery_payloads (
+    event_id        TEXT NOT NULL,
+    destination     TEXT NOT NULL,
+    event_name      TEXT NOT NULL,
+    request_body    TEXT NOT NULL,
+    response_body   TEXT NOT NULL,
+    response_status INTEGER NOT NULL,
+    request_events  INTEGER NOT NULL,
+    request_index   INTEGER NOT NULL,
+    recorded_at     REAL NOT NULL,
+    PRIMARY KEY (event_id, destination, event_name)
+) WITHOUT ROWID;
+"""
+
+
 def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:
     """Open ``path`` for one thread: WAL, FULL sync, explicit transactions, schema in place."""
     # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE itself.
@@ -162,7 +181,7 @@ def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:
             )
         if version == 1:
             _migrate_from_1(connection)
-        for statement in SCHEMA.split(";"):
+        for statement in (SCHEMA + PAYLOADS_SCHEMA).split(";"):
             if statement.strip():
                 connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
