@@ -55,7 +55,10 @@ def kept_payloads(
     # Masked before anything is cut or re-encoded, so no part of a secret can survive either.
     body = masked(request.body.decode("utf-8", errors="replace"), secrets)
     if isinstance(answer, HttpResponse):
-        status, response = answer.status, bounded(masked(answer.body.decode("utf-8", errors="replace"), secrets))
+        status, response = (
+            answer.status,
+            bounded(masked(answer.body.decode("utf-8", errors="replace"), secrets)),
+        )
     else:
         status, response = 0, ""
     event_ids = request.event_ids

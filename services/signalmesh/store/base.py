@@ -235,8 +235,8 @@ class Store(Protocol):
     async def prune_statuses(self, updated_before: float, limit: int = 10_000) -> int:
         """Forget DELIVERED and SKIPPED statuses last changed before ``updated_before`` (at most
         ``limit`` per call), and their kept payloads, so the store does not grow without bound;
-        pending, retrying, rejected and dead-lettered ones stay. Returns how many were removed. A backend whose
-        statuses expire on their own (Redis: a TTL of the same retention) removes none here."""
+        pending, retrying, rejected and dead-lettered ones stay. Returns how many were removed. A
+        backend whose statuses expire on their own (Redis: a TTL of the same retention) removes none here."""
         ...
 
     # --- history, observations, alerts (monitoring, DESIGN §11) ---

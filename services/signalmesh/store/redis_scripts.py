@@ -60,8 +60,10 @@ return result
 #       next attempt at, now, status ttl seconds, destination, kept payload JSON ('' for none).
 # Returns 0 when the entry is gone (another worker already completed it).
 COMPLETE = """
-local stream, due, attempts_key, responses_key, dead_index, dead_entry, status_key, payloads_key = unpack(KEYS)
-local group, id, action, state, response, next_attempt_at, now, status_ttl, destination, payload = unpack(ARGV)
+local stream, due, attempts_key, responses_key, dead_index, dead_entry = unpack(KEYS)
+local status_key, payloads_key = KEYS[7], KEYS[8]
+local group, id, action, state, response, next_attempt_at, now, status_ttl, destination = unpack(ARGV)
+local payload = ARGV[10]
 local found = redis.call('XRANGE', stream, id, id)
 if #found == 0 then return 0 end
 -- The status field is "<destination>/<event name>" (redis_layout.status_field).

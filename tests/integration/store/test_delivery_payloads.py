@@ -41,7 +41,10 @@ async def test_the_payload_of_a_result_is_kept_and_read_back_per_destination(sto
     )
 
     kept = await store.delivery_payloads("evt-1")
-    assert [(item.destination, item.event_name) for item in kept] == [("meta", "Purchase"), ("tiktok", "Purchase")]
+    assert [(item.destination, item.event_name) for item in kept] == [
+        ("meta", "Purchase"),
+        ("tiktok", "Purchase"),
+    ]
     assert [item.payload for item in kept] == [SENT, refused]
     assert {item.recorded_at for item in kept} == {T0 + 1}
     assert await store.delivery_payloads("evt-unknown") == []
@@ -79,7 +82,10 @@ async def test_no_payload_is_kept_for_an_entry_another_worker_already_completed(
 async def test_a_bounded_body_survives_the_round_trip_byte_for_byte(store: Store) -> None:
     long_body = '{"data":[{"note":"' + "é€😀" * 10_000 + '"}]}'
     kept = DeliveryPayload(bounded(long_body), bounded("x" * 40_000), response_status=200)
-    assert len(kept.request_body.encode()) <= MAX_KEPT_BYTES and len(kept.response_body.encode()) <= MAX_KEPT_BYTES
+    assert (
+        len(kept.request_body.encode()) <= MAX_KEPT_BYTES
+        and len(kept.response_body.encode()) <= MAX_KEPT_BYTES
+    )
     await enqueue(store, entry("evt-5"))
     [claimed] = await store.claim_outbox("meta", 10, LEASE, T0)
     await store.complete([replace(result(claimed, DELIVERED, "delivered"), payload=kept)], T0 + 1)
