@@ -32,6 +32,9 @@ _PHONE = re.compile(r"\+?[\d\s().-]{7,}")
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
+_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+_TOKEN_PART = re.compile(r"[A-Za-z0-9_-]+")
+_DIGIT_RUNS = {10: "<seconds>", 13: "<milliseconds>"}
 _PLAIN_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*")
 # Keys whose numbers are times: their magnitude tells seconds from milliseconds.
 _TIME_KEY = re.compile(r"time|timestamp|date|_at$|At$", re.IGNORECASE)
@@ -115,6 +118,7 @@ def value_format(value: Any, key: str = "") -> str:
         (_SHA256_UPPER, "SHA-256 hash in upper case"),
         (_EMAIL, "clear email"),
         (_NUMERIC, "number as text"),
+        (_IPV4, "IPv4 address"),
         (_PHONE, "clear phone"),
         (_DATE, "date"),
         (_URL, "URL"),
@@ -123,7 +127,31 @@ def value_format(value: Any, key: str = "") -> str:
             return name
     if _DATE_TIME.match(text):
         return "date-time text"
+    if (shape := dotted_shape(text)) is not None:
+        return shape
     return "text"
+
+
+def dotted_shape(text: str) -> str | None:
+    """The shape of a dotted token with a time in it (Meta's ``fb.1.<creation time>.<id>``
+    cookies, GA's ``<random>.<timestamp>``), so a creation time in seconds shows against one in
+    milliseconds; None for other text. A part of 10 digits reads as seconds, of 13 as
+    milliseconds (a random part of that length reads so too: this is a reading aid)."""
+    parts = text.split(".")
+    if len(parts) < 2 or not all(_TOKEN_PART.fullmatch(part) for part in parts):
+        return None
+    shown_parts = []
+    for index, part in enumerate(parts):
+        if part.isdigit():
+            # A short number (Meta's subdomain index) is part of the shape as it is.
+            shown_parts.append(_DIGIT_RUNS.get(len(part), part if len(part) <= 2 else "<digits>"))
+        elif index == 0 and len(part) <= 4:
+            shown_parts.append(part)  # a prefix such as fb or GA1 is part of the shape
+        else:
+            shown_parts.append("<text>")
+    if not any(part in _DIGIT_RUNS.values() for part in shown_parts):
+        return None
+    return "token " + ".".join(shown_parts)
 
 
 def shown(value: Any) -> str:
@@ -132,7 +160,7 @@ def shown(value: Any) -> str:
         keys = sorted(value)
         more = f", …{len(keys) - MAX_SHOWN_KEYS} more" if len(keys) > MAX_SHOWN_KEYS else ""
         return "{" + ", ".join(keys[:MAX_SHOWN_KEYS]) + more + "}"
-    if isinstance(value, list):
+    if isinstance(value, list) and not _shown_whole(value):
         return f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= MAX_SHOWN_CHARS else text[: MAX_SHOWN_CHARS - 1] + "…"
@@ -147,6 +175,17 @@ def _described(value: Any, key: str) -> str:
     if (format_name := value_format(value, key)) in _SHOWN_BY_FORMAT:
         return f"{json_type(value)} ({format_name})"
     return f"{json_type(value)} {shown(value)}"
+
+
+def _shown_whole(value: Any) -> bool:
+    """Scalars, and short arrays of scalars (``["data", "0", "user_data.fbc"]``), read best whole."""
+    if isinstance(value, dict):
+        return False
+    if isinstance(value, list):
+        return not any(isinstance(item, dict | list) for item in value) and (
+            len(json.dumps(value, ensure_ascii=False)) <= MAX_SHOWN_CHARS
+        )
+    return True
 
 
 def child_path(path: str, key: str | int) -> str:
@@ -198,7 +237,7 @@ def diff_documents(a: Any, b: Any, *, values: bool = False, path: str = "") -> l
 
 
 def _one_side(value: Any, path: str, kind: Kind, leaves: bool) -> list[Difference]:
-    if leaves and isinstance(value, dict | list) and value:
+    if leaves and value and not _shown_whole(value):
         items = value.items() if isinstance(value, dict) else enumerate(value)
         return [
             difference

@@ -67,6 +67,21 @@ def test_a_clear_email_against_a_hash_and_seconds_against_milliseconds_are_forma
     ]
 
 
+def test_a_cookie_created_in_seconds_against_one_in_milliseconds_is_a_format_difference():
+    a = {"fbc": "fb.1.1717000000123.IwAR2xyz"}
+    b = {"fbc": "fb.1.1717000000.IwAR2abc"}
+    assert diff_documents(a, b) == [
+        Difference(
+            "fbc",
+            Kind.FORMAT,
+            "token fb.1.<milliseconds>.<text>",
+            "token fb.1.<seconds>.<text>",
+        )
+    ]
+    assert value_format("203.0.113.9") == "IPv4 address"
+    assert value_format("shop.example.com") == "text", "a dotted name with no time in it is text"
+
+
 def test_formats_a_reader_recognises():
     assert value_format(HASH.upper()) == "SHA-256 hash in upper case"
     assert value_format("29.99") == "number as text"
@@ -102,6 +117,15 @@ def test_the_answers_differ_in_status_outcome_and_the_error_fields_leaf_by_leaf(
         Difference("error.error_user_msg", Kind.ONLY_IN_B, "", 'string "custom_data.currency"'),
     ]
     assert not found.same
+
+
+def test_an_answers_short_list_is_one_value_and_a_list_of_objects_is_listed_item_by_item():
+    a = {}
+    b = {"blame": [["data", "0", "user_data.fbc"]], "rows": [{"status": 400}]}
+    assert diff_documents(a, b, values=True) == [
+        Difference("blame[0]", Kind.ONLY_IN_B, "", 'array ["data", "0", "user_data.fbc"]'),
+        Difference("rows[0].status", Kind.ONLY_IN_B, "", "number 400"),
+    ]
 
 
 def test_two_refusals_differ_in_their_error_code_value():
