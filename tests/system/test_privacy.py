@@ -156,7 +156,14 @@ async def test_no_raw_personal_value_appears_in_logs_spans_or_files(launcher, tm
                         break
                     assert time.monotonic() < deadline, f"not delivered everywhere: {states}"
                     await asyncio.sleep(0.05)
+                # The kept bodies (`signalmesh status --payload`): hashed, and no credential
+                # either (GA4's api_secret travels in the query string, which is never kept).
+                request = gateway_pb2.GetEventStatusRequest(event_id="private-1", include_payload=True)
+                kept = await stub.GetEventStatus(request, metadata=metadata, timeout=5)
             assert set(states) == {"meta", "tiktok", "linkedin", "google_ads", "ga4", "crm"}
+            assert all(item.payload.request_body for item in kept.destinations)
+            assert leaks(str(kept), allowed) == [], "a kept payload holds personal data"
+            assert "sandbox-token" not in str(kept) and "privacy-signing-secret" not in str(kept)
         launcher.stop_all()  # flush logs and the database on a graceful stop
 
     span_text = "\n".join(f"{span.name} {span.attributes}" for span in receiver.spans)

@@ -100,9 +100,9 @@ class GatewayClient:
             gateway_pb2.CheckEventRequest(event=event), metadata=self._metadata, timeout=self._timeout
         )
 
-    def status(self, event_id: str) -> gateway_pb2.GetEventStatusResponse:
+    def status(self, event_id: str, include_payload: bool = False) -> gateway_pb2.GetEventStatusResponse:
         return self._stub.GetEventStatus(
-            gateway_pb2.GetEventStatusRequest(event_id=event_id),
+            gateway_pb2.GetEventStatusRequest(event_id=event_id, include_payload=include_payload),
             metadata=self._metadata,
             timeout=self._timeout,
         )

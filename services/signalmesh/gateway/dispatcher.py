@@ -5,7 +5,9 @@ down, slow or throttling only delays its own events. The connector builds the re
 classifies the answers; this module only moves entries between states: delivered / rejected
 end an entry, retry puts it back with exponential backoff and full jitter (Retry-After is a
 floor), and an entry whose retry horizon or platform age window has passed is dead-lettered
-with its reason, to be replayed by `signalmesh dlq replay`.
+with its reason, to be replayed by `signalmesh dlq replay`. Each result carries what is kept of
+its exchange (``kept_payloads``: the body sent and the answer, masked and bounded), written with
+it in one store transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 
 import structlog
 from opentelemetry import trace
@@ -26,16 +29,19 @@ from signalmesh.config import DispatcherConfig, refresh_secrets
 from signalmesh.connector import Connector, Destination, HttpRequest, Outcome, OutcomeKind
 from signalmesh.gateway.breaker import CircuitBreaker
 from signalmesh.gateway.history_counts import count_completed
+from signalmesh.gateway.kept_payloads import kept_payloads
 from signalmesh.gateway.rate_limit import RateLimiter
 from signalmesh.gateway.transport import Transport
 from signalmesh.plugins import ConnectorRegistry
-from signalmesh.store.base import DeliveryResult, OutboxEntry, Store
+from signalmesh.store.base import DeliveryPayload, DeliveryResult, OutboxEntry, Store
 from signalmesh.telemetry import tracing
 from signalmesh.telemetry.metrics import get_metrics
 from signalmesh.v1 import event_pb2, gateway_pb2
 
 _tracer = trace.get_tracer("signalmesh.dispatcher")
 _log = structlog.get_logger("signalmesh.dispatcher")
+# An event's outcome and the exchange it came from, as the store keeps it.
+_Answer = tuple[Outcome, DeliveryPayload | None]
 _STATE_OF = {
     OutcomeKind.DELIVERED: gateway_pb2.DELIVERY_STATE_DELIVERED,
     OutcomeKind.REJECTED: gateway_pb2.DELIVERY_STATE_REJECTED,
@@ -238,7 +244,9 @@ class Dispatcher:
             groups[(entry.event_id, entry.event_name)].append(entry)
         contexts = [tracing.context_from_traceparent(entry.traceparent) for entry in entries]
         links = [Link(trace.get_current_span(context).get_span_context()) for context in contexts[1:]]
-        answered: list[tuple[Outcome, list[OutboxEntry], event_pb2.PreparedEvent]] = []
+        answered: list[
+            tuple[Outcome, DeliveryPayload | None, list[OutboxEntry], event_pb2.PreparedEvent]
+        ] = []
         with _tracer.start_as_current_span(
             f"dispatch {destination.name}",
             context=contexts[0],
@@ -255,19 +263,24 @@ class Dispatcher:
                     for event_id, group in entries_of.items()
                 }
                 for request in connector.build_requests(list(prepared_by_event.values()), destination):
-                    for outcome in await self._send(request, connector, destination, prepared_by_event):
+                    for outcome, payload in await self._send(
+                        request, connector, destination, prepared_by_event
+                    ):
                         if outcome.event_id in entries_of:
                             answered.append(
-                                (outcome, entries_of[outcome.event_id], prepared_by_event[outcome.event_id])
+                                (
+                                    *(outcome, payload),
+                                    *(entries_of[outcome.event_id], prepared_by_event[outcome.event_id]),
+                                )
                             )
         now = self._clock()
         context_of = {entry.entry_id: context for entry, context in zip(entries, contexts, strict=True)}
         metrics = get_metrics()
         results = []
         completed = []
-        for outcome, group, prepared in answered:
+        for outcome, payload, group, prepared in answered:
             for position, entry in enumerate(group):
-                result = self._result(entry, outcome, now, connector, prepared)
+                result = replace(self._result(entry, outcome, now, connector, prepared), payload=payload)
                 results.append(result)
                 if position == 0:  # a group is one event sent once: counted once
                     completed.append((result, outcome, prepared))
@@ -289,28 +302,31 @@ class Dispatcher:
         connector: Connector,
         destination: Destination,
         prepared_by_event: Mapping[str, event_pb2.PreparedEvent],
-    ) -> list[Outcome]:
-        outcomes = await self._exchange(request, connector, destination)
-        if len(request.event_ids) > 1 and any(outcome.whole_request for outcome in outcomes):
+    ) -> list[_Answer]:
+        answers = await self._exchange(request, connector, destination)
+        if len(request.event_ids) > 1 and any(outcome.whole_request for outcome, _ in answers):
             # The platform refused the whole request for an unnamed event: resend one by one so
             # only the bad event is rejected and the others are delivered.
-            isolated: list[Outcome] = []
+            isolated: list[_Answer] = []
             for event_id in request.event_ids:
                 for single in connector.build_requests([prepared_by_event[event_id]], destination):
                     isolated += await self._exchange(single, connector, destination)
             return isolated
-        return outcomes
+        return answers
 
     async def _exchange(
         self, request: HttpRequest, connector: Connector, destination: Destination
-    ) -> list[Outcome]:
-        """One HTTP round trip, rate-limited, with the breaker told how the platform fared."""
+    ) -> list[_Answer]:
+        """One HTTP round trip, rate-limited, with the breaker told how the platform fared; each
+        outcome comes with what is kept of the exchange for its event."""
         limiter = self._limiters.get(destination.name)
         if limiter is not None and (delay := limiter.delay_for_next(self._clock())) > 0:
             await asyncio.sleep(delay)
-        outcomes = connector.classify(request, await self._transport.send(request, destination.name))
+        answer = await self._transport.send(request, destination.name)
+        outcomes = connector.classify(request, answer)
         self._update_breaker(destination.name, outcomes)
-        return outcomes
+        kept = kept_payloads(request, answer, destination, connector.config_schema)
+        return [(outcome, kept.get(outcome.event_id)) for outcome in outcomes]
 
     def _update_breaker(self, name: str, outcomes: list[Outcome]) -> None:
         breaker = self.breakers[name]

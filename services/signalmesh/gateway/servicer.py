@@ -25,7 +25,7 @@ from signalmesh.gateway.validate import Violation
 from signalmesh.interceptors import current_client
 from signalmesh.plugins import ConnectorRegistry
 from signalmesh.policy.strategy import STRATEGY_BY_ENUM
-from signalmesh.store.base import Store
+from signalmesh.store.base import PayloadRecord, Store
 from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc, policy_pb2
 
 METHOD_SCOPES = {
@@ -47,6 +47,19 @@ def _violations(items: list[Violation]) -> list[gateway_pb2.FieldViolation]:
         gateway_pb2.FieldViolation(field=item.field, description=item.description, reason=item.reason)
         for item in items
     ]
+
+
+def to_payload(record: PayloadRecord) -> gateway_pb2.DeliveryPayload:
+    kept = record.payload
+    message = gateway_pb2.DeliveryPayload(
+        request_body=kept.request_body,
+        response_body=kept.response_body,
+        response_status=kept.response_status,
+        request_events=kept.request_events,
+        request_index=kept.request_index,
+    )
+    message.recorded_at.FromNanoseconds(int(record.recorded_at * 1e9))
+    return message
 
 
 def to_result(outcome: EventOutcome, index: int) -> gateway_pb2.EventResult:
@@ -208,6 +221,14 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
             await context.abort(
                 grpc.StatusCode.NOT_FOUND, f"event_id: no event {request.event_id!r} was accepted here"
             )
+        payloads = (
+            {
+                (item.destination, item.event_name): item
+                for item in await self._store.delivery_payloads(request.event_id)
+            }
+            if request.include_payload
+            else {}
+        )
         response = gateway_pb2.GetEventStatusResponse(event_id=request.event_id)
         for record in records:
             status = response.destinations.add(
@@ -222,6 +243,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 trace_id=record.trace_id,
             )
             status.updated_at.FromNanoseconds(int(record.updated_at * 1e9))
+            if (kept := payloads.get((record.destination, record.event_name))) is not None:
+                status.payload.CopyFrom(to_payload(kept))
         return response
 
     async def ListDeadLetters(

@@ -78,6 +78,35 @@ COMPLETION_STATES = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryPayload:
+    """One attempt's exchange as kept for an operator (``signalmesh status --payload`` and
+    ``signalmesh diff``): the body sent and the platform's own answer, hashed data only, secrets
+    masked, each bounded (``gateway.kept_payloads``). Headers and the URL are never kept."""
+
+    # The request body as sent; for a request carrying several events, this event's own element
+    # in the request's envelope (``{"data": [<this event>], ...}``) when it can be told apart.
+    request_body: str
+    # The platform's answer body, whole (it may speak of positions of the whole request).
+    response_body: str
+    # The HTTP status; 0 when no answer came (timeout, connection failure).
+    response_status: int = 0
+    # How many events the request carried, and this event's position among them (from 0).
+    request_events: int = 1
+    request_index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadRecord:
+    """The last kept exchange of one event at one destination (``Store.delivery_payloads``)."""
+
+    event_id: str
+    destination: str
+    event_name: str
+    payload: DeliveryPayload
+    recorded_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryResult:
     """What a dispatcher learned about one claimed entry."""
 
@@ -89,6 +118,9 @@ class DeliveryResult:
     platform_response: str = ""
     # For RETRYING: not before this time (epoch seconds).
     next_attempt_at: float = 0.0
+    # The exchange this result came from, kept beside the status (replacing the previous one)
+    # and forgotten with it; None keeps whatever was kept before.
+    payload: DeliveryPayload | None = None
 
     @staticmethod
     def check_states(results: Sequence[DeliveryResult]) -> None:
@@ -209,10 +241,16 @@ class Store(Protocol):
         history: HistoryDelta | None = None,
         deliveries: Sequence[DeliveryRecord] = (),
     ) -> None:
-        """Record delivery results: final states leave the outbox, RETRYING returns to it."""
+        """Record delivery results: final states leave the outbox, RETRYING returns to it. A
+        result's ``payload`` is kept in the same transaction, for as long as the status."""
         ...
 
     async def event_status(self, event_id: str) -> list[StatusRecord]: ...
+
+    async def delivery_payloads(self, event_id: str) -> list[PayloadRecord]:
+        """The last kept exchange of ``event_id`` at each destination (by destination and event
+        name); none for a destination that was never attempted or whose status was forgotten."""
+        ...
 
     async def outbox_depth(self, destination: str | None = None) -> int:
         """Entries not yet in a final state (pending, leased or waiting to retry)."""
@@ -231,9 +269,9 @@ class Store(Protocol):
 
     async def prune_statuses(self, updated_before: float, limit: int = 10_000) -> int:
         """Forget DELIVERED and SKIPPED statuses last changed before ``updated_before`` (at most
-        ``limit`` per call), so the store does not grow without bound; pending, retrying,
-        rejected and dead-lettered ones stay. Returns how many were removed. A backend whose
-        statuses expire on their own (Redis: a TTL of the same retention) removes none here."""
+        ``limit`` per call), and their kept payloads, so the store does not grow without bound;
+        pending, retrying, rejected and dead-lettered ones stay. Returns how many were removed. A
+        backend whose statuses expire on their own (Redis: a TTL of the same retention) removes none here."""
         ...
 
     # --- history, observations, alerts (monitoring, DESIGN §11) ---

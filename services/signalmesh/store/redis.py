@@ -21,13 +21,22 @@ import redis.asyncio as aioredis
 
 from signalmesh.monitoring.history import HistoryDelta
 from signalmesh.store import redis_scripts
-from signalmesh.store.base import DeliveryRecord, DeliveryResult, NewEntry, OutboxEntry, StatusRecord
+from signalmesh.store.base import (
+    DeliveryRecord,
+    DeliveryResult,
+    NewEntry,
+    OutboxEntry,
+    PayloadRecord,
+    StatusRecord,
+)
 from signalmesh.store.history_rows import checked_increments
 from signalmesh.store.redis_layout import (
     GROUP,
     Keys,
     destination_of,
     entry_id,
+    payload_from_json,
+    payload_json,
     split_entry_id,
     status_field,
     status_from_json,
@@ -187,10 +196,12 @@ class RedisStore(RedisMonitoring, RedisStrategy):
                         *(keys.stream(destination), keys.due(destination), keys.attempts(destination)),
                         *(keys.responses(destination), keys.dead(destination)),
                         *(keys.dead_entry(destination, stream_id), keys.status(result.event_id)),
+                        keys.payloads(result.event_id),
                     ],
                     args=[
                         *(GROUP, stream_id, _ACTIONS[result.state], result.state, result.platform_response),
                         *(repr(result.next_attempt_at), repr(now), self._status_ttl, destination),
+                        payload_json(result.payload, now),
                     ],
                     client=pipe,
                 )
@@ -203,6 +214,11 @@ class RedisStore(RedisMonitoring, RedisStrategy):
         records = (
             status_from_json(event_id, destination_of(text(field)), raw) for field, raw in fields.items()
         )
+        return sorted(records, key=lambda record: (record.destination, record.event_name))
+
+    async def delivery_payloads(self, event_id: str) -> list[PayloadRecord]:
+        fields = await self._redis.hgetall(self._keys.payloads(event_id))
+        records = (payload_from_json(event_id, text(field), raw) for field, raw in fields.items())
         return sorted(records, key=lambda record: (record.destination, record.event_name))
 
     async def outbox_depth(self, destination: str | None = None) -> int:
@@ -281,7 +297,7 @@ class RedisStore(RedisMonitoring, RedisStrategy):
 
     async def prune_statuses(self, updated_before: float, limit: int = 10_000) -> int:
         # Every status key carries a TTL of the retention, refreshed when it changes: Redis
-        # forgets old statuses by itself.
+        # forgets old statuses (and their payload keys, same TTL) by itself.
         return 0
 
     async def close(self) -> None:

@@ -16,7 +16,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from signalmesh.monitoring.history import BucketKey
-from signalmesh.store.base import AlertRecord, DeliveryRecord, Observation, StatusRecord
+from signalmesh.store.base import (
+    AlertRecord,
+    DeliveryPayload,
+    DeliveryRecord,
+    Observation,
+    PayloadRecord,
+    StatusRecord,
+)
 
 # The consumer group every dispatcher of a destination reads through.
 GROUP = "dispatchers"
@@ -48,6 +55,11 @@ class Keys:
         """A hash: ``status_field(destination, event_name)`` → status JSON; expires after the
         status TTL."""
         return f"{self.namespace}:status:{event_id}"
+
+    def payloads(self, event_id: str) -> str:
+        """A hash beside the status one: ``status_field(destination, event_name)`` → the last kept
+        exchange as JSON (``payload_json``); same TTL as the status."""
+        return f"{self.namespace}:payloads:{event_id}"
 
     def stream(self, destination: str) -> str:
         """The outbox: one stream entry per unfinished delivery."""
@@ -170,6 +182,20 @@ def status_from_json(event_id: str, destination: str, raw: bytes | str) -> Statu
         trace_id=str(fields["trace_id"]),
         updated_at=float(fields["updated_at"]),
     )
+
+
+def payload_json(payload: DeliveryPayload | None, now: float) -> str:
+    """'' for no payload (the COMPLETE script then keeps the previous one)."""
+    if payload is None:
+        return ""
+    return json.dumps({**asdict(payload), "recorded_at": now})
+
+
+def payload_from_json(event_id: str, field: str, raw: bytes | str) -> PayloadRecord:
+    fields: dict[str, Any] = json.loads(raw)
+    recorded_at = float(fields.pop("recorded_at"))
+    destination, _, event_name = field.partition("/")
+    return PayloadRecord(event_id, destination, event_name, DeliveryPayload(**fields), recorded_at)
 
 
 # --- monitoring encodings: JSON arrays as members, so no name needs a forbidden character ---

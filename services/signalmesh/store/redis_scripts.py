@@ -55,13 +55,15 @@ end
 return result
 """
 
-# KEYS: stream, due, attempts, responses, dead index, dead entry, status.
+# KEYS: stream, due, attempts, responses, dead index, dead entry, status, payloads.
 # ARGV: group, stream id, action (retry | dead | final), state, platform response,
-#       next attempt at, now, status ttl seconds, destination.
+#       next attempt at, now, status ttl seconds, destination, kept payload JSON ('' for none).
 # Returns 0 when the entry is gone (another worker already completed it).
 COMPLETE = """
-local stream, due, attempts_key, responses_key, dead_index, dead_entry, status_key = unpack(KEYS)
+local stream, due, attempts_key, responses_key, dead_index, dead_entry = unpack(KEYS)
+local status_key, payloads_key = KEYS[7], KEYS[8]
 local group, id, action, state, response, next_attempt_at, now, status_ttl, destination = unpack(ARGV)
+local payload = ARGV[10]
 local found = redis.call('XRANGE', stream, id, id)
 if #found == 0 then return 0 end
 -- The status field is "<destination>/<event name>" (redis_layout.status_field).
@@ -98,6 +100,9 @@ if current then
   redis.call('HSET', status_key, field, cjson.encode(status))
   redis.call('EXPIRE', status_key, status_ttl)
 end
+-- The payload is kept as long as the status: the same TTL, renewed with it.
+if payload ~= '' then redis.call('HSET', payloads_key, field, payload) end
+redis.call('EXPIRE', payloads_key, status_ttl)
 return 1
 """
 

@@ -14,7 +14,15 @@ from typing import TypeVar
 
 from signalmesh.monitoring.history import HistoryDelta
 from signalmesh.store import sqlite_monitoring as monitoring
-from signalmesh.store.base import DeliveryRecord, DeliveryResult, NewEntry, OutboxEntry, StatusRecord
+from signalmesh.store.base import (
+    DeliveryPayload,
+    DeliveryRecord,
+    DeliveryResult,
+    NewEntry,
+    OutboxEntry,
+    PayloadRecord,
+    StatusRecord,
+)
 from signalmesh.store.history_rows import checked_increments
 from signalmesh.store.sqlite_monitoring import SqliteMonitoring
 from signalmesh.store.sqlite_strategy import SqliteStrategy
@@ -59,6 +67,15 @@ _DEAD_LETTERS = (
     "FROM dead_letters AS dead LEFT JOIN event_status AS status "
     "ON status.event_id = dead.event_id AND status.destination = dead.destination "
     "AND status.event_name = dead.event_name "
+)
+_KEEP_PAYLOAD = (
+    "INSERT OR REPLACE INTO delivery_payloads (event_id, destination, event_name, request_body, "
+    "response_body, response_status, request_events, request_index, recorded_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_PAYLOADS = (
+    "SELECT destination, event_name, request_body, response_body, response_status, request_events, "
+    "request_index, recorded_at FROM delivery_payloads WHERE event_id = ? ORDER BY destination, event_name"
 )
 # The entry keeps its id (AUTOINCREMENT never hands it out again) and its last response.
 _RESURRECT = (
@@ -204,6 +221,15 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy):
                         event_name,
                     ),
                 )
+                if (kept := result.payload) is not None:
+                    connection.execute(
+                        _KEEP_PAYLOAD,
+                        (
+                            *(event_id, result.destination, event_name, kept.request_body),
+                            *(kept.response_body, kept.response_status, kept.request_events),
+                            *(kept.request_index, now),
+                        ),
+                    )
             monitoring.add_history(connection, increments)
             monitoring.add_deliveries(connection, deliveries)
 
@@ -216,6 +242,15 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy):
         return await self._worker.read(
             lambda connection: [StatusRecord(*row) for row in connection.execute(query, (event_id,))]
         )
+
+    async def delivery_payloads(self, event_id: str) -> list[PayloadRecord]:
+        def work(connection: sqlite3.Connection) -> list[PayloadRecord]:
+            return [
+                PayloadRecord(event_id, destination, event_name, DeliveryPayload(*kept), recorded_at)
+                for destination, event_name, *kept, recorded_at in connection.execute(_PAYLOADS, (event_id,))
+            ]
+
+        return await self._worker.read(work)
 
     async def outbox_depth(self, destination: str | None = None) -> int:
         query = "SELECT COUNT(*) FROM outbox" + ("" if destination is None else " WHERE destination = ?")
@@ -265,12 +300,16 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy):
         forgettable = (gateway_pb2.DELIVERY_STATE_DELIVERED, gateway_pb2.DELIVERY_STATE_SKIPPED)
 
         def work(connection: sqlite3.Connection) -> int:
-            return connection.execute(
-                "DELETE FROM event_status WHERE (event_id, destination, event_name) IN ("
+            keys = connection.execute(
                 "SELECT event_id, destination, event_name FROM event_status "
-                "WHERE updated_at < ? AND state IN (?, ?) LIMIT ?)",
+                "WHERE updated_at < ? AND state IN (?, ?) LIMIT ?",
                 (updated_before, *forgettable, limit),
-            ).rowcount
+            ).fetchall()
+            where = "WHERE event_id = ? AND destination = ? AND event_name = ?"
+            # A payload is kept as long as its status, no longer.
+            connection.executemany(f"DELETE FROM delivery_payloads {where}", keys)
+            connection.executemany(f"DELETE FROM event_status {where}", keys)
+            return len(keys)
 
         return await self._worker.write(work)
 

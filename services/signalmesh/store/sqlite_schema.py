@@ -16,7 +16,8 @@ import time
 #    CREATE ... IF NOT EXISTS adds them and leaves its data as it was.
 # 4: the conversion strategy (a setting every policy replica shares) and its audit trail. New
 #    tables only, like version 3: CREATE ... IF NOT EXISTS adds them to an older file.
-SCHEMA_VERSION = 4
+# 5: delivery_payloads (PAYLOADS_SCHEMA), one new table, so a version 4 file needs no step either.
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dedup_claims (
@@ -163,6 +164,24 @@ CREATE TABLE IF NOT EXISTS strategy_changes (
 """
 
 
+# The body sent and the platform's answer of each event's last attempt (store.base.DeliveryPayload),
+# keyed like its status and forgotten with it (SqliteStore.prune_statuses).
+PAYLOADS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS delivery_payloads (
+    event_id        TEXT NOT NULL,
+    destination     TEXT NOT NULL,
+    event_name      TEXT NOT NULL,
+    request_body    TEXT NOT NULL,
+    response_body   TEXT NOT NULL,
+    response_status INTEGER NOT NULL,
+    request_events  INTEGER NOT NULL,
+    request_index   INTEGER NOT NULL,
+    recorded_at     REAL NOT NULL,
+    PRIMARY KEY (event_id, destination, event_name)
+) WITHOUT ROWID;
+"""
+
+
 def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:
     """Open ``path`` for one thread: WAL, FULL sync, explicit transactions, schema in place."""
     # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE itself.
@@ -181,7 +200,7 @@ def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:
             )
         if version == 1:
             _migrate_from_1(connection)
-        for statement in SCHEMA.split(";"):
+        for statement in (SCHEMA + PAYLOADS_SCHEMA).split(";"):
             if statement.strip():
                 connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

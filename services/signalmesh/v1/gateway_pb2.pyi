@@ -151,13 +151,15 @@ class CheckEventResponse(_message.Message):
     def __init__(self, result: _Optional[_Union[EventResult, _Mapping]] = ..., previews: _Optional[_Iterable[_Union[DestinationPreview, _Mapping]]] = ...) -> None: ...
 
 class GetEventStatusRequest(_message.Message):
-    __slots__ = ("event_id",)
+    __slots__ = ("event_id", "include_payload")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     event_id: str
-    def __init__(self, event_id: _Optional[str] = ...) -> None: ...
+    include_payload: bool
+    def __init__(self, event_id: _Optional[str] = ..., include_payload: _Optional[bool] = ...) -> None: ...
 
 class DestinationStatus(_message.Message):
-    __slots__ = ("destination", "event_name", "decision", "reason", "detail", "state", "attempts", "platform_response", "trace_id", "updated_at")
+    __slots__ = ("destination", "event_name", "decision", "reason", "detail", "state", "attempts", "platform_response", "trace_id", "updated_at", "payload")
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     EVENT_NAME_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
@@ -168,6 +170,7 @@ class DestinationStatus(_message.Message):
     PLATFORM_RESPONSE_FIELD_NUMBER: _ClassVar[int]
     TRACE_ID_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     destination: str
     event_name: str
     decision: _policy_pb2.Decision
@@ -178,7 +181,24 @@ class DestinationStatus(_message.Message):
     platform_response: str
     trace_id: str
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, destination: _Optional[str] = ..., event_name: _Optional[str] = ..., decision: _Optional[_Union[_policy_pb2.Decision, str]] = ..., reason: _Optional[_Union[_policy_pb2.Reason, str]] = ..., detail: _Optional[str] = ..., state: _Optional[_Union[DeliveryState, str]] = ..., attempts: _Optional[int] = ..., platform_response: _Optional[str] = ..., trace_id: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    payload: DeliveryPayload
+    def __init__(self, destination: _Optional[str] = ..., event_name: _Optional[str] = ..., decision: _Optional[_Union[_policy_pb2.Decision, str]] = ..., reason: _Optional[_Union[_policy_pb2.Reason, str]] = ..., detail: _Optional[str] = ..., state: _Optional[_Union[DeliveryState, str]] = ..., attempts: _Optional[int] = ..., platform_response: _Optional[str] = ..., trace_id: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., payload: _Optional[_Union[DeliveryPayload, _Mapping]] = ...) -> None: ...
+
+class DeliveryPayload(_message.Message):
+    __slots__ = ("request_body", "response_body", "response_status", "request_events", "request_index", "recorded_at")
+    REQUEST_BODY_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_BODY_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_INDEX_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    request_body: str
+    response_body: str
+    response_status: int
+    request_events: int
+    request_index: int
+    recorded_at: _timestamp_pb2.Timestamp
+    def __init__(self, request_body: _Optional[str] = ..., response_body: _Optional[str] = ..., response_status: _Optional[int] = ..., request_events: _Optional[int] = ..., request_index: _Optional[int] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetEventStatusResponse(_message.Message):
     __slots__ = ("event_id", "destinations")

@@ -1,15 +1,17 @@
 """SQLite files written by older schema versions open under the current one with their data
 intact: version 1's statuses gain the event name in their key, version 2 gains the monitoring
-tables, version 3 the strategy setting's."""
+tables, version 3 the strategy setting's, version 4 the kept payloads."""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 from signalmesh.monitoring.history import HistoryDelta
-from signalmesh.store import NewEntry, SqliteStore
+from signalmesh.store import DeliveryPayload, DeliveryResult, NewEntry, SqliteStore
 from signalmesh.store.sqlite_schema import SCHEMA_VERSION
+from signalmesh.v1 import gateway_pb2
 
 V1_EVENT_STATUS = """
 CREATE TABLE event_status (
@@ -98,7 +100,7 @@ async def test_a_version_3_file_gains_the_strategy_tables_and_keeps_its_history(
     await store.add_history(history, 3600.0)
     await store.close()
     connection = sqlite3.connect(path)
-    for table in V4_TABLES:
+    for table in (*V4_TABLES, "delivery_payloads"):
         connection.execute(f"DROP TABLE {table}")
     connection.execute("PRAGMA user_version = 3")
     connection.commit()
@@ -114,6 +116,33 @@ async def test_a_version_3_file_gains_the_strategy_tables_and_keeps_its_history(
         await store.close()
     connection = sqlite3.connect(path)
     try:
-        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (4,)
+        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (5,)
+    finally:
+        connection.close()
+
+
+async def test_a_version_4_file_gains_the_payloads_table_and_keeps_its_statuses(tmp_path: Path) -> None:
+    path = tmp_path / "signalmesh.db"
+    store = SqliteStore(path)
+    await store.accept([NewEntry("meta", "evt-1", "Purchase", b"\x0a\x01", "")], [], 1.0)
+    await store.close()
+    connection = sqlite3.connect(path)
+    connection.execute("DROP TABLE delivery_payloads")
+    connection.execute("PRAGMA user_version = 4")
+    connection.commit()
+    connection.close()
+
+    store = SqliteStore(path)
+    try:
+        [claimed] = await store.claim_outbox("meta", 10, 30.0, 2.0)
+        done = DeliveryResult(claimed.entry_id, "evt-1", "meta", gateway_pb2.DELIVERY_STATE_DELIVERED, "ok")
+        kept = DeliveryPayload('{"data":[]}', "{}", 200)
+        await store.complete([replace(done, payload=kept)], 3.0)
+        assert [record.payload for record in await store.delivery_payloads("evt-1")] == [kept]
+    finally:
+        await store.close()
+    connection = sqlite3.connect(path)
+    try:
+        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     finally:
         connection.close()

@@ -19,6 +19,7 @@ SUBCOMMANDS = [
     "send",
     "check",
     "status",
+    "diff",
     "dlq",
     "strategy",
     "stats",

@@ -1,8 +1,10 @@
-"""`signalmesh status EVENT_ID`: what happened to one event at each destination, and why."""
+"""`signalmesh status EVENT_ID [--payload]`: what happened to one event at each destination, and
+why; with ``--payload``, the body each platform was sent and its own answer."""
 
 from __future__ import annotations
 
 import argparse
+import json
 
 from rich.console import Console
 from rich.table import Table
@@ -11,21 +13,28 @@ from signalmesh.cli.client import GatewayClient
 from signalmesh.cli.command import Commands
 from signalmesh.cli.gateway_calls import add_client_options, call_gateway, gateway_client
 from signalmesh.cli.output import console, decision_name, reason_name, state_name
-from signalmesh.v1 import policy_pb2
+from signalmesh.v1 import gateway_pb2, policy_pb2
 
 
 def register(commands: Commands) -> None:
     sub = commands.add("status", _status, "explain one event per destination")
     sub.add_argument("event_id")
+    sub.add_argument(
+        "--payload",
+        action="store_true",
+        help="also print the body sent to each platform and its answer (hashed data, secrets masked)",
+    )
     add_client_options(sub)
 
 
 def _status(args: argparse.Namespace) -> int:
-    return call_gateway(lambda: print_status(gateway_client(args), args.event_id, console))
+    return call_gateway(
+        lambda: print_status(gateway_client(args), args.event_id, console, payload=args.payload)
+    )
 
 
-def print_status(client: GatewayClient, event_id: str, console: Console) -> int:
-    response = client.status(event_id)
+def print_status(client: GatewayClient, event_id: str, console: Console, *, payload: bool = False) -> int:
+    response = client.status(event_id, include_payload=payload)
     table = Table(title=f"event {event_id}")
     for column in (
         "destination",
@@ -50,4 +59,43 @@ def print_status(client: GatewayClient, event_id: str, console: Console) -> int:
             item.trace_id,
         )
     console.print(table)
+    if payload:
+        for item in response.destinations:
+            print_payload(item, console)
     return 0
+
+
+def print_payload(item: gateway_pb2.DestinationStatus, console: Console) -> None:
+    """The kept exchange of one destination: the request body and the answer, JSON indented."""
+    console.rule(f"{item.destination} · {item.event_name}")
+    if not item.HasField("payload"):
+        console.print("nothing sent yet (skipped, or not attempted)")
+        return
+    kept = item.payload
+    console.print(f"request {request_note(kept)}:")
+    console.print(pretty(kept.request_body), markup=False, soft_wrap=True)
+    status = (
+        f"HTTP {kept.response_status}"
+        if kept.response_status
+        else "no answer (timeout or connection failure)"
+    )
+    console.print(f"answer: {status}")
+    if kept.response_body:
+        console.print(pretty(kept.response_body), markup=False, soft_wrap=True)
+
+
+def request_note(kept: gateway_pb2.DeliveryPayload) -> str:
+    if kept.request_events <= 1:
+        return "body as sent"
+    return (
+        f"this event's part of a request of {kept.request_events} events "
+        f"(position {kept.request_index} in it)"
+    )
+
+
+def pretty(body: str) -> str:
+    """JSON indented for reading; anything else (a body cut at the bound) as it is."""
+    try:
+        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        return body
