@@ -102,8 +102,9 @@ def dead_letter_reason(platform_response: str) -> str:
 
 
 def has_click_id(prepared: event_pb2.PreparedEvent, connector: Connector) -> bool:
-    """Would strict have sent it? Strict's rule is the connector's notion of an ad click id, so
-    a delivered event without one is exactly what ``send_all`` adds over ``strict``."""
+    """Would strict have sent it? Strict's rule is the connector's notion of what the platform
+    can attribute (an ad click id; for Google Ads also enhanced conversions' hashed email or
+    phone), so a delivered event failing it is exactly what ``send_all`` adds over ``strict``."""
     rule = connector.eligibility.get(STRICT)
     return rule is None or rule.is_satisfied_by(frozenset(prepared.identifiers))
 

@@ -73,8 +73,14 @@ def judge(
         )
 
     rule = connector.eligibility.get(strategy)
-    if rule is not None and not rule.is_satisfied_by(identifiers):
+    if rule is None:
+        return ELIGIBLE
+    if not rule.is_satisfied_by(identifiers):
         return skip(rule.reason, rule.detail)
+    if path := rule.path_taken(identifiers):
+        # Which of the rule's alternatives let it through (Google Ads: the click, or enhanced
+        # conversions' hashed email or phone), recorded with the status.
+        return Verdict(policy_pb2.DECISION_SEND, policy_pb2.REASON_ELIGIBLE, f"eligible ({strategy}): {path}")
     return ELIGIBLE
 
 
