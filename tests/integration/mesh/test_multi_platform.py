@@ -155,7 +155,10 @@ async def test_an_unrouted_event_goes_to_every_configured_destination_and_status
         assert decisions[strict].reason == policy_pb2.REASON_MISSING_CLICK_ID, strict
     # Google Ads strict takes the hashed email instead of a click (enhanced conversions), and says so.
     assert decisions["google_ads"].decision == policy_pb2.DECISION_SEND
-    assert decisions["google_ads"].detail == "eligible (strict): enhanced conversions: a hashed email, no click id"
+    assert (
+        decisions["google_ads"].detail
+        == "eligible (strict): enhanced conversions: a hashed email, no click id"
+    )
     statuses = {item.destination: item for item in (await mesh.status("organic-1")).destinations}
     assert statuses["meta_strict"].state == gateway_pb2.DELIVERY_STATE_SKIPPED
     assert "enhanced conversions" in statuses["google_ads"].detail

@@ -96,7 +96,10 @@ def test_a_rule_with_paths_records_which_path_made_the_event_eligible():
     assert by_click.detail == "eligible (strict): the click id (gclid, wbraid or gbraid)"
     assert (by_email.decision, by_email.reason) == (policy_pb2.DECISION_SEND, policy_pb2.REASON_ELIGIBLE)
     assert by_email.detail == "eligible (strict): enhanced conversions: a hashed email, no click id"
-    assert (neither.decision, neither.reason) == (policy_pb2.DECISION_SKIP, policy_pb2.REASON_MISSING_CLICK_ID)
+    assert (neither.decision, neither.reason) == (
+        policy_pb2.DECISION_SKIP,
+        policy_pb2.REASON_MISSING_CLICK_ID,
+    )
 
 
 def test_ga4_needs_its_client_id_in_both_strategies_even_with_a_hashed_email():
