@@ -19,6 +19,8 @@ from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
 
 # A rejected event whose destinations cannot be told (say, it names none that exist).
 UNROUTED = ""
+# The validator's warning for an event accepted later than [quality] stale_after.
+STALE_WARNING = "event_time.stale"
 
 
 def mode_of(test_mode: bool) -> str:
@@ -33,11 +35,13 @@ def reason_name(reason: int) -> str:
 def count_checked(
     outcomes: Sequence[EventOutcome], destinations: Mapping[str, Destination], now: float
 ) -> history.HistoryDelta:
-    """Received, and rejected by the first rule each rejected event broke, per routed destination."""
+    """Received, rejected by the first rule each rejected event broke, and accepted but stale
+    (``event_time.stale``), per routed destination."""
     delta = history.HistoryDelta()
     for outcome in outcomes:
         event = outcome.event
         names = [destination.name for destination in route(event, destinations)] or [UNROUTED]
+        stale = outcome.accepted and any(item.reason == STALE_WARNING for item in outcome.report.warnings)
         for name in names:
             test = event.test_mode or (name in destinations and destinations[name].test_mode)
             mode = mode_of(test)
@@ -45,6 +49,8 @@ def count_checked(
             if not outcome.accepted:
                 rule = outcome.report.violations[0].reason
                 delta.add(now, name, event.event_name, history.REJECTED + rule, mode=mode)
+            elif stale:
+                delta.add(now, name, event.event_name, history.STALE, mode=mode)
     return delta
 
 

@@ -1,0 +1,45 @@
+"""The practice's match-quality lines, shared by the accept step's warning, `signalmesh check`,
+`signalmesh stats` and the report, so a score reads the same everywhere. Pure.
+
+The benchmark (Meta's Event Match Quality scale, 0–10): a healthy feed with hashed email,
+phone and click ids lands in the 7.5–9 target band; below 6.0 is a warning
+(``[quality] warn_below`` moves that line; the band is the practice's, not a setting).
+"""
+
+from __future__ import annotations
+
+WARN_BELOW = 6.0
+TARGET_BAND = (7.5, 9.0)
+
+LOW = "low"
+UNDER_TARGET = "under target"
+ON_TARGET = "on target"
+ABOVE_TARGET = "above target"
+
+
+def band(score: float, warn_below: float = WARN_BELOW) -> str:
+    """Where ``score`` sits: ``low`` (< warn_below), ``under target`` (< 7.5), ``on target``
+    (7.5–9) or ``above target`` (> 9)."""
+    low, high = TARGET_BAND
+    if score < warn_below:
+        return LOW
+    if score < low:
+        return UNDER_TARGET
+    if score <= high:
+        return ON_TARGET
+    return ABOVE_TARGET
+
+
+def target_text() -> str:
+    """``"target 7.5–9"``."""
+    low, high = TARGET_BAND
+    return f"target {low:g}–{high:g}"
+
+
+def band_note(score: float, warn_below: float = WARN_BELOW) -> str:
+    """``"low (target 7.5–9)"``, ``"on target (7.5–9)"``: the score's band and the target band."""
+    where = band(score, warn_below)
+    if where == ON_TARGET:
+        low, high = TARGET_BAND
+        return f"on target ({low:g}–{high:g})"
+    return f"{where} ({target_text()})"
