@@ -25,7 +25,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from signalmesh.config import Config, ConfigError, QualityConfig, StatsConfig, config_from_mapping, load_config
+from signalmesh.config import (
+    Config,
+    ConfigError,
+    QualityConfig,
+    StatsConfig,
+    config_from_mapping,
+    load_config,
+)
 from signalmesh.monitoring.alert_settings import AlertSettings
 
 REPO = Path(__file__).resolve().parents[2]
