@@ -117,7 +117,7 @@ def warn_low_match_quality(
                 "user_data",
                 "match_quality.low",
                 f"{prepared.destination}: match quality {quality.score:.1f}/10 is below "
-                f"{warn_below:g} ({target_text()}){advice}",
+                f"{warn_below:.1f} ({target_text()}){advice}",
             )
 
 

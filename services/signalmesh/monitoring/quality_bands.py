@@ -36,10 +36,8 @@ def target_text() -> str:
     return f"target {low:g}–{high:g}"
 
 
-def band_note(score: float, warn_below: float = WARN_BELOW) -> str:
-    """``"low (target 7.5–9)"``, ``"on target (7.5–9)"``: the score's band and the target band."""
-    where = band(score, warn_below)
-    if where == ON_TARGET:
-        low, high = TARGET_BAND
-        return f"on target ({low:g}–{high:g})"
-    return f"{where} ({target_text()})"
+def against_target(score: float) -> str:
+    """``"below the 7.5–9 target"``, ``"on the 7.5–9 target"`` or ``"above the 7.5–9 target"``."""
+    low, high = TARGET_BAND
+    where = "below" if score < low else "on" if score <= high else "above"
+    return f"{where} the {low:g}–{high:g} target"

@@ -92,7 +92,7 @@ def test_low_match_quality_warns_per_destination_with_up_to_three_missing_identi
     )
     [warning] = outcome.report.warnings
     assert (warning.field, warning.reason) == ("user_data", "match_quality.low")
-    assert warning.description == "low: match quality 3.5/10 is below 6 (target 7.5–9); add em, ph, fbc"
+    assert warning.description == "low: match quality 3.5/10 is below 6.0 (target 7.5–9); add em, ph, fbc"
     assert outcome.accepted, "a warning never rejects"
 
 
@@ -107,7 +107,7 @@ def test_the_readme_examples_score_of_4_1_warns_under_the_default_line():
     outcome = EventOutcome(event(), Report(), prepared=[prepared("e1", "meta")])
     warn_low_match_quality(outcome, [MatchQuality(score=4.1, missing=("em",))])
     [warning] = outcome.report.warnings
-    assert "4.1/10 is below 6" in warning.description
+    assert "4.1/10 is below 6.0" in warning.description
 
 
 def test_a_moved_line_warns_against_the_configured_value():
