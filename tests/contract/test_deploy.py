@@ -25,7 +25,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from signalmesh.config import Config, ConfigError, StatsConfig, config_from_mapping, load_config
+from signalmesh.config import (
+    Config,
+    ConfigError,
+    QualityConfig,
+    StatsConfig,
+    config_from_mapping,
+    load_config,
+)
 from signalmesh.config.destinations import OWN_KEYS
 from signalmesh.monitoring.alert_settings import AlertSettings
 
@@ -411,6 +418,7 @@ def test_example_config_parses_with_every_value() -> None:
     assert config.sandbox.tokens == ("sandbox-token", "local-dev-token")
     assert config.plugins_allow == ("meta",)
     assert config.stats == StatsConfig()  # the example shows the defaults
+    assert config.quality == QualityConfig()  # the example shows the defaults
     assert config.alerts == replace(AlertSettings(), webhook_secret="alert-secret")
     assert config.telemetry.prometheus_listen == "0.0.0.0:9464"
     assert config.rotated_at == {"meta": calendar.timegm((2026, 9, 1, 0, 0, 0))}
@@ -453,7 +461,19 @@ def known_keys(section: str | None) -> set[str]:
 
 @pytest.mark.parametrize(
     "section",
-    [None, "gateway", "policy", "store", "dispatcher", "sandbox", "plugins", "stats", "alerts", "telemetry"],
+    [
+        None,
+        "gateway",
+        "policy",
+        "store",
+        "dispatcher",
+        "sandbox",
+        "plugins",
+        "stats",
+        "alerts",
+        "telemetry",
+        "quality",
+    ],
 )
 def test_example_config_shows_every_key_config_accepts(section: str | None) -> None:
     """When config.py learns a key, the example must document it (and only keys config.py knows)."""

@@ -68,20 +68,42 @@ def test_test_channel_is_validate_only(connector: GoogleAdsConnector, destinatio
         ({"click_id", "gclid", "conversion_action"}, True),
         ({"click_id", "wbraid", "conversion_action"}, True),
         ({"click_id", "gbraid", "conversion_action", "email"}, True),
-        # Enhanced conversions for leads are send_all's business: strict wants the click.
-        ({"email", "phone", "conversion_action"}, False),
-        # A click without a mapped conversion action has nowhere to be counted.
+        # Enhanced conversions: sufficient hashed identifiers stand in for the click (§2B, G8).
+        ({"email", "conversion_action"}, True),
+        ({"phone", "conversion_action"}, True),
+        ({"email", "phone", "conversion_action"}, True),
+        # A click (or a lead) without a mapped conversion action has nowhere to be counted.
         ({"click_id", "gclid"}, False),
+        ({"email", "phone"}, False),
+        ({"conversion_action"}, False),
         (set(), False),
     ],
 )
-def test_strict_sends_only_a_click_id_with_a_conversion_action(
+def test_strict_sends_a_click_id_or_a_hashed_email_or_phone_with_a_conversion_action(
     connector: GoogleAdsConnector, identifiers: set[str], eligible: bool
 ) -> None:
     rule = connector.eligibility[STRICT]
     assert rule.is_satisfied_by(frozenset(identifiers)) is eligible
     assert rule.reason == policy_pb2.REASON_MISSING_CLICK_ID
-    assert "gclid" in rule.detail and "conversion_actions" in rule.detail
+    assert "gclid" in rule.detail and "hashed email" in rule.detail and "conversion_actions" in rule.detail
+
+
+@pytest.mark.parametrize(
+    ("identifiers", "path"),
+    [
+        ({"click_id", "gclid", "conversion_action"}, "the click id (gclid, wbraid or gbraid)"),
+        # The click wins when both are there: it is the exact attribution.
+        ({"click_id", "gclid", "email", "conversion_action"}, "the click id (gclid, wbraid or gbraid)"),
+        ({"email", "phone", "conversion_action"}, "enhanced conversions: a hashed email, no click id"),
+        ({"phone", "conversion_action"}, "enhanced conversions: a hashed phone, no click id"),
+        ({"email"}, None),
+    ],
+)
+def test_each_strategy_names_the_path_that_made_the_event_eligible(
+    connector: GoogleAdsConnector, identifiers: set[str], path: str | None
+) -> None:
+    for strategy in (STRICT, SEND_ALL):
+        assert connector.eligibility[strategy].path_taken(frozenset(identifiers)) == path
 
 
 @pytest.mark.parametrize(
@@ -108,20 +130,22 @@ def test_send_all_takes_a_click_id_or_a_hashed_email_or_phone(
 def test_eligibility_applies_to_what_prepare_reports(
     connector: GoogleAdsConnector, destination: Destination, make_event: MakeEvent
 ) -> None:
-    """A lead with only an email passes send_all, not strict; a gclid passes both; fbclid neither."""
+    """A lead with only an email passes both strategies (enhanced conversions), as a gclid does;
+    an fbclid alone passes neither: it is Meta's click, not Google's."""
     strict, send_all = connector.eligibility[STRICT], connector.eligibility[SEND_ALL]
     lead = make_event(
         event_name="Lead",
         click_ids=event_pb2.ClickIds(),
         user_data=event_pb2.UserData(emails=["lead@example.com"]),
     )
-    with_fbclid = make_event(click_ids=event_pb2.ClickIds(fbclid="IwAR0abc"))
+    with_fbclid = make_event(click_ids=event_pb2.ClickIds(fbclid="IwAR0abc"), user_data=event_pb2.UserData())
     identifiers = {
         name: frozenset(connector.prepare(event, destination).identifiers)
         for name, event in (("gclid", make_event()), ("lead", lead), ("fbclid", with_fbclid))
     }
     assert strict.is_satisfied_by(identifiers["gclid"]) and send_all.is_satisfied_by(identifiers["gclid"])
-    assert not strict.is_satisfied_by(identifiers["lead"]) and send_all.is_satisfied_by(identifiers["lead"])
+    assert strict.is_satisfied_by(identifiers["lead"]) and send_all.is_satisfied_by(identifiers["lead"])
+    assert strict.path_taken(identifiers["lead"]) == "enhanced conversions: a hashed email, no click id"
     assert not strict.is_satisfied_by(identifiers["fbclid"]) and not send_all.is_satisfied_by(
         identifiers["fbclid"]
     )

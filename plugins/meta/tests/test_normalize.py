@@ -22,7 +22,8 @@ DOC_VECTORS: list[tuple[str, Callable[[str], str | None], str, str, str]] = [
     ("mary", normalize.name, "mary", "6915771b", "49f4ec"),
     # "valéry" with a precomposed é (NFC), as the doc's digest requires.
     ("val\u00e9ry", normalize.name, "val\u00e9ry", "08e1996b", "17149c"),
-    # The doc's input is "2/16/1997"; ours is ISO 8601, the normalised form is the same.
+    # The doc's own input, month first (M1 "db"), and the ISO form UserData documents.
+    ("2/16/1997", normalize.date_of_birth, "19970216", "01acdbf6", "f40f0c"),
     ("1997-02-16", normalize.date_of_birth, "19970216", "01acdbf6", "f40f0c"),
     ("us", normalize.country, "us", "79adb2a2", "904621"),
 ]
@@ -93,6 +94,11 @@ def test_phone_that_cannot_be_made_international_is_dropped(raw: str, region: st
         (normalize.gender, "Female", "f"),
         (normalize.gender, "M", "m"),
         (normalize.date_of_birth, "19970216", "19970216"),
+        # Meta: "a range of month, day and year combinations, with or without punctuation".
+        (normalize.date_of_birth, "02-16-1997", "19970216"),
+        (normalize.date_of_birth, "02161997", "19970216"),
+        (normalize.date_of_birth, "1997/2/6", "19970206"),
+        (normalize.date_of_birth, "2.6.1997", "19970206"),
         (normalize.city, "New York", "newyork"),
         (normalize.city, "San José", "sanjosé"),
         (normalize.city, "St. Louis", "stlouis"),

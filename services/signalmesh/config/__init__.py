@@ -1,8 +1,9 @@
 """signalmesh.toml → one frozen, typed Config, validated once at start-up with precise errors.
 
 ``model`` holds the settings' types, ``load`` reads the file and puts the tables together,
-``sections``/``monitoring``/``destinations``/``tracking_plan`` load one table each, ``secrets`` resolves
-``env:``/``file:`` references and ``values`` reads one typed value. Import from here.
+``sections``/``monitoring``/``quality``/``destinations``/``tracking_plan`` load one table each,
+``secrets`` resolves ``env:``/``file:`` references and ``values`` reads one typed value. Import
+from here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from signalmesh.config.model import (
     DispatcherConfig,
     GatewayConfig,
     PolicyConfig,
+    QualityConfig,
     SandboxConfig,
     StatsConfig,
     StoreConfig,
@@ -43,6 +45,7 @@ __all__ = [
     "DispatcherConfig",
     "GatewayConfig",
     "PolicyConfig",
+    "QualityConfig",
     "SandboxConfig",
     "StatsConfig",
     "StoreConfig",

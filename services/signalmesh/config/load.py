@@ -17,6 +17,7 @@ from signalmesh.config import sections
 from signalmesh.config.destinations import load_destinations, load_rotations
 from signalmesh.config.model import Config, default_destinations
 from signalmesh.config.monitoring import load_alerts, load_stats, load_telemetry
+from signalmesh.config.quality import load_quality
 from signalmesh.config.tracking_plan import load_tracking_plan
 from signalmesh.config.values import ConfigError, section, typed
 
@@ -34,6 +35,7 @@ _SECTION_KEYS = {
     "stats",
     "alerts",
     "telemetry",
+    "quality",
 }
 
 
@@ -75,6 +77,7 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
         stats=load_stats(section(data, "stats")),
         telemetry=load_telemetry(section(data, "telemetry")),
         alerts=load_alerts(section(data, "alerts"), environ),
+        quality=load_quality(section(data, "quality")),
         rotated_at=load_rotations(data.get("destinations")),
         destinations=destinations,
         clients=clients,

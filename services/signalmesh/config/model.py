@@ -12,6 +12,7 @@ from pathlib import Path
 
 from signalmesh.connector import SEND_ALL, STRICT, Destination
 from signalmesh.monitoring.alert_settings import AlertSettings
+from signalmesh.monitoring.quality_bands import WARN_BELOW
 
 STRATEGIES = (STRICT, SEND_ALL)
 DEFAULT_SANDBOX_LISTEN = "127.0.0.1:7480"
@@ -106,6 +107,18 @@ class TelemetryConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class QualityConfig:
+    """The lines an accepted event is warned against (it is still accepted and sent)."""
+
+    # An event whose estimated match quality (0–10) at a destination is below this gets a
+    # warning naming the destination and what to add; the practice's target band is 7.5–9.
+    warn_below: float = WARN_BELOW
+    # An event accepted more than this long after its event_time gets a warning naming the
+    # delay, and is counted in the history (``stale``): platforms want events within seconds.
+    stale_after_seconds: float = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
 class SandboxConfig:
     listen: str = DEFAULT_SANDBOX_LISTEN
     tokens: tuple[str, ...] = (SANDBOX_TOKEN,)
@@ -136,6 +149,7 @@ class Config:
     stats: StatsConfig = field(default_factory=StatsConfig)
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    quality: QualityConfig = field(default_factory=QualityConfig)
     destinations: Mapping[str, Destination] = field(default_factory=dict)
     clients: tuple[ApiClient, ...] = ()
     # Event name → the business's own rules for that event (tracking plan).

@@ -76,9 +76,25 @@ class EligibilityRule:
     reason: int
     # Says what is missing and how to fix it, e.g. "strict needs fbc or fbclid".
     detail: str
+    # Optional: how each alternative of ``any_of`` (same order) reads when it is the one an event
+    # satisfies, e.g. "enhanced conversions (hashed email)"; the decision's detail then says
+    # which path made the event eligible, so `signalmesh status` can explain it.
+    paths: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.paths and len(self.paths) != len(self.any_of):
+            raise ValueError("EligibilityRule.paths: one label per alternative of any_of, in order")
 
     def is_satisfied_by(self, identifiers: frozenset[str]) -> bool:
         return any(alternative <= identifiers for alternative in self.any_of)
+
+    def path_taken(self, identifiers: frozenset[str]) -> str | None:
+        """The label of the first alternative ``identifiers`` satisfy; None when none is, or
+        when the rule names no paths."""
+        for alternative, label in zip(self.any_of, self.paths, strict=False):
+            if alternative <= identifiers:
+                return label
+        return None
 
 
 STRICT = "strict"

@@ -11,13 +11,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from signalmesh.connector import Connector, Destination, MatchQuality
+from signalmesh.gateway.identifiers import without_identifiers
 from signalmesh.gateway.tracking_plan import TrackingRule
 from signalmesh.gateway.validate import Report, validate_event
+from signalmesh.monitoring.quality_bands import WARN_BELOW, target_text
 from signalmesh.store.base import NewEntry, StatusRecord
 from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
-
-# Below this estimate (Meta's EMQ scale) an accepted event carries a warning.
-LOW_MATCH_QUALITY = 4.0
 
 # (event id, destination, event name): one event at one destination, as the dedup ledger and the
 # status table key it (one id may name a Purchase and its AddPaymentInfo).
@@ -76,9 +75,12 @@ def check_event(
     tracking_plan: Mapping[str, TrackingRule],
     new_event_id: Callable[[], str] | None = None,
     connectors: Sequence[Connector] = (),
+    stale_after_seconds: float | None = None,
 ) -> EventOutcome:
     """Validate ``event`` (by the core's rules and each of ``connectors``' own); with
-    ``new_event_id``, an event sent without an id gets one, and a warning."""
+    ``new_event_id``, an event sent without an id gets one, and a warning. An accepted event
+    goes on without the optional identifiers validation found unusable (``Report.dropped``):
+    no connector ever sees them, so none sends them half-right."""
     generated = False
     if not event.event_id and new_event_id is not None:
         generated = True
@@ -86,7 +88,7 @@ def check_event(
         with_id.CopyFrom(event)
         with_id.event_id = new_event_id()
         event = with_id
-    report = validate_event(event, now, destinations, tracking_plan, connectors)
+    report = validate_event(event, now, destinations, tracking_plan, connectors, stale_after_seconds)
     if generated:
         report.warn(
             "event_id",
@@ -95,21 +97,27 @@ def check_event(
             "the browser pixel cannot share it, "
             "and platforms cannot deduplicate browser and server events",
         )
+    if report.ok:
+        event = without_identifiers(event, report.dropped)
     return EventOutcome(event, report)
 
 
-def warn_low_match_quality(outcome: EventOutcome, qualities: Sequence[MatchQuality]) -> None:
+def warn_low_match_quality(
+    outcome: EventOutcome, qualities: Sequence[MatchQuality], warn_below: float = WARN_BELOW
+) -> None:
     """Accepted, but reported: a platform will match few people with this little data.
 
-    ``qualities`` holds each of ``outcome.prepared``'s match quality, in order.
+    ``qualities`` holds each of ``outcome.prepared``'s match quality, in order; a score below
+    ``warn_below`` (``[quality] warn_below``, the practice's 6.0) warns.
     """
     for prepared, quality in zip(outcome.prepared, qualities, strict=True):
-        if quality.score < LOW_MATCH_QUALITY:
+        if quality.score < warn_below:
             advice = f"; add {', '.join(quality.missing[:3])}" if quality.missing else ""
             outcome.report.warn(
                 "user_data",
                 "match_quality.low",
-                f"{prepared.destination}: match quality {quality.score:.1f}/10 is low{advice}",
+                f"{prepared.destination}: match quality {quality.score:.1f}/10 is below "
+                f"{warn_below:.1f} ({target_text()}){advice}",
             )
 
 

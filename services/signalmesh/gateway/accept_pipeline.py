@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from opentelemetry import context as otel_context
 
+from signalmesh.config.model import QualityConfig
 from signalmesh.connector import Destination
 from signalmesh.gateway import accept_telemetry as observe
 from signalmesh.gateway.accept import EventOutcome, accept, check_event, warn_low_match_quality
@@ -49,6 +50,7 @@ class AcceptPipeline:
         max_outbox_depth: int | None = None,
         orphan_wait_seconds: float = 6.0,
         keep_history: bool = True,
+        quality: QualityConfig | None = None,
     ) -> None:
         self._destinations = destinations
         self._registry = registry
@@ -61,6 +63,7 @@ class AcceptPipeline:
         self._outbox_limit = OutboxLimit(store, max_outbox_depth)
         self._orphaned_claims = OrphanedClaims(store, orphan_wait_seconds)
         self._keep_history = keep_history
+        self._quality = quality or QualityConfig()
 
     async def submit(
         self,
@@ -134,6 +137,7 @@ class AcceptPipeline:
             self._tracking_plan,
             self._new_event_id,
             self._registry.connectors(),
+            self._quality.stale_after_seconds,
         )
 
     def _prepare(self, outcome: EventOutcome) -> None:
@@ -145,7 +149,7 @@ class AcceptPipeline:
             self._registry.get(prepared.connector).match_quality(prepared) for prepared in outcome.prepared
         ]
         observe.record_match_quality(outcome.prepared, outcome.qualities)
-        warn_low_match_quality(outcome, outcome.qualities)
+        warn_low_match_quality(outcome, outcome.qualities, self._quality.warn_below)
 
     @staticmethod
     def _attach(

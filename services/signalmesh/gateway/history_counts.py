@@ -19,6 +19,8 @@ from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
 
 # A rejected event whose destinations cannot be told (say, it names none that exist).
 UNROUTED = ""
+# The validator's warning for an event accepted later than [quality] stale_after.
+STALE_WARNING = "event_time.stale"
 
 
 def mode_of(test_mode: bool) -> str:
@@ -33,11 +35,13 @@ def reason_name(reason: int) -> str:
 def count_checked(
     outcomes: Sequence[EventOutcome], destinations: Mapping[str, Destination], now: float
 ) -> history.HistoryDelta:
-    """Received, and rejected by the first rule each rejected event broke, per routed destination."""
+    """Received, rejected by the first rule each rejected event broke, and accepted but stale
+    (``event_time.stale``), per routed destination."""
     delta = history.HistoryDelta()
     for outcome in outcomes:
         event = outcome.event
         names = [destination.name for destination in route(event, destinations)] or [UNROUTED]
+        stale = outcome.accepted and any(item.reason == STALE_WARNING for item in outcome.report.warnings)
         for name in names:
             test = event.test_mode or (name in destinations and destinations[name].test_mode)
             mode = mode_of(test)
@@ -45,6 +49,8 @@ def count_checked(
             if not outcome.accepted:
                 rule = outcome.report.violations[0].reason
                 delta.add(now, name, event.event_name, history.REJECTED + rule, mode=mode)
+            elif stale:
+                delta.add(now, name, event.event_name, history.STALE, mode=mode)
     return delta
 
 
@@ -102,8 +108,9 @@ def dead_letter_reason(platform_response: str) -> str:
 
 
 def has_click_id(prepared: event_pb2.PreparedEvent, connector: Connector) -> bool:
-    """Would strict have sent it? Strict's rule is the connector's notion of an ad click id, so
-    a delivered event without one is exactly what ``send_all`` adds over ``strict``."""
+    """Would strict have sent it? Strict's rule is the connector's notion of what the platform
+    can attribute (an ad click id; for Google Ads also enhanced conversions' hashed email or
+    phone), so a delivered event failing it is exactly what ``send_all`` adds over ``strict``."""
     rule = connector.eligibility.get(STRICT)
     return rule is None or rule.is_satisfied_by(frozenset(prepared.identifiers))
 

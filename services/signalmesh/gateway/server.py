@@ -110,6 +110,7 @@ async def serve_gateway(
         # A first copy's claim is orphaned once its own policy call would have timed out.
         orphan_wait_seconds=config.gateway.policy_timeout_seconds + 1.0,
         keep_history=config.stats.enabled,
+        quality=config.quality,
     )
     batcher: MicroBatcher[EventOutcome] = MicroBatcher(
         pipeline.submit,

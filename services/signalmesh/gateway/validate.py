@@ -3,23 +3,39 @@
 Every problem of an event is reported at once, each with the field's path in the proto
 (``user_data.emails[0]``), a stable rule code and a description that says the rule and the fix.
 Nothing here changes data: no default currency, no server time for a missing event_time.
+
+Errors and warnings. What makes the event itself unusable is an error and rejects it: its id,
+name, time, action source, page URL, money, and the destinations it names. The personal
+identifiers in ``user_data`` (emails, phones, IP address, gender, date of birth, country) are
+**optional** for every platform — each platform's minimum is "at least one of several", which
+policy decides per destination as a skip — so an unusable one costs only itself: a warning
+naming the field and the destinations the event goes to without it, and its path in
+``Report.dropped`` (``without_identifiers`` removes them before any connector sees the event).
+An identifier is **required** only where the business's tracking plan makes it so
+(``required``, or the last usable path of ``required_one_of``): there it stays an error.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from urllib.parse import urlsplit
 
 from signalmesh.connector import problems_of
+from signalmesh.gateway.identifiers import (
+    list_path,
+    needed_by_plan,
+    unusable_identifiers,
+    without_identifiers,
+)
 from signalmesh.gateway.tracking_plan import TrackingRule
 from signalmesh.gateway.tracking_plan import check as tracking_plan_check
+from signalmesh.monitoring.formatting import duration
 from signalmesh.normalize import geography
 from signalmesh.normalize.currencies import is_active_currency, minor_units
-from signalmesh.normalize.phones import to_e164
 from signalmesh.normalize.text import is_sha256_hex
 from signalmesh.v1 import event_pb2
 
@@ -27,7 +43,6 @@ MAX_FUTURE_SKEW_SECONDS = 600
 _EVENT_ID = re.compile(r"[\x21-\x7e]{1,256}")
 _EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
 _DECIMAL = re.compile(r"\d+(?:\.\d+)?")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 STANDARD_EVENT_NAMES = frozenset(
     {
         "Purchase",
@@ -63,6 +78,9 @@ class Violation:
 class Report:
     violations: list[Violation] = field(default_factory=list)
     warnings: list[Violation] = field(default_factory=list)
+    # Paths of optional identifiers too malformed to send (``user_data.phones[1]``): the event
+    # is accepted and goes on without them.
+    dropped: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -81,16 +99,19 @@ def validate_event(
     destinations: Collection[str],
     tracking_plan: Mapping[str, TrackingRule] | None = None,
     connectors: Sequence[object] = (),
+    stale_after_seconds: float | None = None,
 ) -> Report:
     """All violations and warnings of ``event``; ``destinations`` are the configured names,
     ``tracking_plan`` the business's own rules per event name and ``connectors`` the installed
-    connectors, whose ``check_event`` rules apply to every event."""
+    connectors, whose ``check_event`` rules apply to every event. With ``stale_after_seconds``,
+    an event older than that when it arrives is warned about (``event_time.stale``)."""
     report = Report()
+    rule = (tracking_plan or {}).get(event.event_name)
     _identity(event, report)
-    _timing(event, now, report)
+    _timing(event, now, report, stale_after_seconds)
     _source(event, report)
     _money(event, report)
-    _user_data(event.user_data, report)
+    _identifiers(event, now, report, _routed(event, destinations), rule)
     _connector_checks(event, connectors, report)
     for index, name in enumerate(event.destinations):
         if name not in destinations:
@@ -100,7 +121,6 @@ def validate_event(
                 "destination.unknown",
                 f"{name!r} is not a configured destination; use one of: {known}",
             )
-    rule = (tracking_plan or {}).get(event.event_name)
     if rule is not None:
         # A field the built-in rules already flagged needs no second message saying it is required.
         flagged = {violation.field for violation in report.violations}
@@ -108,6 +128,13 @@ def validate_event(
             if path not in flagged:
                 report.error(path, reason, description)
     return report
+
+
+def _routed(event: event_pb2.ConversionEvent, destinations: Collection[str]) -> list[str]:
+    """The destinations the event would go to (as ``prepare.route``): those it names, or all."""
+    if event.destinations:
+        return [name for name in dict.fromkeys(event.destinations) if name in destinations]
+    return list(destinations)
 
 
 def _identity(event: event_pb2.ConversionEvent, report: Report) -> None:
@@ -138,7 +165,9 @@ def _identity(event: event_pb2.ConversionEvent, report: Report) -> None:
         )
 
 
-def _timing(event: event_pb2.ConversionEvent, now: float, report: Report) -> None:
+def _timing(
+    event: event_pb2.ConversionEvent, now: float, report: Report, stale_after_seconds: float | None
+) -> None:
     if not event.HasField("event_time"):
         report.error(
             "event_time",
@@ -153,6 +182,17 @@ def _timing(event: event_pb2.ConversionEvent, now: float, report: Report) -> Non
             "event_time.future",
             f"is {int(seconds - now)} s in the future; "
             f"at most {MAX_FUTURE_SKEW_SECONDS} s of clock skew is allowed",
+        )
+    delay = now - seconds
+    if stale_after_seconds is not None and delay > stale_after_seconds:
+        # The practice's feedback loop: events should reach the platform within seconds; a
+        # delay past an hour (``[quality] stale_after``) means a queue or batch job holds them.
+        report.warn(
+            "event_time",
+            "event_time.stale",
+            f"arrived {duration(delay)} after the event happened (more than "
+            f"{duration(stale_after_seconds)}): platforms want events within seconds, and "
+            "attribute and optimise less on late ones; send each event as it happens",
         )
 
 
@@ -263,76 +303,46 @@ def _check_minor_units(path: str, value: str, currency: str, report: Report) -> 
         )
 
 
-def _user_data(user_data: event_pb2.UserData, report: Report) -> None:
+def _identifiers(
+    event: event_pb2.ConversionEvent,
+    now: float,
+    report: Report,
+    routed: Sequence[str],
+    rule: TrackingRule | None,
+) -> None:
+    """Each unusable ``user_data`` identifier: an error where the tracking plan needs it, else a
+    warning naming the destinations it is dropped for (see the module docstring)."""
+    problems = list(unusable_identifiers(event.user_data, time.gmtime(now).tm_year))
+    unusable = [path for path, _, _ in problems]
+    needed = needed_by_plan(without_identifiers(event, unusable), rule) if rule else set()
+    going_to = ", ".join(routed) if routed else "its destinations"
+    for path, reason, description in problems:
+        if list_path(path) in needed:
+            report.error(path, reason, f"{description} (the tracking plan requires it)")
+        else:
+            report.warn(path, reason, f"{description}; not sent: the event goes to {going_to} without it")
+            report.dropped.append(path)
+    user_data = event.user_data
     country = geography.country_code(user_data.country) if user_data.country else None
-    if user_data.country and not is_sha256_hex(user_data.country) and country is None:
-        report.error(
-            "user_data.country",
-            "country.iso3166",
-            f"{user_data.country!r} is not a country: send an ISO 3166-1 alpha-2 code, e.g. US",
-        )
-    for index, email in enumerate(user_data.emails):
-        if not is_sha256_hex(email) and not _EMAIL.fullmatch(email.strip()):
-            report.error(
-                f"user_data.emails[{index}]",
-                "email.format",
-                "is not an email address (name@domain.tld) or a SHA-256 hex hash",
-            )
-    for index, phone in enumerate(user_data.phones):
-        if is_sha256_hex(phone) or to_e164(phone, country):
-            continue
-        hint = (
-            ""
-            if country or phone.strip().startswith("+")
-            else " (no country code, and user_data.country is not set)"
-        )
-        report.error(
-            f"user_data.phones[{index}]",
-            "phone.format",
-            f"is not a phone number we can read{hint}: "
-            "send E.164 such as +16505551212, or set user_data.country",
-        )
     if (
         user_data.state
-        and (country in (None, "us"))
+        and country == "us"
         and not is_sha256_hex(user_data.state)
         and geography.us_state_code(user_data.state) is None
-        and country == "us"
     ):
         report.warn(
             "user_data.state",
             "state.unknown",
             "is not a US state name or code: platforms will not match it",
         )
-    if user_data.client_ip_address:
-        try:
-            address = ipaddress.ip_address(user_data.client_ip_address.strip())
-        except ValueError:
-            report.error("user_data.client_ip_address", "ip.format", "is not an IPv4 or IPv6 address")
-        else:
-            if address.is_private or address.is_loopback:
-                report.warn(
-                    "user_data.client_ip_address",
-                    "ip.private",
-                    "is a private, loopback or reserved (documentation) address: "
-                    "platforms cannot match it to a person; send the client's public IP",
-                )
-    if (
-        user_data.gender
-        and user_data.gender.strip().lower() not in ("m", "f", "male", "female")
-        and not is_sha256_hex(user_data.gender)
-    ):
-        report.error("user_data.gender", "gender.value", 'must be "m" or "f"')
-    if user_data.date_of_birth and not is_sha256_hex(user_data.date_of_birth):
-        try:
-            born = date.fromisoformat(user_data.date_of_birth.strip())
-        except ValueError:
-            born = None
-        if born is None or not 1900 <= born.year <= date.today().year:
-            report.error(
-                "user_data.date_of_birth",
-                "date_of_birth.format",
-                "must be a real date YYYY-MM-DD after 1900, e.g. 1997-02-16",
+    if user_data.client_ip_address and "user_data.client_ip_address" not in unusable:
+        address = ipaddress.ip_address(user_data.client_ip_address.strip())
+        if address.is_private or address.is_loopback:
+            report.warn(
+                "user_data.client_ip_address",
+                "ip.private",
+                "is a private, loopback or reserved (documentation) address: "
+                "platforms cannot match it to a person; send the client's public IP",
             )
 
 

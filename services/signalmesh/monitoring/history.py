@@ -22,6 +22,8 @@ DAILY = "day"
 
 # --- counter vocabulary -------------------------------------------------------------------
 RECEIVED = "received"
+# Accepted more than [quality] stale_after after its event_time (warning event_time.stale).
+STALE = "stale"
 REJECTED = "rejected."  # + validation rule, e.g. "rejected.value.decimal"
 DECIDED_SEND = "decided.send"
 SKIPPED = "skipped."  # + policy reason, e.g. "skipped.duplicate"

@@ -24,6 +24,7 @@ from signalmesh.monitoring.history import (
     latency_quantile,
     sum_rows,
 )
+from signalmesh.monitoring.quality_bands import TARGET_BAND, WARN_BELOW
 from signalmesh.monitoring.report_documents import (
     AlertEntry,
     ReconciliationSummary,
@@ -34,9 +35,9 @@ from signalmesh.store.base import AlertRecord
 
 BASELINE_DAYS = 7
 # The practice's match-quality lines (issue 9 §2): below 6.0 warns; 7.5–9 is where a healthy
-# feed with hashed email, phone and click ids lands.
-MATCH_QUALITY_WARNING = 6.0
-MATCH_QUALITY_TARGET = (7.5, 9.0)
+# feed with hashed email, phone and click ids lands (``quality_bands``, shared with check/stats).
+MATCH_QUALITY_WARNING = WARN_BELOW
+MATCH_QUALITY_TARGET = TARGET_BAND
 # The volume-drop and volume-spike alert thresholds, so the report marks the same days the
 # alerts would (a day below half its baseline, or over five times it).
 DROP_RATIO = 0.5

@@ -28,6 +28,7 @@ from signalmesh.monitoring.history import (
     REJECTED,
     RETRIED,
     SKIPPED,
+    STALE,
     VALUE,
     HistoryRow,
     counter_family,
@@ -35,6 +36,7 @@ from signalmesh.monitoring.history import (
     latency_quantile,
     sum_rows,
 )
+from signalmesh.monitoring.quality_bands import band, target_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,8 @@ def render_stats_table(rows: Sequence[HistoryRow], since: float, until: float) -
     return table
 
 
+# The mean score with its band: "4.1 (low)" under the practice's 6.0 line, "8.2 (on target)".
+MATCH_QUALITY_COLUMN = f"match quality ({target_text()})"
 _COLUMNS = (
     "destination",
     "event",
@@ -111,11 +115,12 @@ _COLUMNS = (
     "refused",
     "retried",
     "dead-lettered",
-    "match quality",
+    MATCH_QUALITY_COLUMN,
     "p50",
     "p95",
     "value",
     "no click id",
+    "stale",
 )
 
 
@@ -134,13 +139,14 @@ def _cells(line: StatsLine) -> list[str]:
         _family_cell(line, REFUSED),
         _family_cell(line, RETRIED),
         _family_cell(line, DEAD_LETTERED),
-        "—" if line.match_quality is None else f"{line.match_quality:.1f}",
+        "—" if line.match_quality is None else f"{line.match_quality:.1f} ({band(line.match_quality)})",
         _at_most(line.latency(0.5)),
         _at_most(line.latency(0.95)),
         "\n".join(f"{currency} {amount:.2f}" for currency, amount in line.family(VALUE).items()),
         f"{formatting.count(no_click_id)} ({formatting.percent(no_click_id / delivered)})"
         if delivered
         else formatting.count(no_click_id),
+        formatting.count(line.get(STALE)),
     ]
 
 
@@ -175,7 +181,12 @@ def _line_json(line: StatsLine) -> dict[str, Any]:
         "refused": _family_json(line, REFUSED),
         "retried": _family_json(line, RETRIED),
         "dead_lettered": _family_json(line, DEAD_LETTERED),
-        "match_quality": {"mean": line.match_quality, "count": line.get(MATCH_QUALITY_COUNT)},
+        "match_quality": {
+            "mean": line.match_quality,
+            "count": line.get(MATCH_QUALITY_COUNT),
+            # low (< 6, the practice's line) · under target (< 7.5) · on target · above target (> 9)
+            "band": None if line.match_quality is None else band(line.match_quality),
+        },
         "latency": {
             "p50": _finite(p50),
             "p95": _finite(p95),
@@ -190,6 +201,8 @@ def _line_json(line: StatsLine) -> dict[str, Any]:
             "count": line.get(DELIVERED_NO_CLICK_ID),
             "share": line.get(DELIVERED_NO_CLICK_ID) / delivered if delivered else None,
         },
+        # Accepted more than [quality] stale_after after their event_time.
+        "stale": line.get(STALE),
     }
 
 

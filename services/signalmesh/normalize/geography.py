@@ -7,6 +7,7 @@ gateway's validator and every connector.
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 from types import MappingProxyType
 
@@ -99,9 +100,17 @@ def country_code(value: str) -> str | None:
     return names.get(key)
 
 
+# ISO 3166-2 writes a subdivision as country, hyphen, code: "US-CA" (what address APIs and
+# many forms return). Its part after "US-" is the USPS/ANSI code platforms want (Meta st, §1.4).
+_ISO_3166_2_US = re.compile(r"us\s*-\s*([a-z]{2})")
+
+
 @lru_cache(maxsize=4096)
 def us_state_code(value: str) -> str | None:
-    """Lower-case two-letter code for a US state name or code, or None when it is neither."""
+    """Lower-case two-letter code for a US state name or code (``California``, ``CA``, or the
+    ISO 3166-2 ``US-CA``), or None when it is none of them."""
+    if (iso := _ISO_3166_2_US.fullmatch(value.strip().lower())) is not None:
+        value = iso.group(1)
     key = folded_key(value)
     if len(key) == 2 and key in US_STATE_CODES.values():
         return key

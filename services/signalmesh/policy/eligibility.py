@@ -86,6 +86,10 @@ def judge(
         return skip(rule.reason, rule.detail)
     if not item.test_mode and not in_rollout(item.event_id, destination.rollout_percent):
         return skip(policy_pb2.REASON_ROLLOUT, rollout_detail(destination.rollout_percent, destination.name))
+    if rule is not None and (path := rule.path_taken(identifiers)):
+        # Which of the rule's alternatives let it through (Google Ads: the click, or enhanced
+        # conversions' hashed email or phone), recorded with the status.
+        return Verdict(policy_pb2.DECISION_SEND, policy_pb2.REASON_ELIGIBLE, f"eligible ({strategy}): {path}")
     return ELIGIBLE
 
 

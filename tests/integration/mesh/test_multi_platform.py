@@ -150,9 +150,19 @@ async def test_an_unrouted_event_goes_to_every_configured_destination_and_status
     response = await mesh.send(event)
     decisions = {decision.destination: decision for decision in response.results[0].decisions}
     assert decisions["meta_send_all"].decision == policy_pb2.DECISION_SEND
-    for strict in ("meta_strict", "tiktok_a", "linkedin", "google_ads"):
+    for strict in ("meta_strict", "tiktok_a", "linkedin"):
         assert decisions[strict].decision == policy_pb2.DECISION_SKIP, strict
         assert decisions[strict].reason == policy_pb2.REASON_MISSING_CLICK_ID, strict
-    assert gateway_pb2.DELIVERY_STATE_SKIPPED in {
-        item.state for item in (await mesh.status("organic-1")).destinations
-    }
+    # Google Ads strict takes the hashed email instead of a click (enhanced conversions), and says so.
+    assert decisions["google_ads"].decision == policy_pb2.DECISION_SEND
+    assert (
+        decisions["google_ads"].detail
+        == "eligible (strict): enhanced conversions: a hashed email, no click id"
+    )
+    statuses = {item.destination: item for item in (await mesh.status("organic-1")).destinations}
+    assert statuses["meta_strict"].state == gateway_pb2.DELIVERY_STATE_SKIPPED
+    assert "enhanced conversions" in statuses["google_ads"].detail
+    code, output = await signalmesh(
+        "status", "organic-1", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key
+    )
+    assert code == 0 and "enhanced" in output and "hashed email" in " ".join(output.split()), output

@@ -5,7 +5,6 @@ from __future__ import annotations
 from google.protobuf import timestamp_pb2
 from signalmesh.connector import Destination, MatchQuality
 from signalmesh.gateway.accept import (
-    LOW_MATCH_QUALITY,
     Acceptance,
     EventOutcome,
     TraceStamp,
@@ -15,6 +14,7 @@ from signalmesh.gateway.accept import (
     warn_low_match_quality,
 )
 from signalmesh.gateway.validate import Report
+from signalmesh.monitoring.quality_bands import WARN_BELOW
 from signalmesh.store.base import NewEntry, StatusRecord
 from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
 
@@ -86,14 +86,74 @@ def test_low_match_quality_warns_per_destination_with_up_to_three_missing_identi
     warn_low_match_quality(
         outcome,
         [
-            MatchQuality(score=LOW_MATCH_QUALITY - 0.5, missing=("em", "ph", "fbc", "fbp")),
-            MatchQuality(score=LOW_MATCH_QUALITY, missing=("ph",)),
+            MatchQuality(score=3.5, missing=("em", "ph", "fbc", "fbp")),
+            MatchQuality(score=8.0, missing=("ph",)),
         ],
     )
     [warning] = outcome.report.warnings
     assert (warning.field, warning.reason) == ("user_data", "match_quality.low")
-    assert warning.description == "low: match quality 3.5/10 is low; add em, ph, fbc"
+    assert warning.description == "low: match quality 3.5/10 is below 6.0 (target 7.5–9); add em, ph, fbc"
     assert outcome.accepted, "a warning never rejects"
+
+
+def test_the_practices_line_is_6_a_score_just_under_it_warns_and_6_itself_does_not():
+    assert WARN_BELOW == 6.0
+    outcome = EventOutcome(event(), Report(), prepared=[prepared("e1", "under"), prepared("e1", "at")])
+    warn_low_match_quality(outcome, [MatchQuality(score=5.99), MatchQuality(score=6.0)])
+    assert [warning.description.split(":")[0] for warning in outcome.report.warnings] == ["under"]
+
+
+def test_the_readme_examples_score_of_4_1_warns_under_the_default_line():
+    outcome = EventOutcome(event(), Report(), prepared=[prepared("e1", "meta")])
+    warn_low_match_quality(outcome, [MatchQuality(score=4.1, missing=("em",))])
+    [warning] = outcome.report.warnings
+    assert "4.1/10 is below 6.0" in warning.description
+
+
+def test_a_moved_line_warns_against_the_configured_value():
+    outcome = EventOutcome(event(), Report(), prepared=[prepared("e1", "meta")])
+    warn_low_match_quality(outcome, [MatchQuality(score=7.0)], warn_below=7.5)
+    [warning] = outcome.report.warnings
+    assert "7.0/10 is below 7.5" in warning.description
+    quiet = EventOutcome(event(), Report(), prepared=[prepared("e1", "meta")])
+    warn_low_match_quality(quiet, [MatchQuality(score=7.0)], warn_below=5.0)
+    assert quiet.report.warnings == []
+
+
+def test_an_event_accepted_past_stale_after_is_warned_with_its_delay():
+    late = event()
+    late.event_time.seconds = int(NOW - 2 * 3600)
+    outcome = check_event(late, NOW, DESTINATIONS, {}, stale_after_seconds=3600)
+    assert outcome.accepted
+    [warning] = outcome.report.warnings
+    assert (warning.field, warning.reason) == ("event_time", "event_time.stale")
+    assert "2 h after the event happened" in warning.description and "1 h" in warning.description
+
+
+def test_an_event_just_inside_stale_after_is_not_warned():
+    recent = event()
+    recent.event_time.seconds = int(NOW - 3600)
+    assert check_event(recent, NOW, DESTINATIONS, {}, stale_after_seconds=3600).report.warnings == []
+    # Without the setting (CheckEvent's callers in tests), nothing is stale.
+    recent.event_time.seconds = int(NOW - 86400)
+    assert check_event(recent, NOW, DESTINATIONS, {}).report.warnings == []
+
+
+def test_an_unusable_optional_identifier_is_dropped_and_the_event_goes_on_without_it():
+    sent = event()
+    sent.user_data.client_ip_address = "999.1.2.3"
+    sent.user_data.phones.extend(["+16505551212", "call me"])
+    outcome = check_event(sent, NOW, DESTINATIONS, {})
+    assert outcome.accepted
+    assert {(item.field, item.reason) for item in outcome.report.warnings} == {
+        ("user_data.client_ip_address", "ip.format"),
+        ("user_data.phones[1]", "phone.format"),
+    }
+    assert all("goes to fake without it" in item.description for item in outcome.report.warnings)
+    assert outcome.event.user_data.client_ip_address == ""
+    assert list(outcome.event.user_data.phones) == ["+16505551212"]
+    assert list(outcome.event.user_data.emails) == ["jane@example.com"]
+    assert sent.user_data.client_ip_address == "999.1.2.3", "the caller's message is not changed"
 
 
 def test_a_send_is_an_outbox_entry_and_a_pending_status_in_the_decisions_trace():

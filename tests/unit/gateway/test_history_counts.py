@@ -53,6 +53,22 @@ def test_received_and_rejected_count_per_routed_destination_by_the_first_broken_
     assert counters(delta, "staging") == {}
 
 
+def test_a_stale_accepted_event_is_counted_per_routed_destination() -> None:
+    late = outcome("late", destinations=("live",))
+    late.report.warn("event_time", "event_time.stale", "arrived 2 h after the event happened")
+    other_warning = outcome("zero")
+    other_warning.report.warn("value", "value.zero", "is 0")
+    delta = count_checked([late, other_warning, outcome("fresh")], DESTINATIONS, NOW)
+    assert counters(delta, "live") == {history.RECEIVED: 3, history.STALE: 1}
+    assert counters(delta, "staging", history.TEST) == {history.RECEIVED: 2}
+
+
+def test_a_rejected_event_is_never_counted_stale() -> None:
+    rejected = outcome("old", rule="value.decimal")
+    rejected.report.warn("event_time", "event_time.stale", "arrived 2 h after the event happened")
+    assert history.STALE not in counters(count_checked([rejected], DESTINATIONS, NOW), "live")
+
+
 def test_an_event_routed_nowhere_is_still_counted() -> None:
     delta = count_checked(
         [outcome("a", destinations=("gone",), rule="destinations.unknown")], DESTINATIONS, NOW

@@ -35,6 +35,10 @@ def fields(report) -> dict[str, str]:
     return {violation.field: violation.reason for violation in report.violations}
 
 
+def warnings(report) -> dict[str, str]:
+    return {warning.field: warning.reason for warning in report.warnings}
+
+
 def test_a_complete_event_has_no_violations():
     assert validate_event(good_event(), NOW, DESTINATIONS).violations == []
 
@@ -50,9 +54,9 @@ def test_every_violation_is_reported_at_once():
         "event_time": "event_time.required",
         "action_source": "action_source.required",
         "value": "value.decimal",
-        "user_data.emails[0]": "email.format",
-        "user_data.phones[0]": "phone.format",
     }
+    # Unusable optional identifiers are reported too, as warnings: they cost only themselves.
+    assert warnings(report) == {"user_data.emails[0]": "email.format", "user_data.phones[0]": "phone.format"}
 
 
 @pytest.mark.parametrize(
@@ -206,22 +210,69 @@ def test_tracking_plan_one_of_rule_names_the_alternatives():
         (event_pb2.UserData(phones=["(650) 555-1212"], country="US"), {}),
         (event_pb2.UserData(phones=["(650) 555-1212"]), {"user_data.phones[0]": "phone.format"}),
         (event_pb2.UserData(phones=["555-1212"], country="US"), {"user_data.phones[0]": "phone.format"}),
+        # The international prefix 00 reads as international whatever the country (ITU; Meta §1.5).
+        (event_pb2.UserData(phones=["0044 20 7183 8750"], country="US"), {}),
         (event_pb2.UserData(country="United States"), {}),
         (event_pb2.UserData(country="Deutschland"), {}),
         (event_pb2.UserData(country="Atlantis"), {"user_data.country": "country.iso3166"}),
         (event_pb2.UserData(date_of_birth="1997-02-30"), {"user_data.date_of_birth": "date_of_birth.format"}),
+        # Meta documents month-first forms, with or without punctuation (§1.4, M1 "db").
+        (event_pb2.UserData(date_of_birth="2/16/1997"), {}),
+        (event_pb2.UserData(date_of_birth="02161997"), {}),
+        (event_pb2.UserData(date_of_birth="1997/2/6"), {}),
+        (event_pb2.UserData(date_of_birth="16/02/1997"), {"user_data.date_of_birth": "date_of_birth.format"}),
         (event_pb2.UserData(gender="x"), {"user_data.gender": "gender.value"}),
+        (event_pb2.UserData(client_ip_address="999.1.2.3"), {"user_data.client_ip_address": "ip.format"}),
+        (event_pb2.UserData(state="US-CA", country="US"), {}),
+        (event_pb2.UserData(state="Atlantis", country="US"), {"user_data.state": "state.unknown"}),
     ],
 )
-def test_user_data_rules(user_data, problems):
-    assert fields(validate_event(good_event(user_data=user_data), NOW, DESTINATIONS)) == problems
+def test_user_data_identifiers_are_optional_an_unusable_one_is_a_warning(user_data, problems):
+    report = validate_event(good_event(user_data=user_data), NOW, DESTINATIONS)
+    assert report.violations == []
+    assert warnings(report) == problems
+    assert set(report.dropped) == set(problems) - {"user_data.state"}
+
+
+def test_a_dropped_identifier_names_the_destinations_the_event_goes_to_without_it():
+    event = good_event(user_data=event_pb2.UserData(client_ip_address="not-an-ip"))
+    event.destinations.extend(["tiktok", "meta"])
+    [warning] = validate_event(event, NOW, {"meta", "tiktok", "ga4"}).warnings
+    assert warning.field == "user_data.client_ip_address"
+    assert warning.description == (
+        "is not an IPv4 or IPv6 address; not sent: the event goes to tiktok, meta without it"
+    )
+
+
+def test_an_identifier_the_tracking_plan_requires_stays_an_error():
+    from signalmesh.gateway.tracking_plan import TrackingRule
+
+    plan = {"Purchase": TrackingRule("Purchase", required=("user_data.emails",))}
+    report = validate_event(
+        good_event(user_data=event_pb2.UserData(emails=["nope"])), NOW, DESTINATIONS, plan
+    )
+    assert fields(report) == {"user_data.emails[0]": "email.format"}
+    assert "tracking plan requires it" in report.violations[0].description
+    assert report.dropped == []
+
+
+def test_a_one_of_alternative_is_optional_while_another_alternative_is_usable():
+    from signalmesh.gateway.tracking_plan import TrackingRule
+
+    plan = {"Purchase": TrackingRule("Purchase", required_one_of=("user_data.emails", "user_data.phones"))}
+    both = event_pb2.UserData(emails=["nope"], phones=["+16505551212"])
+    report = validate_event(good_event(user_data=both), NOW, DESTINATIONS, plan)
+    assert report.violations == [] and report.dropped == ["user_data.emails[0]"]
+    only_email = event_pb2.UserData(emails=["nope"], phones=["call me"])
+    report = validate_event(good_event(user_data=only_email), NOW, DESTINATIONS, plan)
+    assert fields(report) == {"user_data.emails[0]": "email.format", "user_data.phones[0]": "phone.format"}
 
 
 def test_a_phone_without_country_code_or_country_says_how_to_fix_it():
-    [violation] = validate_event(
+    [warning] = validate_event(
         good_event(user_data=event_pb2.UserData(phones=["650 555 1212"])), NOW, DESTINATIONS
-    ).violations
-    assert "set user_data.country" in violation.description and "no country code" in violation.description
+    ).warnings
+    assert "set user_data.country" in warning.description and "no country code" in warning.description
 
 
 def test_a_zero_value_purchase_is_accepted_with_a_warning():

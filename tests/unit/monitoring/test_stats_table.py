@@ -14,6 +14,7 @@ from signalmesh.monitoring.history import (
     MATCH_QUALITY_COUNT,
     MATCH_QUALITY_SUM,
     RECEIVED,
+    STALE,
     TEST,
     BucketKey,
     HistoryRow,
@@ -49,6 +50,7 @@ ROWS = [
             latency_counter(10): 2,
             latency_counter(2 * HOUR): 1,
             "value.EUR": 59.97,
+            STALE: 2,
         },
     ),
     row(
@@ -83,12 +85,14 @@ def test_stats_json_has_every_counter_family_with_its_reasons():
     assert meta["skipped"] == {"total": 1, "by_reason": {"duplicate": 1}}
     assert meta["refused"]["by_reason"] == {"invalid_parameter": 1}
     assert meta["retried"]["by_reason"] == {"5xx": 2} and meta["dead_lettered"]["total"] == 1
-    assert meta["match_quality"] == {"mean": 7.0, "count": 6}
+    assert meta["match_quality"] == {"mean": 7.0, "count": 6, "band": "under target"}
+    assert meta["stale"] == 2
     assert meta["latency"]["p50"] == 1 and meta["latency"]["p95"] == 4 * HOUR
     assert list(meta["latency"]["buckets"]) == ["1", "15", "14400"]
     assert meta["value"] == {"EUR": "79.97"}
     assert meta["no_click_id"] == {"count": 3, "share": 0.3}
     assert document["lines"][0]["latency"] == {"p50": None, "p95": None, "unbounded": False, "buckets": {}}
+    assert document["lines"][0]["match_quality"]["band"] is None
 
 
 def test_the_table_shows_a_line_per_destination_and_event_and_a_total():
@@ -99,7 +103,8 @@ def test_the_table_shows_a_line_per_destination_and_event_and_a_total():
         "Purchase (test)",
         "1 (value.decimal 1)",
         "1 (duplicate 1)",
-        "7.0",
+        "match quality (target 7.5–9)",
+        "7.0 (under target)",
         "4 h",
         "EUR 79.97",
         "3 (30 %)",
@@ -108,3 +113,20 @@ def test_the_table_shows_a_line_per_destination_and_event_and_a_total():
         assert part in text, part
     lines = [line for line in text.splitlines() if "│ all" in line or line.startswith("│ all")]
     assert lines and " 18 " in lines[0], "the total adds every line's received"
+
+
+def test_the_match_quality_band_marks_both_sides_of_the_practices_lines():
+    def shown(mean: float) -> str:
+        document = stats_to_json(
+            [row(0, "meta", "Purchase", {MATCH_QUALITY_SUM: mean, MATCH_QUALITY_COUNT: 1})], T0, T0
+        )
+        return document["lines"][0]["match_quality"]["band"]
+
+    assert [shown(mean) for mean in (5.99, 6.0, 7.49, 7.5, 9.0, 9.01)] == [
+        "low",
+        "under target",
+        "under target",
+        "on target",
+        "on target",
+        "above target",
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from google.protobuf import timestamp_pb2
 from signalmesh.connector import Destination
+from signalmesh.plugins import load_registry
 from signalmesh.policy.eligibility import judge
 from signalmesh.v1 import event_pb2, policy_pb2
 
@@ -82,3 +83,37 @@ def test_a_test_event_is_skipped_where_there_is_no_test_channel():
         name="fake", connector="fake", settings={"url": "http://x", "test_url": "http://t"}
     )
     assert judge(test_item, FakeConnector(), with_channel, "strict", NOW).reason == policy_pb2.REASON_ELIGIBLE
+
+
+def test_a_rule_with_paths_records_which_path_made_the_event_eligible():
+    """Google Ads strict: the click, or enhanced conversions' hashed email; the detail says which."""
+    google_ads = load_registry().get("google_ads")
+    destination = Destination(name="gads", connector="google_ads", settings={})
+    by_click = judge(item("click_id", "conversion_action"), google_ads, destination, "strict", NOW)
+    by_email = judge(item("email", "conversion_action"), google_ads, destination, "strict", NOW)
+    neither = judge(item("conversion_action"), google_ads, destination, "strict", NOW)
+    assert (by_click.decision, by_click.reason) == (policy_pb2.DECISION_SEND, policy_pb2.REASON_ELIGIBLE)
+    assert by_click.detail == "eligible (strict): the click id (gclid, wbraid or gbraid)"
+    assert (by_email.decision, by_email.reason) == (policy_pb2.DECISION_SEND, policy_pb2.REASON_ELIGIBLE)
+    assert by_email.detail == "eligible (strict): enhanced conversions: a hashed email, no click id"
+    assert (neither.decision, neither.reason) == (
+        policy_pb2.DECISION_SKIP,
+        policy_pb2.REASON_MISSING_CLICK_ID,
+    )
+
+
+def test_ga4_needs_its_client_id_in_both_strategies_even_with_a_hashed_email():
+    ga4 = load_registry().get("ga4")
+    destination = Destination(name="ga4", connector="ga4", settings={})
+    for strategy in ("strict", "send_all"):
+        without = judge(item("email", "phone"), ga4, destination, strategy, NOW)
+        assert (without.decision, without.reason) == (
+            policy_pb2.DECISION_SKIP,
+            policy_pb2.REASON_MISSING_REQUIRED_FIELD,
+        )
+        assert "ga_client_id" in without.detail
+        assert judge(item("client_id"), ga4, destination, strategy, NOW).send
+
+
+def test_a_rule_without_paths_keeps_the_plain_eligible_detail():
+    assert judge(item("click"), FakeConnector(), DESTINATION, "strict", NOW).detail == "eligible"

@@ -42,6 +42,22 @@ _MAPPING_HINT = (
 )
 
 
+# Google Ads API path: a conversion is attributed through gclid, wbraid or gbraid, **or** through
+# sufficient hashed identifiers — enhanced conversions for leads match a hashed email or phone to
+# a signed-in user without a click id (§2B "Enhanced conversions for leads", G8). Both are ways
+# Google can attribute the conversion, so strict takes either; the decision's detail names the
+# path that made an event eligible. Both strategies need the conversion action.
+_IDENTIFIER_PATHS = (
+    frozenset({"click_id", "conversion_action"}),
+    frozenset({"email", "conversion_action"}),
+    frozenset({"phone", "conversion_action"}),
+)
+_PATH_LABELS = (
+    "the click id (gclid, wbraid or gbraid)",
+    "enhanced conversions: a hashed email, no click id",
+    "enhanced conversions: a hashed phone, no click id",
+)
+
 class GoogleAdsConnector(kit.BaseConnector):
     """Sends conversions to ``POST /{api_version}/customers/{customer_id}:uploadClickConversions`` (§2B)."""
 
@@ -88,20 +104,19 @@ class GoogleAdsConnector(kit.BaseConnector):
     )
     eligibility = kit.eligibility(
         strict=kit.EligibilityRule(
-            any_of=(frozenset({"click_id", "conversion_action"}),),
+            any_of=_IDENTIFIER_PATHS,
             reason=policy_pb2.REASON_MISSING_CLICK_ID,
-            detail=f"strict sends to Google Ads only with a click id (gclid, wbraid, gbraid) {_MAPPING_HINT}",
+            detail="strict sends to Google Ads with a click id (gclid, wbraid, gbraid) or, through "
+            f"enhanced conversions, a hashed email or phone, {_MAPPING_HINT}",
+            paths=_PATH_LABELS,
         ),
-        # Google Ads: enhanced conversions for leads upload hashed email or phone without a click id,
-        # and Google wants all leads uploaded, not only those from ads (§2B, G8).
+        # Google wants all leads uploaded, not only those from ads (§2B, G8): send_all takes the
+        # same paths; it differs from strict only in the reason it gives when none is there.
         send_all=kit.EligibilityRule(
-            any_of=(
-                frozenset({"click_id", "conversion_action"}),
-                frozenset({"email", "conversion_action"}),
-                frozenset({"phone", "conversion_action"}),
-            ),
+            any_of=_IDENTIFIER_PATHS,
             reason=policy_pb2.REASON_INSUFFICIENT_USER_DATA,
             detail=f"Google Ads needs a click id (gclid, wbraid, gbraid), an email or phone {_MAPPING_HINT}",
+            paths=_PATH_LABELS,
         ),
     )
     # No required_identifiers: Google Ads needs no field per action source beyond the strategies.

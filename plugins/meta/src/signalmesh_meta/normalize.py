@@ -13,9 +13,9 @@ phone number (platforms.md §1.5).
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from signalmesh.normalize import geography
+from signalmesh.normalize.dates import birth_date
 from signalmesh.normalize.phones import to_e164
 
 # Re-exported: the shared hashing rule and the normaliser type are part of this module's API.
@@ -29,9 +29,6 @@ from signalmesh.normalize.text import (
 
 _LOOSE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _US_ZIP = re.compile(r"(\d{5})(?:\d{4})?")
-# Year first, so the day/month order is never guessed; Meta: "input may have punctuation".
-_YEAR_FIRST_DATE = re.compile(r"(\d{4})([-/.]?)(\d{2})\2(\d{2})")
-_EARLIEST_BIRTH_YEAR = 1900  # Meta: db year from 1900 to the current year
 
 
 def email(value: str) -> str | None:
@@ -74,25 +71,17 @@ def gender(value: str) -> str | None:
 
 
 def date_of_birth(value: str, latest_year: int | None = None) -> str | None:
-    """``db``: ``YYYYMMDD`` from ``YYYY-MM-DD`` (or ``YYYY/MM/DD``, ``YYYY.MM.DD``, ``YYYYMMDD``);
-    a real date from 1900 on. Day-first or month-first dates (``2/16/1997``) are dropped: their
-    order cannot be told apart, and UserData's contract is ``YYYY-MM-DD``.
+    """``db``: ``YYYYMMDD`` from any form Meta documents (``1997-02-16``, ``19970216``,
+    ``2/16/1997``, ``02-16-1997``, ``02161997``); a real date from 1900 on. Day-first dates are
+    never guessed (``signalmesh.normalize.dates``).
 
     ``latest_year`` is the newest acceptable year (the event's year: nobody is born after it).
     """
-    # Meta: db YYYYMMDD, year 1900 to current year, month 01-12, day 01-31; the input may have
-    # punctuation, the normalised value has none.
-    match = _YEAR_FIRST_DATE.fullmatch(value.strip())
-    if match is None:
-        return None
-    year, month, day = (int(match[group]) for group in (1, 3, 4))
-    try:
-        date(year, month, day)
-    except ValueError:
-        return None
-    if year < _EARLIEST_BIRTH_YEAR or (latest_year is not None and year > latest_year):
-        return None
-    return f"{year:04d}{month:02d}{day:02d}"
+    # Meta: db YYYYMMDD, "accommodating a range of month, day and year combinations, with or
+    # without punctuation" (doc input 2/16/1997); year 1900 to current year, month 01-12, day
+    # 01-31; the normalised value has no punctuation.
+    born = birth_date(value, latest_year)
+    return born.strftime("%Y%m%d") if born else None
 
 
 def city(value: str) -> str | None:

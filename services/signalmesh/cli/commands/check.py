@@ -13,6 +13,7 @@ from signalmesh.cli.client import GatewayClient, read_events
 from signalmesh.cli.command import Commands
 from signalmesh.cli.gateway_calls import add_client_options, call_gateway, gateway_client
 from signalmesh.cli.output import console, decision_name, reason_name
+from signalmesh.monitoring.quality_bands import against_target
 from signalmesh.v1 import gateway_pb2, policy_pb2
 
 
@@ -57,7 +58,10 @@ def print_check(response: gateway_pb2.CheckEventResponse, label: str, console: C
             f"  → {preview.destination} ({preview.connector}): "
             f"{decision_name(preview.decision)} · {reason}{detail}"
         )
-        console.print(f"    match quality {preview.match_quality:.1f}/10")
+        # The low warning (against [quality] warn_below) is the gateway's, among the warnings above.
+        console.print(
+            f"    match quality {preview.match_quality:.1f}/10 · {against_target(preview.match_quality)}"
+        )
         for advice in preview.advice[:3]:
             console.print(f"      {advice.text}")
         if preview.decision == policy_pb2.DECISION_SEND:

@@ -13,7 +13,7 @@ from signalmesh.cli.client import GatewayClient
 from signalmesh.cli.command import Commands
 from signalmesh.cli.gateway_calls import add_client_options, call_gateway, gateway_client
 from signalmesh.cli.output import console, decision_name, reason_name, state_name
-from signalmesh.v1 import gateway_pb2, policy_pb2
+from signalmesh.v1 import gateway_pb2
 
 
 def register(commands: Commands) -> None:
@@ -52,7 +52,8 @@ def print_status(client: GatewayClient, event_id: str, console: Console, *, payl
             item.destination,
             item.event_name,
             decision_name(item.decision),
-            reason_name(item.reason) if item.decision == policy_pb2.DECISION_SEND else item.detail,
+            # A SKIP says why; a SEND says which path made it eligible (Google Ads: click or hashed).
+            item.detail or reason_name(item.reason),
             state_name(item.state),
             str(item.attempts),
             item.platform_response,
