@@ -35,8 +35,9 @@ CONNECTOR_RULES: Mapping[str, tuple[str, str]] = {
     ),
     "ga4": ("`client_id` present", "`client_id` present"),
     "google_ads": (
-        "a click id and a conversion action",
-        "a conversion action and a click id **or** a hashed email/phone",
+        "a conversion action and a click id **or** a hashed email/phone "
+        "(enhanced conversions, §2B; the status says which path)",
+        "the same",
     ),
     "tiktok": ("`ttclid` present", "any of email, phone, external_id, ttclid, ttp"),
     "linkedin": (
