@@ -27,55 +27,55 @@ from signalmesh.v1 import event_pb2 as signalmesh_dot_v1_dot_event__pb2
 from signalmesh.v1 import policy_pb2 as signalmesh_dot_v1_dot_policy__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bsignalmesh/v1/gateway.proto\x12\rsignalmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19signalmesh/v1/event.proto\x1a\x1asignalmesh/v1/policy.proto\"D\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x8c\x01\n\x13\x44\x65stinationDecision\x12\x13\n\x0b\x64\x65stination\x18\x01 \x01(\t\x12)\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0e\x32\x17.signalmesh.v1.Decision\x12%\n\x06reason\x18\x03 \x01(\x0e\x32\x15.signalmesh.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\"\xfa\x01\n\x0b\x45ventResult\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\x05\x12/\n\x0b\x64isposition\x18\x03 \x01(\x0e\x32\x1a.signalmesh.v1.Disposition\x12\x31\n\nviolations\x18\x04 \x03(\x0b\x32\x1d.signalmesh.v1.FieldViolation\x12/\n\x08warnings\x18\x05 \x03(\x0b\x32\x1d.signalmesh.v1.FieldViolation\x12\x35\n\tdecisions\x18\x06 \x03(\x0b\x32\".signalmesh.v1.DestinationDecision\"A\n\x10SendEventRequest\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.signalmesh.v1.ConversionEvent\"?\n\x11SendEventResponse\x12*\n\x06result\x18\x01 \x01(\x0b\x32\x1a.signalmesh.v1.EventResult\"C\n\x11SendEventsRequest\x12.\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1e.signalmesh.v1.ConversionEvent\"e\n\x12SendEventsResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.signalmesh.v1.EventResult\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x05\x12\x10\n\x08rejected\x18\x03 \x01(\x05\"B\n\x11\x43heckEventRequest\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.signalmesh.v1.ConversionEvent\"\x84\x02\n\x12\x44\x65stinationPreview\x12\x13\n\x0b\x64\x65stination\x18\x01 \x01(\t\x12\x11\n\tconnector\x18\x02 \x01(\t\x12)\n\x08\x64\x65\x63ision\x18\x03 \x01(\x0e\x32\x17.signalmesh.v1.Decision\x12%\n\x06reason\x18\x04 \x01(\x0e\x32\x15.signalmesh.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12\x14\n\x0cpayload_json\x18\x06 \x01(\t\x12\x0b\n\x03url\x18\x07 \x01(\t\x12\x15\n\rmatch_quality\x18\x08 \x01(\x02\x12*\n\x06\x61\x64vice\x18\t \x03(\x0b\x32\x1a.signalmesh.v1.MatchAdvice\"C\n\x0bMatchAdvice\x12\x12\n\nidentifier\x18\x01 \x01(\t\x12\x12\n\nscore_with\x18\x02 \x01(\x02\x12\x0c\n\x04text\x18\x03 \x01(\t\"u\n\x12\x43heckEventResponse\x12*\n\x06result\x18\x01 \x01(\x0b\x32\x1a.signalmesh.v1.EventResult\x12\x33\n\x08previews\x18\x02 \x03(\x0b\x32!.signalmesh.v1.DestinationPreview\")\n\x15GetEventStatusRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"\xba\x02\n\x11\x44\x65stinationStatus\x12\x13\n\x0b\x64\x65stination\x18\x01 \x01(\t\x12\x12\n\nevent_name\x18\x02 \x01(\t\x12)\n\x08\x64\x65\x63ision\x18\x03 \x01(\x0e\x32\x17.signalmesh.v1.Decision\x12%\n\x06reason\x18\x04 \x01(\x0e\x32\x15.signalmesh.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12+\n\x05state\x18\x06 \x01(\x0e\x32\x1c.signalmesh.v1.DeliveryState\x12\x10\n\x08\x61ttempts\x18\x07 \x01(\x05\x12\x19\n\x11platform_response\x18\x08 \x01(\t\x12\x10\n\x08trace_id\x18\t \x01(\t\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"b\n\x16GetEventStatusResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x36\n\x0c\x64\x65stinations\x18\x02 \x03(\x0b\x32 .signalmesh.v1.DestinationStatus\"U\n\x16ListDeadLettersRequest\x12\x13\n\x0b\x64\x65stination\x18\x01 \x01(\t\x12\x17\n\x0freason_contains\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"\xeb\x01\n\nDeadLetter\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x03 \x01(\t\x12\x12\n\nevent_name\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x06 \x01(\x05\x12+\n\x07\x64\x65\x61\x64_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0clast_request\x18\x08 \x01(\t\x12+\n\x05state\x18\t \x01(\x0e\x32\x1c.signalmesh.v1.DeliveryState\"J\n\x17ListDeadLettersResponse\x12/\n\x0c\x64\x65\x61\x64_letters\x18\x01 \x03(\x0b\x32\x19.signalmesh.v1.DeadLetter\"O\n\x18ReplayDeadLettersRequest\x12\x11\n\tentry_ids\x18\x01 \x03(\t\x12\x0b\n\x03\x61ll\x18\x02 \x01(\x08\x12\x13\n\x0b\x64\x65stination\x18\x03 \x01(\t\"-\n\x19ReplayDeadLettersResponse\x12\x10\n\x08replayed\x18\x01 \x01(\x05*^\n\x0b\x44isposition\x12\x1b\n\x17\x44ISPOSITION_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44ISPOSITION_ACCEPTED\x10\x01\x12\x18\n\x14\x44ISPOSITION_REJECTED\x10\x02*\xe1\x01\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45LIVERY_STATE_SKIPPED\x10\x01\x12\x1a\n\x16\x44\x45LIVERY_STATE_PENDING\x10\x02\x12\x1b\n\x17\x44\x45LIVERY_STATE_RETRYING\x10\x03\x12\x1c\n\x18\x44\x45LIVERY_STATE_DELIVERED\x10\x04\x12\x1b\n\x17\x44\x45LIVERY_STATE_REJECTED\x10\x05\x12 \n\x1c\x44\x45LIVERY_STATE_DEAD_LETTERED\x10\x06\x32\xff\x04\n\x07Gateway\x12N\n\tSendEvent\x12\x1f.signalmesh.v1.SendEventRequest\x1a .signalmesh.v1.SendEventResponse\x12Q\n\nSendEvents\x12 .signalmesh.v1.SendEventsRequest\x1a!.signalmesh.v1.SendEventsResponse\x12U\n\x0cStreamEvents\x12\x1f.signalmesh.v1.SendEventRequest\x1a .signalmesh.v1.SendEventResponse(\x01\x30\x01\x12Q\n\nCheckEvent\x12 .signalmesh.v1.CheckEventRequest\x1a!.signalmesh.v1.CheckEventResponse\x12]\n\x0eGetEventStatus\x12$.signalmesh.v1.GetEventStatusRequest\x1a%.signalmesh.v1.GetEventStatusResponse\x12`\n\x0fListDeadLetters\x12%.signalmesh.v1.ListDeadLettersRequest\x1a&.signalmesh.v1.ListDeadLettersResponse\x12\x66\n\x11ReplayDeadLetters\x12\'.signalmesh.v1.ReplayDeadLettersRequest\x1a(.signalmesh.v1.ReplayDeadLettersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bsignalmesh/v1/gateway.proto\x12\rsignalmesh.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19signalmesh/v1/event.proto\x1a\x1asignalmesh/v1/policy.proto\"D\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x8c\x01\n\x13\x44\x65stinationDecision\x12\x13\n\x0b\x64\x65stination\x18\x01 \x01(\t\x12)\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0e\x32\x17.signalmesh.v1.Decision\x12%\n\x06reason\x18\x03 \x01(\x0e\x32\x15.signalmesh.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\"\x8c\x02\n\x0b\x45ventResult\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\x05\x12/\n\x0b\x64isposition\x18\x03 \x01(\x0e\x32\x1a.signalmesh.v1.Disposition\x12\x31\n\nviolations\x18\x04 \x03(\x0b\x32\x1d.signalmesh.v1.FieldViolation\x12/\n\x08warnings\x18\x05 \x03(\x0b\x32\x1d.signalmesh.v1.FieldViolation\x12\x35\n\tdecisions\x18\x06 \x03(\x0b\x32\".signalmesh.v1.DestinationDecision\x12\x10\n\x08trace_id\x18\x07 \x01(\t\"A\n\x10SendEventRequest\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.signalmesh.v1.ConversionEvent\"?\n\x11SendEventResponse\x12*\n\x06result\x18\x01 \x01(\x0b\x32\x1a.signalmesh.v1.EventResult\"C\n\x11SendEventsRequest\x12.\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1e.signalmesh.v1.ConversionEvent\"e\n\x12SendEventsResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.signalmesh.v1.EventResult\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x05\x12\x10\n\x08rejected\x18\x03 \x01(\x05\"B\n\x11\x43heckEventRequest\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.signalmesh.v1.ConversionEvent\"\x84\x02\n\x12\x44\x65stinationPreview\x12\x13\n\x0b\x64\x65stination\x18\x01 \x01(\t\x12\x11\n\tconnector\x18\x02 \x01(\t\x12)\n\x08\x64\x65\x63ision\x18\x03 \x01(\x0e\x32\x17.signalmesh.v1.Decision\x12%\n\x06reason\x18\x04 \x01(\x0e\x32\x15.signalmesh.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12\x14\n\x0cpayload_json\x18\x06 \x01(\t\x12\x0b\n\x03url\x18\x07 \x01(\t\x12\x15\n\rmatch_quality\x18\x08 \x01(\x02\x12*\n\x06\x61\x64vice\x18\t \x03(\x0b\x32\x1a.signalmesh.v1.MatchAdvice\"C\n\x0bMatchAdvice\x12\x12\n\nidentifier\x18\x01 \x01(\t\x12\x12\n\nscore_with\x18\x02 \x01(\x02\x12\x0c\n\x04text\x18\x03 \x01(\t\"u\n\x12\x43heckEventResponse\x12*\n\x06result\x18\x01 \x01(\x0b\x32\x1a.signalmesh.v1.EventResult\x12\x33\n\x08previews\x18\x02 \x03(\x0b\x32!.signalmesh.v1.DestinationPreview\")\n\x15GetEventStatusRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"\xba\x02\n\x11\x44\x65stinationStatus\x12\x13\n\x0b\x64\x65stination\x18\x01 \x01(\t\x12\x12\n\nevent_name\x18\x02 \x01(\t\x12)\n\x08\x64\x65\x63ision\x18\x03 \x01(\x0e\x32\x17.signalmesh.v1.Decision\x12%\n\x06reason\x18\x04 \x01(\x0e\x32\x15.signalmesh.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12+\n\x05state\x18\x06 \x01(\x0e\x32\x1c.signalmesh.v1.DeliveryState\x12\x10\n\x08\x61ttempts\x18\x07 \x01(\x05\x12\x19\n\x11platform_response\x18\x08 \x01(\t\x12\x10\n\x08trace_id\x18\t \x01(\t\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"b\n\x16GetEventStatusResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x36\n\x0c\x64\x65stinations\x18\x02 \x03(\x0b\x32 .signalmesh.v1.DestinationStatus\"U\n\x16ListDeadLettersRequest\x12\x13\n\x0b\x64\x65stination\x18\x01 \x01(\t\x12\x17\n\x0freason_contains\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"\xeb\x01\n\nDeadLetter\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x03 \x01(\t\x12\x12\n\nevent_name\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x06 \x01(\x05\x12+\n\x07\x64\x65\x61\x64_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0clast_request\x18\x08 \x01(\t\x12+\n\x05state\x18\t \x01(\x0e\x32\x1c.signalmesh.v1.DeliveryState\"J\n\x17ListDeadLettersResponse\x12/\n\x0c\x64\x65\x61\x64_letters\x18\x01 \x03(\x0b\x32\x19.signalmesh.v1.DeadLetter\"O\n\x18ReplayDeadLettersRequest\x12\x11\n\tentry_ids\x18\x01 \x03(\t\x12\x0b\n\x03\x61ll\x18\x02 \x01(\x08\x12\x13\n\x0b\x64\x65stination\x18\x03 \x01(\t\"-\n\x19ReplayDeadLettersResponse\x12\x10\n\x08replayed\x18\x01 \x01(\x05*^\n\x0b\x44isposition\x12\x1b\n\x17\x44ISPOSITION_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44ISPOSITION_ACCEPTED\x10\x01\x12\x18\n\x14\x44ISPOSITION_REJECTED\x10\x02*\xe1\x01\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45LIVERY_STATE_SKIPPED\x10\x01\x12\x1a\n\x16\x44\x45LIVERY_STATE_PENDING\x10\x02\x12\x1b\n\x17\x44\x45LIVERY_STATE_RETRYING\x10\x03\x12\x1c\n\x18\x44\x45LIVERY_STATE_DELIVERED\x10\x04\x12\x1b\n\x17\x44\x45LIVERY_STATE_REJECTED\x10\x05\x12 \n\x1c\x44\x45LIVERY_STATE_DEAD_LETTERED\x10\x06\x32\xff\x04\n\x07Gateway\x12N\n\tSendEvent\x12\x1f.signalmesh.v1.SendEventRequest\x1a .signalmesh.v1.SendEventResponse\x12Q\n\nSendEvents\x12 .signalmesh.v1.SendEventsRequest\x1a!.signalmesh.v1.SendEventsResponse\x12U\n\x0cStreamEvents\x12\x1f.signalmesh.v1.SendEventRequest\x1a .signalmesh.v1.SendEventResponse(\x01\x30\x01\x12Q\n\nCheckEvent\x12 .signalmesh.v1.CheckEventRequest\x1a!.signalmesh.v1.CheckEventResponse\x12]\n\x0eGetEventStatus\x12$.signalmesh.v1.GetEventStatusRequest\x1a%.signalmesh.v1.GetEventStatusResponse\x12`\n\x0fListDeadLetters\x12%.signalmesh.v1.ListDeadLettersRequest\x1a&.signalmesh.v1.ListDeadLettersResponse\x12\x66\n\x11ReplayDeadLetters\x12\'.signalmesh.v1.ReplayDeadLettersRequest\x1a(.signalmesh.v1.ReplayDeadLettersResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'signalmesh.v1.gateway_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DISPOSITION']._serialized_start=2412
-  _globals['_DISPOSITION']._serialized_end=2506
-  _globals['_DELIVERYSTATE']._serialized_start=2509
-  _globals['_DELIVERYSTATE']._serialized_end=2734
+  _globals['_DISPOSITION']._serialized_start=2430
+  _globals['_DISPOSITION']._serialized_end=2524
+  _globals['_DELIVERYSTATE']._serialized_start=2527
+  _globals['_DELIVERYSTATE']._serialized_end=2752
   _globals['_FIELDVIOLATION']._serialized_start=134
   _globals['_FIELDVIOLATION']._serialized_end=202
   _globals['_DESTINATIONDECISION']._serialized_start=205
   _globals['_DESTINATIONDECISION']._serialized_end=345
   _globals['_EVENTRESULT']._serialized_start=348
-  _globals['_EVENTRESULT']._serialized_end=598
-  _globals['_SENDEVENTREQUEST']._serialized_start=600
-  _globals['_SENDEVENTREQUEST']._serialized_end=665
-  _globals['_SENDEVENTRESPONSE']._serialized_start=667
-  _globals['_SENDEVENTRESPONSE']._serialized_end=730
-  _globals['_SENDEVENTSREQUEST']._serialized_start=732
-  _globals['_SENDEVENTSREQUEST']._serialized_end=799
-  _globals['_SENDEVENTSRESPONSE']._serialized_start=801
-  _globals['_SENDEVENTSRESPONSE']._serialized_end=902
-  _globals['_CHECKEVENTREQUEST']._serialized_start=904
-  _globals['_CHECKEVENTREQUEST']._serialized_end=970
-  _globals['_DESTINATIONPREVIEW']._serialized_start=973
-  _globals['_DESTINATIONPREVIEW']._serialized_end=1233
-  _globals['_MATCHADVICE']._serialized_start=1235
-  _globals['_MATCHADVICE']._serialized_end=1302
-  _globals['_CHECKEVENTRESPONSE']._serialized_start=1304
-  _globals['_CHECKEVENTRESPONSE']._serialized_end=1421
-  _globals['_GETEVENTSTATUSREQUEST']._serialized_start=1423
-  _globals['_GETEVENTSTATUSREQUEST']._serialized_end=1464
-  _globals['_DESTINATIONSTATUS']._serialized_start=1467
-  _globals['_DESTINATIONSTATUS']._serialized_end=1781
-  _globals['_GETEVENTSTATUSRESPONSE']._serialized_start=1783
-  _globals['_GETEVENTSTATUSRESPONSE']._serialized_end=1881
-  _globals['_LISTDEADLETTERSREQUEST']._serialized_start=1883
-  _globals['_LISTDEADLETTERSREQUEST']._serialized_end=1968
-  _globals['_DEADLETTER']._serialized_start=1971
-  _globals['_DEADLETTER']._serialized_end=2206
-  _globals['_LISTDEADLETTERSRESPONSE']._serialized_start=2208
-  _globals['_LISTDEADLETTERSRESPONSE']._serialized_end=2282
-  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_start=2284
-  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_end=2363
-  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_start=2365
-  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_end=2410
-  _globals['_GATEWAY']._serialized_start=2737
-  _globals['_GATEWAY']._serialized_end=3376
+  _globals['_EVENTRESULT']._serialized_end=616
+  _globals['_SENDEVENTREQUEST']._serialized_start=618
+  _globals['_SENDEVENTREQUEST']._serialized_end=683
+  _globals['_SENDEVENTRESPONSE']._serialized_start=685
+  _globals['_SENDEVENTRESPONSE']._serialized_end=748
+  _globals['_SENDEVENTSREQUEST']._serialized_start=750
+  _globals['_SENDEVENTSREQUEST']._serialized_end=817
+  _globals['_SENDEVENTSRESPONSE']._serialized_start=819
+  _globals['_SENDEVENTSRESPONSE']._serialized_end=920
+  _globals['_CHECKEVENTREQUEST']._serialized_start=922
+  _globals['_CHECKEVENTREQUEST']._serialized_end=988
+  _globals['_DESTINATIONPREVIEW']._serialized_start=991
+  _globals['_DESTINATIONPREVIEW']._serialized_end=1251
+  _globals['_MATCHADVICE']._serialized_start=1253
+  _globals['_MATCHADVICE']._serialized_end=1320
+  _globals['_CHECKEVENTRESPONSE']._serialized_start=1322
+  _globals['_CHECKEVENTRESPONSE']._serialized_end=1439
+  _globals['_GETEVENTSTATUSREQUEST']._serialized_start=1441
+  _globals['_GETEVENTSTATUSREQUEST']._serialized_end=1482
+  _globals['_DESTINATIONSTATUS']._serialized_start=1485
+  _globals['_DESTINATIONSTATUS']._serialized_end=1799
+  _globals['_GETEVENTSTATUSRESPONSE']._serialized_start=1801
+  _globals['_GETEVENTSTATUSRESPONSE']._serialized_end=1899
+  _globals['_LISTDEADLETTERSREQUEST']._serialized_start=1901
+  _globals['_LISTDEADLETTERSREQUEST']._serialized_end=1986
+  _globals['_DEADLETTER']._serialized_start=1989
+  _globals['_DEADLETTER']._serialized_end=2224
+  _globals['_LISTDEADLETTERSRESPONSE']._serialized_start=2226
+  _globals['_LISTDEADLETTERSRESPONSE']._serialized_end=2300
+  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_start=2302
+  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_end=2381
+  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_start=2383
+  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_end=2428
+  _globals['_GATEWAY']._serialized_start=2755
+  _globals['_GATEWAY']._serialized_end=3394
 # @@protoc_insertion_point(module_scope)
