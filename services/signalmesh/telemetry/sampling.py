@@ -42,9 +42,7 @@ class FollowLinks(sampling.Sampler):
     ) -> sampling.SamplingResult:
         if links and not get_current_span(parent_context).get_span_context().is_valid:
             return _KEEP if any(link.context.trace_flags.sampled for link in links) else _DROP
-        return self.base.should_sample(
-            parent_context, trace_id, name, kind, attributes, links, trace_state
-        )
+        return self.base.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
 
     def get_description(self) -> str:
         return f"FollowLinks{{{self.base.get_description()}}}"
