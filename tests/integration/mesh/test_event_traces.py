@@ -15,6 +15,7 @@ from signalmesh.telemetry import tracing
 from signalmesh.v1 import event_pb2, gateway_pb2
 
 from tests.integration.mesh.conftest import make_event
+from tests.integration.mesh.test_cli import signalmesh
 
 DESTINATION = "meta_send_all"
 
@@ -200,3 +201,37 @@ async def test_each_streamed_event_has_its_own_trace_linked_to_the_stream(mesh, 
         assert hex_trace(root) == trace_id and root.parent is None
         [link] = root.links
         assert any(link.context.span_id == stream.context.span_id for stream in stream_spans)
+
+
+async def test_signalmesh_trace_prints_each_destinations_trace_and_its_link(mesh, tmp_path):
+    response = await mesh.send(
+        make_event("cli-trace-1", destinations=["meta_strict", DESTINATION]), sent_to_one("cli-trace-2")
+    )
+    trace_ids = {result.event_id: result.trace_id for result in response.results}
+    await mesh.wait_delivered("cli-trace-1", DESTINATION)
+    config = tmp_path / "signalmesh.toml"
+    config.write_text('[telemetry]\ntrace_url = "http://jaeger.example:16686/trace/{trace_id}"\n')
+    client = ("--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key)
+
+    code, output = await signalmesh("trace", "cli-trace-1", "--config", str(config), *client)
+    assert code == 0, output
+    link = f"http://jaeger.example:16686/trace/{trace_ids['cli-trace-1']}"
+    rows = [line for line in output.splitlines() if "meta_" in line]
+    assert len(rows) == 2 and all(trace_ids["cli-trace-1"] in line for line in rows), output
+    assert output.count(link) == 2, output
+    assert trace_ids["cli-trace-2"] not in output
+
+    code, output = await signalmesh("trace", "cli-trace-2", *client)
+    assert code == 0 and trace_ids["cli-trace-2"] in output
+    assert f"/trace/{trace_ids['cli-trace-2']}" not in output, "a link without a trace_url"
+    assert "Set [telemetry] trace_url" in output
+
+    code, output = await signalmesh(
+        "trace", "cli-trace-2", "--trace-url", "http://ui.example/t/{trace_id}", *client
+    )
+    assert code == 0 and f"http://ui.example/t/{trace_ids['cli-trace-2']}" in output, output
+    code, output = await signalmesh("trace", "cli-trace-2", "--trace-url", "http://ui.example/t/", *client)
+    assert code == 2 and "{trace_id}" in output
+
+    code, output = await signalmesh("trace", "no-such-event", *client)
+    assert code == 1 and "NOT_FOUND" in output

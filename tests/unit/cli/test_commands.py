@@ -19,6 +19,7 @@ SUBCOMMANDS = [
     "send",
     "check",
     "status",
+    "trace",
     "dlq",
     "stats",
     "alerts",

@@ -22,6 +22,7 @@ from signalmesh.cli.commands import (
     services,
     stats,
     status,
+    trace,
     up,
 )
 
@@ -33,6 +34,7 @@ ALL: tuple[Callable[[Commands], None], ...] = (
     send.register,
     check.register,
     status.register,
+    trace.register,
     dlq.register,
     stats.register,
     alerts.register,
