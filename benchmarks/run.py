@@ -16,7 +16,9 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -134,9 +136,14 @@ async def measure(
         else:
 
             async def call(batch: list[event_pb2.ConversionEvent]) -> object:
-                return await stub.SendEvents(
+                response = await stub.SendEvents(
                     gateway_pb2.SendEventsRequest(events=batch), metadata=metadata, timeout=60
                 )
+                # A refused event would never be delivered, and the wait below would never end.
+                for result in response.results:
+                    if result.violations:
+                        raise RuntimeError(f"{result.event_id} was refused: {result.violations[0]}")
+                return response
 
         started = time.perf_counter()
         _, latencies = await drive(call, events, batch_size, concurrency)
@@ -183,13 +190,14 @@ async def alternated_cost(
     alike) and add up each one's figures."""
     totals: dict[str, list[float]] = {label: [0, 0.0, 0.0] for label in gateways}
     for round_number in range(rounds):
-        for label, gateway in gateways.items():
+        for number, (label, gateway) in enumerate(gateways.items()):
             before = await recorded()
 
             async def delivered_since(before: int = before) -> int:
                 return await recorded() - before
 
-            events = make_events(events_per_round, f"{prefix}-{label}-{round_number}")
+            # Event ids are printable ASCII without spaces: the gateway's number, not its label.
+            events = make_events(events_per_round, f"{prefix}-{number}-{round_number}")
             cpu_before = cpu_seconds(gateway.process.pid)
             figures = await measure(
                 gateway.address, key, label, events, args.batch_size, args.concurrency, delivered_since
@@ -223,6 +231,8 @@ def tracing_environment(label: str, sink: ServiceProcess) -> dict[str, str]:
     if variables.get("OTEL_TRACES_EXPORTER") != "none":
         variables |= {
             "OTEL_TRACES_EXPORTER": "otlp",
+            # Traces only: the sink is no metrics receiver, and metrics are not measured here.
+            "OTEL_METRICS_EXPORTER": "none",
             "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{sink.address}",
             "OTEL_BSP_MAX_QUEUE_SIZE": "200000",
         }
@@ -442,6 +452,8 @@ def main() -> None:
     parser.add_argument("--history-rounds", type=int, default=2)
     parser.add_argument("--tracing-events", type=int, default=10_000, help="per gateway and round")
     parser.add_argument("--tracing-rounds", type=int, default=2)
+    # Stopped from outside (a timeout, Ctrl-C in make), still stop every process it started.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     asyncio.run(run(parser.parse_args(), Console(width=160)))
 
 
