@@ -62,6 +62,11 @@ class EventTrace:
     span: trace.Span
     context: otel_context.Context
 
+    @classmethod
+    def unsampled(cls) -> EventTrace:
+        span = trace.NonRecordingSpan(tracing.new_unsampled_span_context())
+        return cls(span, trace.set_span_in_context(span, _EMPTY))
+
     @property
     def trace_id(self) -> str:
         return tracing.trace_id_of(self.context)
@@ -91,6 +96,9 @@ def event_traces(count: int, *, link_back: bool = True) -> list[EventTrace]:
     """
     call = trace.get_current_span()
     call_context = call.get_span_context()
+    if call_context.is_valid and not call_context.trace_flags.sampled:
+        # The call is not traced, so neither are its events: ids only, no sampler, no span.
+        return [EventTrace.unsampled() for _ in range(count)]
     links = [Link(call_context)] if call_context.is_valid else []
     traces = []
     for _ in range(count):
@@ -162,8 +170,9 @@ def decision_spans(
     """
     stamps = []
     for prepared, decision, context in zip(prepared_events, decisions, contexts, strict=True):
-        if not trace.get_current_span(context).is_recording():
-            stamps.append(TraceStamp(tracing.current_traceparent(context), tracing.trace_id_of(context)))
+        parent = trace.get_current_span(context)
+        if not parent.is_recording():
+            stamps.append(_stamp(parent.get_span_context()))
             continue
         span = _tracer.start_span(
             f"decision {prepared.destination}",
@@ -175,10 +184,15 @@ def decision_spans(
                 tracing.REASON: policy_pb2.Reason.Name(decision.reason),
             },
         )
-        traceparent = tracing.current_traceparent(trace.set_span_in_context(span, context))
-        stamps.append(TraceStamp(traceparent, format(span.get_span_context().trace_id, "032x")))
+        stamps.append(_stamp(span.get_span_context()))
         span.end()
     return stamps
+
+
+def _stamp(span_context: trace.SpanContext) -> TraceStamp:
+    if not span_context.is_valid:
+        return TraceStamp("", "")
+    return TraceStamp(tracing.traceparent_of(span_context), trace.format_trace_id(span_context.trace_id))
 
 
 @contextmanager

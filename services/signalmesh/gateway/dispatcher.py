@@ -372,7 +372,10 @@ class Dispatcher:
         self, entry: OutboxEntry, outcome: Outcome, destination: str, context: Context, links: list[Link]
     ) -> None:
         """A span in the event's own trace (under its decision) saying how its delivery ended,
-        linked to the dispatch that carried it; nothing to fill in when the trace is not sampled."""
+        linked to the dispatch that carried it; none when the event's trace is not sampled."""
+        event_span = trace.get_current_span(context).get_span_context()
+        if event_span.is_valid and not event_span.trace_flags.sampled:
+            return
         span = _tracer.start_span(f"deliver {destination}", context=context, links=links)
         if span.is_recording():
             span.set_attributes(

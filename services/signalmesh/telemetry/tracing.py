@@ -21,6 +21,7 @@ from opentelemetry.instrumentation.grpc import aio_client_interceptors
 from opentelemetry.sdk.resources import SERVICE_NAME, OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import Link
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -223,6 +224,28 @@ def current_traceparent(context: Context | None = None) -> str:
     carrier: dict[str, str] = {}
     _W3C.inject(carrier, context=context)
     return carrier.get("traceparent", "")
+
+
+def traceparent_of(span_context: trace.SpanContext) -> str:
+    """The W3C ``traceparent`` naming ``span_context`` (what ``current_traceparent`` gives for its
+    span, without a propagator's round trip: it is written for every outbox entry)."""
+    if not span_context.is_valid:
+        return ""
+    return f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}-{span_context.trace_flags:02x}"
+
+
+def new_unsampled_span_context() -> trace.SpanContext:
+    """A fresh trace id and span id, not sampled: an event's trace that no one records still has
+    its own id (for its status and result), at the cost of two random numbers."""
+    return trace.SpanContext(
+        _ids.generate_trace_id(),
+        _ids.generate_span_id(),
+        is_remote=False,
+        trace_flags=trace.TraceFlags(trace.TraceFlags.DEFAULT),
+    )
+
+
+_ids = RandomIdGenerator()
 
 
 def context_from_traceparent(traceparent: str) -> Context:

@@ -11,7 +11,14 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, TraceFlags
 from signalmesh.telemetry.sampling import FollowLinks, configured_sampler
-from signalmesh.telemetry.tracing import batch_parent, span_limits
+from signalmesh.telemetry.tracing import (
+    batch_parent,
+    context_from_traceparent,
+    current_traceparent,
+    new_unsampled_span_context,
+    span_limits,
+    traceparent_of,
+)
 
 SAMPLED, NOT_SAMPLED = TraceFlags(TraceFlags.SAMPLED), TraceFlags(TraceFlags.DEFAULT)
 
@@ -123,3 +130,25 @@ def test_a_batch_span_keeps_a_link_per_event_of_a_full_batch(monkeypatch):
     assert len(span.links) == 1000
     monkeypatch.setenv("OTEL_SPAN_LINK_COUNT_LIMIT", "5")
     assert span_limits({"OTEL_SPAN_LINK_COUNT_LIMIT": "5"}).max_links == 5, "the standard variable wins"
+
+
+@pytest.mark.parametrize("sampled", [True, False])
+def test_a_stored_traceparent_is_what_the_w3c_propagator_writes_and_reads_back(sampled):
+    span_context = remote(
+        0x0AF7651916CD43DD8448EB211C80319C, 0xB7AD6B7169203331, SAMPLED if sampled else NOT_SAMPLED
+    )
+    written = traceparent_of(span_context)
+    assert written == current_traceparent(in_context(span_context))
+    read = trace.get_current_span(context_from_traceparent(written)).get_span_context()
+    assert (read.trace_id, read.span_id, read.trace_flags.sampled) == (
+        span_context.trace_id,
+        span_context.span_id,
+        sampled,
+    )
+    assert traceparent_of(trace.INVALID_SPAN_CONTEXT) == ""
+
+
+def test_an_unsampled_event_still_gets_a_trace_id_of_its_own():
+    first, second = new_unsampled_span_context(), new_unsampled_span_context()
+    assert first.is_valid and second.is_valid and first.trace_id != second.trace_id
+    assert not first.trace_flags.sampled
