@@ -1,11 +1,13 @@
 """OpenTelemetry traces for every service: set up once at start-up, propagated over gRPC.
 
-One event's whole path is one trace (DESIGN §7): client → gateway → policy through W3C trace
-context in gRPC metadata (the interceptors below), gateway → outbox → dispatcher through the
-``traceparent`` stored with each outbox entry (``current_traceparent`` /
-``context_from_traceparent``). Exporters are chosen by the standard ``OTEL_*`` variables and
-the SDK reads the rest itself (endpoint, headers, sampler, batch sizes, resource attributes), so
-business code never configures telemetry; it only names attributes with the constants here.
+Each event's whole path is one trace (DESIGN §7), also for an event of a batch: client →
+gateway → policy through W3C trace context in gRPC metadata (the interceptors below), gateway →
+outbox → dispatcher through the ``traceparent`` stored with each outbox entry
+(``traceparent_of`` / ``context_from_traceparent``); work done once for several events' traces
+is linked to each of them (``batch_parent``). Exporters are chosen by the standard ``OTEL_*``
+variables, the sampler too (``sampling.py``), and the SDK reads the rest itself (endpoint,
+headers, batch sizes, resource attributes), so business code never configures telemetry; it only
+names attributes with the constants here.
 """
 
 from __future__ import annotations
