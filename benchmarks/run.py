@@ -1,7 +1,9 @@
 """`make bench`: events per second end to end (client → gateway → policy → outbox → sandbox) and
 ingest latency, beside the same figures for a bare grpc.aio echo server (the floor), in one run;
 then what keeping history costs: the same SendEvents load through a gateway with ``[stats]`` on
-and one with it off, alternated, with each gateway's CPU time per event read from /proc.
+and one with it off, alternated, with each gateway's CPU time per event read from /proc; then
+what tracing costs, the same way: a gateway exporting nothing, and gateways exporting over real
+OTLP/gRPC (to ``benchmarks/otlp_sink.py``, a receiver process) with 10 % and all traces sampled.
 
 Every process is real and on loopback: sandbox, policy and gateway as `signalmesh` processes on
 SQLite, the echo server as its own process, and the load generator here. Figures are printed;
@@ -12,8 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -134,11 +139,10 @@ async def measure(
                 response = await stub.SendEvents(
                     gateway_pb2.SendEventsRequest(events=batch), metadata=metadata, timeout=60
                 )
-                if response.rejected and delivered is not None:
-                    # A bench that waits for deliveries that will never come would hang: say why.
-                    bad = next(result for result in response.results if result.violations)
-                    example = bad.violations[0]
-                    raise RuntimeError(f"{name}: {response.rejected} events rejected, e.g. {example}")
+                # A refused event would never be delivered, and the wait below would never end.
+                for result in response.results:
+                    if result.violations:
+                        raise RuntimeError(f"{result.event_id} was refused: {result.violations[0]}")
                 return response
 
         started = time.perf_counter()
@@ -157,7 +161,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryCost:
+class GatewayCost:
     label: str
     events: int
     seconds: float
@@ -172,24 +176,28 @@ class HistoryCost:
         return self.gateway_cpu_seconds / self.events * 1e6
 
 
-async def history_cost(
+async def alternated_cost(
     gateways: dict[str, ServiceProcess],
     key: str,
     recorded: Callable[[], Awaitable[int]],
     args: argparse.Namespace,
-) -> dict[str, HistoryCost]:
-    """Alternate the two gateways ``args.history_rounds`` times and add up each one's figures."""
+    *,
+    events_per_round: int,
+    rounds: int,
+    prefix: str,
+) -> dict[str, GatewayCost]:
+    """Alternate the gateways ``rounds`` times (so the shared machine's noise falls on each
+    alike) and add up each one's figures."""
     totals: dict[str, list[float]] = {label: [0, 0.0, 0.0] for label in gateways}
-    for round_number in range(args.history_rounds):
-        for label, gateway in gateways.items():
+    for round_number in range(rounds):
+        for number, (label, gateway) in enumerate(gateways.items()):
             before = await recorded()
 
             async def delivered_since(before: int = before) -> int:
                 return await recorded() - before
 
-            # Event ids allow letters, digits and -_.:; the label is for people.
-            slug = "on" if "on" in label else "off"
-            events = make_events(args.history_events, f"history-{slug}-{round_number}")
+            # Event ids are printable ASCII without spaces: the gateway's number, not its label.
+            events = make_events(events_per_round, f"{prefix}-{number}-{round_number}")
             cpu_before = cpu_seconds(gateway.process.pid)
             figures = await measure(
                 gateway.address, key, label, events, args.batch_size, args.concurrency, delivered_since
@@ -198,16 +206,51 @@ async def history_cost(
             totals[label][1] += figures.seconds
             totals[label][2] += cpu_seconds(gateway.process.pid) - cpu_before
     return {
-        label: HistoryCost(label, int(events), seconds, cpu)
+        label: GatewayCost(label, int(events), seconds, cpu)
         for label, (events, seconds, cpu) in totals.items()
     }
 
 
-def start_gateway(name: str, config: Path, policy: ServiceProcess, run_dir: Path) -> ServiceProcess:
+# The tracing variants: OTel's own variables only, as a deployment would set them. The span
+# queue is made deep enough that nothing is dropped, so the figure is the whole cost of export.
+TRACING_VARIANTS: dict[str, dict[str, str]] = {
+    "tracing off": {"OTEL_TRACES_EXPORTER": "none"},
+    "OTLP, 10 % sampled": {
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "0.1",
+    },
+    "OTLP, all sampled": {
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "1.0",
+    },
+}
+
+
+def tracing_environment(label: str, sink: ServiceProcess) -> dict[str, str]:
+    variables = {"OTEL_SERVICE_NAME": f"bench {label}", **TRACING_VARIANTS[label]}
+    if variables.get("OTEL_TRACES_EXPORTER") != "none":
+        variables |= {
+            "OTEL_TRACES_EXPORTER": "otlp",
+            # Traces only: the sink is no metrics receiver, and metrics are not measured here.
+            "OTEL_METRICS_EXPORTER": "none",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{sink.address}",
+            "OTEL_BSP_MAX_QUEUE_SIZE": "200000",
+        }
+    return variables
+
+
+def start_gateway(
+    name: str,
+    config: Path,
+    policy: ServiceProcess,
+    run_dir: Path,
+    environment: dict[str, str] | None = None,
+) -> ServiceProcess:
     return start_service(
         name,
         ["gateway", "--config", str(config), "--listen", "127.0.0.1:0", "--policy", policy.address],
         run_dir,
+        environment=environment,
     )
 
 
@@ -238,6 +281,22 @@ async def run(args: argparse.Namespace, console: Console) -> None:
                 )
                 history_gateways[label] = start_gateway(f"gateway-stats-{stats}", variant, policy, run_dir)
                 processes.append(history_gateways[label])
+            # For the cost of tracing: an OTLP receiver, then one gateway per variant, each on its
+            # own SQLite file; the sink stops after them (it is started first), so it counts
+            # every span their shutdown flushes.
+            span_counts = run_dir / "otlp-spans.json"
+            sink = start_service(
+                "otlp-sink", ["--counts-file", str(span_counts)], run_dir, module="benchmarks.otlp_sink"
+            )
+            processes.append(sink)
+            tracing_gateways = {}
+            for number, label in enumerate(TRACING_VARIANTS):
+                variant = run_dir / f"signalmesh-tracing-{number}.toml"
+                variant.write_text(config.read_text() + f'[store]\npath = "tracing-{number}.db"\n')
+                tracing_gateways[label] = start_gateway(
+                    f"gateway-tracing-{number}", variant, policy, run_dir, tracing_environment(label, sink)
+                )
+                processes.append(tracing_gateways[label])
             echo = start_service("echo", [], run_dir, module="benchmarks.echo_server")
             processes.append(echo)
             key = (run_dir / "state" / "local-api-key").read_text().strip()
@@ -270,11 +329,29 @@ async def run(args: argparse.Namespace, console: Console) -> None:
                     gateway.address, key, f"mesh {label}", mesh_events, batch, concurrency, delivered_since
                 )
                 rows.append((mesh, floor))
-            costs = await history_cost(history_gateways, key, recorded, args)
+            costs = await alternated_cost(
+                history_gateways,
+                key,
+                recorded,
+                args,
+                events_per_round=args.history_events,
+                rounds=args.history_rounds,
+                prefix="history",
+            )
+            tracing_costs = await alternated_cost(
+                tracing_gateways,
+                key,
+                recorded,
+                args,
+                events_per_round=args.tracing_events,
+                rounds=args.tracing_rounds,
+                prefix="tracing",
+            )
             await control.close()
         finally:
             for process in reversed(processes):
                 process.stop()
+        exported = json.loads(span_counts.read_text()) if span_counts.exists() else {}
     table = Table(
         title=(
             "make bench — one run, same machine (2 cores); "
@@ -328,6 +405,40 @@ async def run(args: argparse.Namespace, console: Console) -> None:
         f"with ÷ without history: events/s {on.events_per_second / off.events_per_second:.2f}×, "
         f"gateway CPU per event {on.cpu_us_per_event / off.cpu_us_per_event:.2f}×"
     )
+    print_tracing_cost(console, tracing_costs, exported, args)
+
+
+def print_tracing_cost(
+    console: Console, costs: dict[str, GatewayCost], exported: dict[str, int], args: argparse.Namespace
+) -> None:
+    table = Table(
+        title=(
+            f"tracing: SendEvents ({args.batch_size} per call) end to end, one trace per event, the "
+            f"gateways alternated {args.tracing_rounds}× in this run; OTLP/gRPC to a receiver process"
+        )
+    )
+    for column in ("gateway", "events", "events/s", "gateway CPU µs/event", "spans exported/event"):
+        table.add_column(column, justify="right")
+    for cost in costs.values():
+        spans = exported.get(f"bench {cost.label}", 0)
+        table.add_row(
+            cost.label,
+            str(cost.events),
+            f"{cost.events_per_second:,.0f}",
+            f"{cost.cpu_us_per_event:,.0f}",
+            f"{spans / cost.events:.2f}",
+        )
+    console.print(table)
+    off = costs["tracing off"]
+    console.print(
+        "÷ tracing off: "
+        + ", ".join(
+            f"{cost.label}: events/s {cost.events_per_second / off.events_per_second:.2f}×, "
+            f"CPU per event {cost.cpu_us_per_event / off.cpu_us_per_event:.2f}×"
+            for label, cost in costs.items()
+            if label != "tracing off"
+        )
+    )
 
 
 def main() -> None:
@@ -339,6 +450,10 @@ def main() -> None:
     parser.add_argument("--unary-concurrency", type=int, default=64)
     parser.add_argument("--history-events", type=int, default=10_000, help="per gateway and round")
     parser.add_argument("--history-rounds", type=int, default=2)
+    parser.add_argument("--tracing-events", type=int, default=10_000, help="per gateway and round")
+    parser.add_argument("--tracing-rounds", type=int, default=2)
+    # Stopped from outside (a timeout, Ctrl-C in make), still stop every process it started.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     asyncio.run(run(parser.parse_args(), Console(width=160)))
 
 

@@ -285,6 +285,15 @@ def test_compose_config_addresses_compose_services(
     assert config.state_dir == Path(STATE_DIR)
 
 
+def test_compose_config_links_traces_to_the_published_jaeger_ui(
+    services: dict[str, dict[str, Any]], compose_configs: dict[str, Config]
+) -> None:
+    """`signalmesh trace` on the host opens the Jaeger UI compose publishes there."""
+    link = urlsplit(compose_configs["gateway"].telemetry.trace_link("0af7651916cd43dd8448eb211c80319c") or "")
+    assert link.hostname == "localhost" and link.path == "/trace/0af7651916cd43dd8448eb211c80319c"
+    assert published_ports(services["jaeger"]).get(link.port or 0) == 16686
+
+
 def test_compose_config_demo_client_is_the_documented_demo_key(compose_configs: dict[str, Config]) -> None:
     """The [[clients]] hash is SHA-256 of the demo key deploy/README.md tells users to send."""
     assert DEMO_KEY in (DEPLOY / "README.md").read_text()
@@ -421,6 +430,7 @@ def test_example_config_parses_with_every_value() -> None:
     assert config.quality == QualityConfig()  # the example shows the defaults
     assert config.alerts == replace(AlertSettings(), webhook_secret="alert-secret")
     assert config.telemetry.prometheus_listen == "0.0.0.0:9464"
+    assert config.telemetry.trace_url == "http://localhost:16686/trace/{trace_id}"
     assert config.rotated_at == {"meta": calendar.timegm((2026, 9, 1, 0, 0, 0))}
     (client,) = config.clients
     assert client.key_sha256 == hashlib.sha256(DEMO_KEY.encode()).hexdigest()
@@ -716,6 +726,9 @@ def test_kubernetes_configs_load_and_address_cluster_services(folder: str) -> No
         assert [client.key_sha256 for client in config.clients] == [
             hashlib.sha256(DEMO_KEY.encode()).hexdigest()
         ]
+        # The Jaeger UI through the port-forward deploy/README.md shows.
+        assert config.telemetry.trace_url == "http://localhost:16686/trace/{trace_id}"
+        assert "kubectl port-forward svc/jaeger 16686:16686" in (DEPLOY / "README.md").read_text()
 
 
 @pytest.mark.skipif(

@@ -32,6 +32,8 @@ class ReceivedSpan:
     # opentelemetry.proto.trace.v1.Span.SpanKind: 2 SERVER, 3 CLIENT, 1 INTERNAL.
     kind: int
     attributes: dict[str, Any]
+    # The spans this one links to, as (trace id, span id) in hex.
+    links: tuple[tuple[str, str], ...] = ()
 
 
 class OtlpTraceReceiver(trace_service_pb2_grpc.TraceServiceServicer):
@@ -59,6 +61,7 @@ class OtlpTraceReceiver(trace_service_pb2_grpc.TraceServiceServicer):
                             parent_span_id=span.parent_span_id.hex(),
                             kind=span.kind,
                             attributes=_attributes(span.attributes),
+                            links=tuple((link.trace_id.hex(), link.span_id.hex()) for link in span.links),
                         )
                     )
         async with self._changed:

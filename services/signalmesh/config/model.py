@@ -104,6 +104,13 @@ class StatsConfig:
 class TelemetryConfig:
     # host:port of a Prometheus scrape endpoint (``/metrics``) on each service; None: off.
     prometheus_listen: str | None = None
+    # The trace viewer's address of one trace, with ``{trace_id}`` where the id goes (e.g. Jaeger's
+    # "http://localhost:16686/trace/{trace_id}"); `signalmesh trace` prints the links. None: ids only.
+    trace_url: str | None = None
+
+    def trace_link(self, trace_id: str) -> str | None:
+        """Where to open ``trace_id``, or None without a ``trace_url`` (or an id)."""
+        return self.trace_url.replace("{trace_id}", trace_id) if self.trace_url and trace_id else None
 
 
 @dataclass(frozen=True, slots=True)

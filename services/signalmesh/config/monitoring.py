@@ -1,5 +1,5 @@
 """Loaders for the monitoring tables: ``[stats]`` (history retention), ``[alerts]`` (the rules'
-thresholds and the webhook) and ``[telemetry]`` (the Prometheus endpoint)."""
+thresholds and the webhook) and ``[telemetry]`` (the Prometheus endpoint, the trace viewer's links)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from signalmesh.config.values import ConfigError, duration, reject_unknown, type
 from signalmesh.monitoring.alert_settings import AlertSettings
 
 _STATS_KEYS = {"enabled", "hourly_retention", "daily_retention"}
-_TELEMETRY_KEYS = {"prometheus_listen"}
+_TELEMETRY_KEYS = {"prometheus_listen", "trace_url"}
 
 
 def load_stats(data: Mapping[str, Any]) -> StatsConfig:
@@ -36,8 +36,14 @@ def load_telemetry(data: Mapping[str, Any]) -> TelemetryConfig:
     listen = typed(data, "prometheus_listen", str, "", "telemetry")
     if listen and ":" not in listen:
         raise ConfigError(f'telemetry.prometheus_listen: {listen!r} is not host:port (e.g. "0.0.0.0:9464")')
+    trace_url = typed(data, "trace_url", str, "", "telemetry")
+    if trace_url and (not trace_url.startswith(("http://", "https://")) or "{trace_id}" not in trace_url):
+        raise ConfigError(
+            f"telemetry.trace_url: {trace_url!r} must be an http(s) URL with {{trace_id}} where the id "
+            'goes, e.g. "http://localhost:16686/trace/{trace_id}" for Jaeger'
+        )
     reject_unknown(data, _TELEMETRY_KEYS, "telemetry")
-    return TelemetryConfig(prometheus_listen=listen or None)
+    return TelemetryConfig(prometheus_listen=listen or None, trace_url=trace_url or None)
 
 
 # [alerts] keys read as durations ("1h", "24h"); the others are numbers, or text for the webhook.

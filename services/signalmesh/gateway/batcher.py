@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 
 from opentelemetry import context as otel_context
 
+from signalmesh.gateway.accept_telemetry import micro_batch_context
 from signalmesh.v1 import event_pb2
 
 Result = TypeVar("Result")
@@ -41,9 +42,15 @@ class MicroBatcher(Generic[Result]):
         self._flush_handle: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def submit(self, event: event_pb2.ConversionEvent) -> Result:
+    async def submit(
+        self, event: event_pb2.ConversionEvent, context: otel_context.Context | None = None
+    ) -> Result:
+        """``event``'s result once its batch is done; ``context`` is the event's trace (by
+        default the caller's)."""
         loop = asyncio.get_running_loop()
-        waiter: _Waiter[Result] = _Waiter(event, otel_context.get_current(), loop.create_future())
+        waiter: _Waiter[Result] = _Waiter(
+            event, otel_context.get_current() if context is None else context, loop.create_future()
+        )
         self._pending.append(waiter)
         if len(self._pending) >= self._max_size:
             self._flush()
@@ -63,14 +70,11 @@ class MicroBatcher(Generic[Result]):
 
     async def _run(self, batch: list[_Waiter[Result]]) -> None:
         try:
-            # The batch-level spans (the policy call) belong to the first caller's trace.
-            token = otel_context.attach(batch[0].context)
-            try:
-                results = await self._submit(
-                    [waiter.event for waiter in batch], [waiter.context for waiter in batch]
-                )
-            finally:
-                otel_context.detach(token)
+            contexts = [waiter.context for waiter in batch]
+            # The batch's own spans (the policy call) go in its callers' trace when they share
+            # one, else in a trace of their own linked to each caller's.
+            with micro_batch_context(contexts):
+                results = await self._submit([waiter.event for waiter in batch], contexts)
         except Exception as error:  # every waiter learns of the failure; nothing is half-accepted
             for waiter in batch:
                 if not waiter.future.done():

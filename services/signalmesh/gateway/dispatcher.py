@@ -243,19 +243,22 @@ class Dispatcher:
         for entry in entries:
             groups[(entry.event_id, entry.event_name)].append(entry)
         contexts = [tracing.context_from_traceparent(entry.traceparent) for entry in entries]
-        links = [Link(trace.get_current_span(context).get_span_context()) for context in contexts[1:]]
+        # One event's entries: the dispatch continues its trace. Entries of several events: the
+        # dispatch is a trace of its own, linked to each (and each delivery span links back).
+        parent, links = tracing.batch_parent(contexts)
         answered: list[
             tuple[Outcome, DeliveryPayload | None, list[OutboxEntry], event_pb2.PreparedEvent]
         ] = []
         with _tracer.start_as_current_span(
-            f"dispatch {destination.name}",
-            context=contexts[0],
-            links=links,
-            attributes={
-                tracing.DESTINATION: destination.name,
-                tracing.EVENT_IDS: list(dict.fromkeys(entry.event_id for entry in entries)),
-            },
-        ):
+            f"dispatch {destination.name}", context=parent, links=links
+        ) as dispatch_span:
+            if dispatch_span.is_recording():
+                dispatch_span.set_attributes(
+                    {
+                        tracing.DESTINATION: destination.name,
+                        tracing.EVENT_IDS: list(dict.fromkeys(entry.event_id for entry in entries)),
+                    }
+                )
             for keys in delivery_rounds(groups):
                 entries_of = {event_id: groups[(event_id, name)] for event_id, name in keys}
                 prepared_by_event = {
@@ -275,6 +278,8 @@ class Dispatcher:
                             )
         now = self._clock()
         context_of = {entry.entry_id: context for entry, context in zip(entries, contexts, strict=True)}
+        dispatch_context = dispatch_span.get_span_context()
+        dispatch_links = [Link(dispatch_context)] if dispatch_context.trace_flags.sampled else []
         metrics = get_metrics()
         results = []
         completed = []
@@ -284,7 +289,9 @@ class Dispatcher:
                 results.append(result)
                 if position == 0:  # a group is one event sent once: counted once
                     completed.append((result, outcome, prepared))
-                self._record_span(entry, outcome, destination.name, context_of[entry.entry_id])
+                self._record_span(
+                    entry, outcome, destination.name, context_of[entry.entry_id], dispatch_links
+                )
                 state = gateway_pb2.DeliveryState.Name(result.state).removeprefix("DELIVERY_STATE_").lower()
                 metrics.events_delivered.add(1, {"destination": destination.name, "outcome": state})
                 if result.state == gateway_pb2.DELIVERY_STATE_DELIVERED:
@@ -377,16 +384,22 @@ class Dispatcher:
             count_attempt=not outcome_paused,
         )
 
-    def _record_span(self, entry: OutboxEntry, outcome: Outcome, destination: str, context: Context) -> None:
-        """A span in the event's own trace (under its decision) saying how its delivery ended."""
-        span = _tracer.start_span(
-            f"deliver {destination}",
-            context=context,
-            attributes={
-                tracing.EVENT_ID: entry.event_id,
-                tracing.DESTINATION: destination,
-                "signalmesh.outcome": outcome.kind.value,
-                "signalmesh.attempt": entry.attempts + 1,
-            },
-        )
+    def _record_span(
+        self, entry: OutboxEntry, outcome: Outcome, destination: str, context: Context, links: list[Link]
+    ) -> None:
+        """A span in the event's own trace (under its decision) saying how its delivery ended,
+        linked to the dispatch that carried it; none when the event's trace is not sampled."""
+        event_span = trace.get_current_span(context).get_span_context()
+        if event_span.is_valid and not event_span.trace_flags.sampled:
+            return
+        span = _tracer.start_span(f"deliver {destination}", context=context, links=links)
+        if span.is_recording():
+            span.set_attributes(
+                {
+                    tracing.EVENT_ID: entry.event_id,
+                    tracing.DESTINATION: destination,
+                    "signalmesh.outcome": outcome.kind.value,
+                    "signalmesh.attempt": entry.attempts + 1,
+                }
+            )
         span.end()

@@ -13,6 +13,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from signalmesh.connector import Destination
+from signalmesh.gateway import accept_telemetry as observe
 from signalmesh.gateway.accept import EventOutcome
 from signalmesh.gateway.accept_pipeline import AcceptPipeline
 from signalmesh.gateway.batcher import MicroBatcher
@@ -26,6 +27,7 @@ from signalmesh.interceptors import current_client
 from signalmesh.plugins import ConnectorRegistry
 from signalmesh.policy.strategy import STRATEGY_BY_ENUM
 from signalmesh.store.base import PayloadRecord, Store
+from signalmesh.telemetry import tracing
 from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc, policy_pb2
 
 METHOD_SCOPES = {
@@ -62,10 +64,11 @@ def to_payload(record: PayloadRecord) -> gateway_pb2.DeliveryPayload:
     return message
 
 
-def to_result(outcome: EventOutcome, index: int) -> gateway_pb2.EventResult:
+def to_result(outcome: EventOutcome, index: int, trace_id: str = "") -> gateway_pb2.EventResult:
     result = gateway_pb2.EventResult(
         event_id=outcome.event.event_id,
         index=index,
+        trace_id=trace_id,
         disposition=gateway_pb2.DISPOSITION_ACCEPTED
         if outcome.accepted
         else gateway_pb2.DISPOSITION_REJECTED,
@@ -140,6 +143,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
     async def SendEvent(
         self, request: gateway_pb2.SendEventRequest, context: grpc.aio.ServicerContext
     ) -> gateway_pb2.SendEventResponse:
+        # One event, one call: the event's trace is the call's (the caller's, when it sent one).
         try:
             outcome = await self._batcher.submit(request.event)
         except PolicyUnavailable as error:
@@ -148,7 +152,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
             await context.abort_with_status(outbox_full_status(error))
         if not outcome.accepted:
             await context.abort_with_status(bad_request_status(outcome))
-        return gateway_pb2.SendEventResponse(result=to_result(outcome, 0))
+        return gateway_pb2.SendEventResponse(result=to_result(outcome, 0, tracing.trace_id_hex()))
 
     async def SendEvents(
         self, request: gateway_pb2.SendEventsRequest, context: grpc.aio.ServicerContext
@@ -159,13 +163,20 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 f"events: {len(request.events)} events in one call; "
                 f"send at most {self._max_batch_size} per SendEvents",
             )
+        # Each event in a trace of its own, linked to this call's span (and back).
+        traces = observe.event_traces(len(request.events))
+        outcomes: list[EventOutcome] = []
         try:
-            outcomes = await self._pipeline.submit(request.events)
+            outcomes = await self._pipeline.submit(request.events, [item.context for item in traces])
         except PolicyUnavailable as error:
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"nothing accepted, retry the batch: {error}")
         except OutboxFull as error:
             await context.abort_with_status(outbox_full_status(error))
-        results = [to_result(outcome, index) for index, outcome in enumerate(outcomes)]
+        finally:
+            observe.end_event_traces(traces, outcomes)
+        results = [
+            to_result(outcome, index, traces[index].trace_id) for index, outcome in enumerate(outcomes)
+        ]
         accepted = sum(outcome.accepted for outcome in outcomes)
         return gateway_pb2.SendEventsResponse(
             results=results, accepted=accepted, rejected=len(outcomes) - accepted
@@ -175,28 +186,35 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         self, request_iterator: AsyncIterator[gateway_pb2.SendEventRequest], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[gateway_pb2.SendEventResponse]:
         """Reads ahead so concurrent events share micro-batches; answers strictly in order."""
-        answers: asyncio.Queue[asyncio.Task[EventOutcome] | None] = asyncio.Queue(
-            maxsize=self._max_batch_size
+        answers: asyncio.Queue[tuple[asyncio.Task[EventOutcome], observe.EventTrace] | None] = (
+            asyncio.Queue(maxsize=self._max_batch_size)
         )
 
         async def read() -> None:
             async for request in request_iterator:
-                await answers.put(asyncio.ensure_future(self._batcher.submit(request.event)))
+                # Each streamed event in a trace of its own, linked to the stream's span.
+                [event_trace] = observe.event_traces(1, link_back=False)
+                pending = asyncio.ensure_future(self._batcher.submit(request.event, event_trace.context))
+                await answers.put((pending, event_trace))
             await answers.put(None)
 
         reader = asyncio.create_task(read())
         index = 0
         try:
-            while (pending := await answers.get()) is not None:
+            while (answer := await answers.get()) is not None:
+                pending, event_trace = answer
                 try:
                     outcome = await pending
                 except PolicyUnavailable as error:
+                    event_trace.end()
                     await context.abort(
                         grpc.StatusCode.UNAVAILABLE, f"event #{index} and later not accepted: {error}"
                     )
                 except OutboxFull as error:
+                    event_trace.end()
                     await context.abort_with_status(outbox_full_status(error))
-                yield gateway_pb2.SendEventResponse(result=to_result(outcome, index))
+                event_trace.end(outcome)
+                yield gateway_pb2.SendEventResponse(result=to_result(outcome, index, event_trace.trace_id))
                 index += 1
             await reader
         finally:

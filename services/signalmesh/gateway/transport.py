@@ -32,18 +32,9 @@ class Transport:
         return self._session
 
     async def send(self, request: HttpRequest, destination: str) -> HttpResponse | TransportFailure:
-        url_without_query = urlunsplit(urlsplit(request.url)._replace(query=""))
-        attributes = {
-            "http.request.method": request.method,
-            "url.full": url_without_query,
-            tracing.DESTINATION: destination,
-            tracing.EVENT_IDS: list(request.event_ids),
-        }
-        if len(request.event_ids) == 1:
-            attributes[tracing.EVENT_ID] = request.event_ids[0]
-        with _tracer.start_as_current_span(
-            f"{request.method} {destination}", kind=SpanKind.CLIENT, attributes=attributes
-        ) as span:
+        with _tracer.start_as_current_span(f"{request.method} {destination}", kind=SpanKind.CLIENT) as span:
+            if span.is_recording():
+                span.set_attributes(_request_attributes(request, destination))
             headers = dict(request.headers)
             propagate.inject(headers)
             try:
@@ -66,3 +57,16 @@ class Transport:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _request_attributes(request: HttpRequest, destination: str) -> dict[str, str | list[str]]:
+    """What the HTTP span says about a request: no query string (it may carry a token)."""
+    attributes: dict[str, str | list[str]] = {
+        "http.request.method": request.method,
+        "url.full": urlunsplit(urlsplit(request.url)._replace(query="")),
+        tracing.DESTINATION: destination,
+        tracing.EVENT_IDS: list(request.event_ids),
+    }
+    if len(request.event_ids) == 1:
+        attributes[tracing.EVENT_ID] = request.event_ids[0]
+    return attributes

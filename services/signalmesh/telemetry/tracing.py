@@ -1,29 +1,34 @@
 """OpenTelemetry traces for every service: set up once at start-up, propagated over gRPC.
 
-One event's whole path is one trace (DESIGN §7): client → gateway → policy through W3C trace
-context in gRPC metadata (the interceptors below), gateway → outbox → dispatcher through the
-``traceparent`` stored with each outbox entry (``current_traceparent`` /
-``context_from_traceparent``). Exporters are chosen by the standard ``OTEL_*`` variables and
-the SDK reads the rest itself (endpoint, headers, sampler, batch sizes, resource attributes), so
-business code never configures telemetry; it only names attributes with the constants here.
+Each event's whole path is one trace (DESIGN §7), also for an event of a batch: client →
+gateway → policy through W3C trace context in gRPC metadata (the interceptors below), gateway →
+outbox → dispatcher through the ``traceparent`` stored with each outbox entry
+(``traceparent_of`` / ``context_from_traceparent``); work done once for several events' traces
+is linked to each of them (``batch_parent``). Exporters are chosen by the standard ``OTEL_*``
+variables, the sampler too (``sampling.py``), and the SDK reads the rest itself (endpoint,
+headers, batch sizes, resource attributes), so business code never configures telemetry; it only
+names attributes with the constants here.
 """
 
 from __future__ import annotations
 
 import contextvars
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import grpc
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context, attach, detach
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 from opentelemetry.sdk.resources import SERVICE_NAME, OTELResourceDetector, Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.trace import Link
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from signalmesh.interceptors import OPEN_METHOD_PREFIXES, Continuation, around, final_status, wrap_rpc_handler
+from signalmesh.telemetry.sampling import configured_sampler
 
 # Span attributes. Identifiers and decisions only: never personal data (DESIGN §7).
 EVENT_ID = "signalmesh.event_id"
@@ -32,6 +37,10 @@ EVENT_IDS = "signalmesh.event_ids"
 DESTINATION = "signalmesh.destination"
 DECISION = "signalmesh.decision"
 REASON = "signalmesh.reason"
+# An event's root span: whether the gateway accepted or rejected it.
+DISPOSITION = "signalmesh.disposition"
+# How many events a span's work covers (a micro-batch's).
+EVENT_COUNT = "signalmesh.event_count"
 
 EXPORTER_CHOICES = ("otlp", "console", "none")
 
@@ -87,12 +96,30 @@ def setup_tracing(
     in-process test mesh runs several services), so later calls return a working provider
     without replacing the global one; ``set_global=False`` never touches it.
     """
-    provider = TracerProvider(resource=service_resource(service_name))
-    for name in selected_exporters("OTEL_TRACES_EXPORTER", environ):
+    environment = os.environ if environ is None else environ
+    exporters = selected_exporters("OTEL_TRACES_EXPORTER", environment)
+    provider = TracerProvider(
+        resource=service_resource(service_name),
+        sampler=configured_sampler(bool(exporters), environment),
+        span_limits=span_limits(environment),
+    )
+    for name in exporters:
         provider.add_span_processor(BatchSpanProcessor(_span_exporter(name)))
     if set_global and isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
         trace.set_tracer_provider(provider)
     return provider
+
+
+# A batch span links to each of its events' traces: room for the largest batch (a SendEvents call
+# holds up to 1,000 events; Google Ads takes 2,000 conversions per request) instead of the SDK's
+# 128, unless OTEL_SPAN_LINK_COUNT_LIMIT says otherwise.
+BATCH_LINK_LIMIT = 2000
+
+
+def span_limits(environ: Mapping[str, str]) -> SpanLimits:
+    explicit = environ.get("OTEL_SPAN_LINK_COUNT_LIMIT", "").strip()
+    # SpanLimits reads the OTEL_*_LIMIT variables itself for every argument left out.
+    return SpanLimits() if explicit else SpanLimits(max_links=BATCH_LINK_LIMIT)
 
 
 def _span_exporter(name: str) -> SpanExporter:
@@ -201,6 +228,28 @@ def current_traceparent(context: Context | None = None) -> str:
     return carrier.get("traceparent", "")
 
 
+def traceparent_of(span_context: trace.SpanContext) -> str:
+    """The W3C ``traceparent`` naming ``span_context`` (what ``current_traceparent`` gives for its
+    span, without a propagator's round trip: it is written for every outbox entry)."""
+    if not span_context.is_valid:
+        return ""
+    return f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}-{span_context.trace_flags:02x}"
+
+
+def new_unsampled_span_context() -> trace.SpanContext:
+    """A fresh trace id and span id, not sampled: an event's trace that no one records still has
+    its own id (for its status and result), at the cost of two random numbers."""
+    return trace.SpanContext(
+        _ids.generate_trace_id(),
+        _ids.generate_span_id(),
+        is_remote=False,
+        trace_flags=trace.TraceFlags(trace.TraceFlags.DEFAULT),
+    )
+
+
+_ids = RandomIdGenerator()
+
+
 def context_from_traceparent(traceparent: str) -> Context:
     """A context whose parent is the span ``traceparent`` names; pass it as ``context=`` when
     starting a span. A malformed or empty value gives an empty context (a new trace)."""
@@ -211,3 +260,31 @@ def trace_id_hex() -> str:
     """The current trace id as 32 lower-case hex digits, or "" outside a span."""
     span_context = trace.get_current_span().get_span_context()
     return trace.format_trace_id(span_context.trace_id) if span_context.is_valid else ""
+
+
+def trace_id_of(context: Context) -> str:
+    """The trace id of the span in ``context``, as 32 lower-case hex digits ("" for none)."""
+    span_context = trace.get_current_span(context).get_span_context()
+    return trace.format_trace_id(span_context.trace_id) if span_context.is_valid else ""
+
+
+def batch_parent(contexts: Sequence[Context]) -> tuple[Context, list[Link]]:
+    """Where a span doing one piece of work for several events goes (a micro-batch's policy
+    call, one dispatch to a platform): the parent to start it under and the links it carries.
+
+    Events that all share one trace (one event, or one unary caller's) get the span in that
+    trace. Events of several traces get it in a new trace of its own, linked to each sampled
+    one (``FollowLinks`` keeps it when any is), so no event's trace holds the others' work.
+    When none of them is sampled, the first event's unsampled context: nothing is recorded.
+    """
+    span_contexts = [trace.get_current_span(context).get_span_context() for context in contexts]
+    first = span_contexts[0].trace_id if span_contexts else 0
+    if all(span_context.trace_id == first for span_context in span_contexts):
+        return (contexts[0] if contexts else Context()), []
+    sampled = {
+        (span_context.trace_id, span_context.span_id): span_context
+        for span_context in span_contexts
+        if span_context.is_valid and span_context.trace_flags.sampled
+    }
+    links = [Link(span_context) for span_context in sampled.values()]
+    return (Context(), links) if links else (contexts[0], [])

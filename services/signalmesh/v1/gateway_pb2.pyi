@@ -61,20 +61,22 @@ class DestinationDecision(_message.Message):
     def __init__(self, destination: _Optional[str] = ..., decision: _Optional[_Union[_policy_pb2.Decision, str]] = ..., reason: _Optional[_Union[_policy_pb2.Reason, str]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class EventResult(_message.Message):
-    __slots__ = ("event_id", "index", "disposition", "violations", "warnings", "decisions")
+    __slots__ = ("event_id", "index", "disposition", "violations", "warnings", "decisions", "trace_id")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     INDEX_FIELD_NUMBER: _ClassVar[int]
     DISPOSITION_FIELD_NUMBER: _ClassVar[int]
     VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
     DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    TRACE_ID_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     index: int
     disposition: Disposition
     violations: _containers.RepeatedCompositeFieldContainer[FieldViolation]
     warnings: _containers.RepeatedCompositeFieldContainer[FieldViolation]
     decisions: _containers.RepeatedCompositeFieldContainer[DestinationDecision]
-    def __init__(self, event_id: _Optional[str] = ..., index: _Optional[int] = ..., disposition: _Optional[_Union[Disposition, str]] = ..., violations: _Optional[_Iterable[_Union[FieldViolation, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[FieldViolation, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[DestinationDecision, _Mapping]]] = ...) -> None: ...
+    trace_id: str
+    def __init__(self, event_id: _Optional[str] = ..., index: _Optional[int] = ..., disposition: _Optional[_Union[Disposition, str]] = ..., violations: _Optional[_Iterable[_Union[FieldViolation, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[FieldViolation, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[DestinationDecision, _Mapping]]] = ..., trace_id: _Optional[str] = ...) -> None: ...
 
 class SendEventRequest(_message.Message):
     __slots__ = ("event",)

@@ -20,6 +20,7 @@ SUBCOMMANDS = [
     "check",
     "status",
     "diff",
+    "trace",
     "dlq",
     "strategy",
     "stats",

@@ -24,6 +24,7 @@ def test_defaults_are_the_practices() -> None:
     assert config.alerts.match_quality_warn == 6.0
     assert (config.alerts.latency_warn, config.alerts.latency_critical) == (3600, 86400)
     assert config.telemetry.prometheus_listen is None
+    assert config.telemetry.trace_url is None and config.telemetry.trace_link("ab" * 16) is None
 
 
 def test_alert_thresholds_and_the_webhook_secret_from_the_environment() -> None:
@@ -77,6 +78,8 @@ def test_rotated_at_per_destination_is_a_date() -> None:
         ({"alerts": {"token_age_warn_days": 100}}, "token_age_warn_days"),
         ({"alerts": {"volume_drop": 0.5}}, "volume_drop"),
         ({"telemetry": {"prometheus_listen": "9464"}}, "telemetry.prometheus_listen"),
+        ({"telemetry": {"trace_url": "http://localhost:16686/trace/"}}, "telemetry.trace_url: .* {trace_id}"),
+        ({"telemetry": {"trace_url": "localhost:16686/trace/{trace_id}"}}, "telemetry.trace_url"),
         (
             {"destinations": {"m": {"connector": "meta", "rotated_at": "last week"}}},
             "destinations.m.rotated_at",
@@ -86,3 +89,11 @@ def test_rotated_at_per_destination_is_a_date() -> None:
 def test_errors_name_the_key(data: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load(data)
+
+
+def test_trace_url_turns_a_trace_id_into_the_viewers_link() -> None:
+    config = load({"telemetry": {"trace_url": "http://localhost:16686/trace/{trace_id}"}})
+    assert config.telemetry.trace_link("0af7651916cd43dd8448eb211c80319c") == (
+        "http://localhost:16686/trace/0af7651916cd43dd8448eb211c80319c"
+    )
+    assert config.telemetry.trace_link("") is None, "no trace id, no link"

@@ -24,6 +24,7 @@ from signalmesh.cli.commands import (
     stats,
     status,
     strategy,
+    trace,
     up,
 )
 
@@ -36,6 +37,7 @@ ALL: tuple[Callable[[Commands], None], ...] = (
     check.register,
     status.register,
     diff.register,
+    trace.register,
     dlq.register,
     strategy.register,
     stats.register,
