@@ -25,7 +25,7 @@ from signalmesh.gateway.strategy_settings import StrategyAdmin
 from signalmesh.gateway.validate import Violation
 from signalmesh.interceptors import current_client
 from signalmesh.plugins import ConnectorRegistry
-from signalmesh.policy.strategy import STRATEGY_BY_ENUM
+from signalmesh.policy.strategy import requested_strategy
 from signalmesh.store.base import PayloadRecord, Store
 from signalmesh.telemetry import tracing
 from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc, policy_pb2
@@ -186,8 +186,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         self, request_iterator: AsyncIterator[gateway_pb2.SendEventRequest], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[gateway_pb2.SendEventResponse]:
         """Reads ahead so concurrent events share micro-batches; answers strictly in order."""
-        answers: asyncio.Queue[tuple[asyncio.Task[EventOutcome], observe.EventTrace] | None] = (
-            asyncio.Queue(maxsize=self._max_batch_size)
+        answers: asyncio.Queue[tuple[asyncio.Task[EventOutcome], observe.EventTrace] | None] = asyncio.Queue(
+            maxsize=self._max_batch_size
         )
 
         async def read() -> None:
@@ -319,18 +319,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
     async def UpdateStrategy(
         self, request: policy_pb2.UpdateStrategyRequest, context: grpc.aio.ServicerContext
     ) -> gateway_pb2.StrategyOverview:
-        strategy = STRATEGY_BY_ENUM.get(request.strategy)
-        if strategy is None:
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT, "strategy: choose STRATEGY_STRICT or STRATEGY_SEND_ALL"
-            )
-            raise AssertionError("unreachable: abort() raises")  # grpc's stubs do not say so
-        if request.destination and request.destination not in self._destinations:
-            await context.abort(
-                grpc.StatusCode.NOT_FOUND,
-                f"destination: no destination named {request.destination!r}; "
-                f"configured: {sorted(self._destinations)}",
-            )
+        strategy = await requested_strategy(request, self._destinations, context)
         # The auth interceptor has named the caller: UpdateStrategy is never an open method.
         actor = current_client() or "unknown"
         return await self._strategy.change(request.destination, strategy, actor)

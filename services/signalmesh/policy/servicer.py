@@ -14,7 +14,7 @@ from signalmesh.plugins import ConnectorRegistry
 from signalmesh.policy.dedup import dedup_key
 from signalmesh.policy.eligibility import Verdict, judge, skip
 from signalmesh.policy.shared_strategy import SharedStrategy
-from signalmesh.policy.strategy import STRATEGY_BY_ENUM
+from signalmesh.policy.strategy import requested_strategy
 from signalmesh.store.base import Store
 from signalmesh.telemetry import tracing
 from signalmesh.v1 import policy_pb2, policy_pb2_grpc
@@ -107,17 +107,7 @@ class PolicyServicer(policy_pb2_grpc.PolicyServicer):
     async def UpdateStrategy(
         self, request: policy_pb2.UpdateStrategyRequest, context: grpc.aio.ServicerContext
     ) -> policy_pb2.StrategySettings:
-        strategy = STRATEGY_BY_ENUM.get(request.strategy)
-        if strategy is None:
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT, "strategy: choose STRATEGY_STRICT or STRATEGY_SEND_ALL"
-            )
-            raise AssertionError("unreachable: abort() raises")  # grpc's stubs do not say so
-        if request.destination and request.destination not in self._destinations:
-            await context.abort(
-                grpc.StatusCode.NOT_FOUND,
-                f"destination: no destination named {request.destination!r} in the configuration",
-            )
+        strategy = await requested_strategy(request, self._destinations, context)
         # Policy knows its caller only as the token's holder; Gateway.UpdateStrategy names the client.
         actor = current_client() or "policy"
         effective = await self._strategies.refresh()

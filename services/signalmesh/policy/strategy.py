@@ -8,9 +8,11 @@ change of that destination (``signalmesh strategy set --destination``) is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import grpc
 
 from signalmesh.connector import STRATEGY_NAMES
 from signalmesh.v1 import policy_pb2
@@ -68,3 +70,24 @@ def configured_strategies(config: Config) -> StrategySettings:
         default=config.policy.default_strategy,
         overrides={name: dest.strategy for name, dest in config.destinations.items() if dest.strategy},
     )
+
+
+async def requested_strategy(
+    request: policy_pb2.UpdateStrategyRequest,
+    destinations: Collection[str],
+    context: grpc.aio.ServicerContext,
+) -> str:
+    """The strategy an UpdateStrategy call asks for, or the call aborted with the field at fault
+    (Gateway's and Policy's UpdateStrategy share this check)."""
+    strategy = STRATEGY_BY_ENUM.get(request.strategy)
+    if strategy is None:
+        await context.abort(
+            grpc.StatusCode.INVALID_ARGUMENT, "strategy: choose STRATEGY_STRICT or STRATEGY_SEND_ALL"
+        )
+        raise AssertionError("unreachable: abort() raises")  # grpc's stubs do not say so
+    if request.destination and request.destination not in destinations:
+        await context.abort(
+            grpc.StatusCode.NOT_FOUND,
+            f"destination: no destination named {request.destination!r}; configured: {sorted(destinations)}",
+        )
+    return strategy
