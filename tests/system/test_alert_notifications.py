@@ -6,53 +6,24 @@ evaluations ran."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
-from aiohttp import web
 from signalmesh.sandbox.client import SandboxControl
 from signalmesh.v1 import event_pb2, gateway_pb2
 
 from tests.integration.mesh.conftest import make_event
+from tests.support.alert_receiver import AlertReceiver, alert_receiver
 from tests.system.conftest import Launcher, gateway_stub, wait_until
 
 SECRET = "system-alert-secret"
 
 
-@dataclass
-class Receiver:
-    notifications: list[dict] = field(default_factory=list)
-    bad_signatures: int = 0
-
-    async def handle(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, request.headers.get("X-SignalMesh-Signature", "")):
-            self.bad_signatures += 1
-            return web.Response(status=401)
-        self.notifications.append(json.loads(raw))
-        return web.Response(status=204)
-
-    def of(self, rule: str) -> list[tuple[str, str]]:
-        return [(item["rule"], item["state"]) for item in self.notifications if item["rule"] == rule]
-
-
 @pytest.fixture
-async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
-    state = Receiver()
-    app = web.Application()
-    app.router.add_post("/hooks/signalmesh", state.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield state, f"http://127.0.0.1:{runner.addresses[0][1]}/hooks/signalmesh"
-    await runner.cleanup()
+async def receiver() -> AsyncIterator[tuple[AlertReceiver, str]]:
+    async with alert_receiver(SECRET, "/hooks/signalmesh") as served:
+        yield served
 
 
 def clicked(event_id: str) -> event_pb2.ConversionEvent:
@@ -93,11 +64,11 @@ async def test_refusals_fire_one_signed_notification_and_one_resolved(launcher: 
         await send("refused", 25)
 
         async def notified(expected_state: str) -> bool:
-            return ("refusals", expected_state) in state.of("refusals")
+            return ("refusals", expected_state) in state.states_of("refusals")
 
         await wait_until(lambda: notified("firing"), 30, "a refusals notification")
-        assert state.of("refusals") == [("refusals", "firing")]
-        [firing] = [item for item in state.notifications if item["rule"] == "refusals"]
+        assert state.states_of("refusals") == [("refusals", "firing")]
+        [firing] = [item for item in state.verified if item["rule"] == "refusals"]
         assert firing["destination"] == "crm" and firing["threshold"] == 0.05
         assert firing["figure"] > 0.05 and "crm" in firing["text"] and "signalmesh" in firing["command"]
 
@@ -106,9 +77,9 @@ async def test_refusals_fire_one_signed_notification_and_one_resolved(launcher: 
         await send("good", 500)
         await wait_until(lambda: notified("resolved"), 60, "the refusals alert to resolve")
         # Dozens of evaluations ran in between: still exactly one of each.
-        assert state.of("refusals") == [("refusals", "firing"), ("refusals", "resolved")]
+        assert state.states_of("refusals") == [("refusals", "firing"), ("refusals", "resolved")]
         assert await crm_recorded() >= 500
-        assert state.bad_signatures == 0
+        assert state.refused_signatures == 0
     finally:
         await channel.close()
         await control.close()

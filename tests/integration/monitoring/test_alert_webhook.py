@@ -4,19 +4,16 @@ way plugins/webhook/README.md tells receivers to, and sees exactly one "firing" 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
-from aiohttp import web
 from signalmesh.monitoring.alert_lifecycle import FIRING, RESOLVED, acknowledge, advance
 from signalmesh.monitoring.alert_settings import AlertSettings
 from signalmesh.monitoring.alert_sinks import WebhookSink
 from signalmesh.monitoring.findings import WARNING, Finding
 from signalmesh.store.base import AlertRecord
+
+from tests.support.alert_receiver import AlertReceiver, alert_receiver
 
 SECRET = "alert-secret"
 T0 = 1_800_000_000.0
@@ -34,38 +31,10 @@ DROP = Finding(
 )
 
 
-@dataclass
-class Receiver:
-    """Verifies the signature over the raw bytes before parsing, as a real receiver must."""
-
-    fail_next: int = 0
-    verified: list[dict] = field(default_factory=list)
-    refused_signatures: int = 0
-
-    async def handle(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        expected = "sha256=" + hmac.new(SECRET.encode("utf-8"), raw, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, request.headers.get("X-SignalMesh-Signature", "")):
-            self.refused_signatures += 1
-            return web.Response(status=401)
-        if self.fail_next:
-            self.fail_next -= 1
-            return web.Response(status=503)
-        self.verified.append(json.loads(raw))
-        return web.Response(status=204)
-
-
 @pytest.fixture
-async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
-    state = Receiver()
-    app = web.Application()
-    app.router.add_post("/alerts", state.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield state, f"http://127.0.0.1:{runner.addresses[0][1]}/alerts"
-    await runner.cleanup()
+async def receiver() -> AsyncIterator[tuple[AlertReceiver, str]]:
+    async with alert_receiver(SECRET) as served:
+        yield served
 
 
 async def test_a_signed_alert_verifies_at_a_real_receiver(receiver) -> None:
