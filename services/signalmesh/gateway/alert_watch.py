@@ -11,8 +11,6 @@ a restarted gateway does not repeat what was already said.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import json
 import time
@@ -24,6 +22,7 @@ import structlog
 
 from signalmesh.connector import Destination
 from signalmesh.gateway.breaker import BreakerState, CircuitBreaker
+from signalmesh.gateway.periodic import Periodic
 from signalmesh.monitoring import alert_lifecycle, alert_rules, alert_sinks
 from signalmesh.monitoring.alert_settings import AlertSettings
 from signalmesh.monitoring.credential_rules import DestinationSignal
@@ -89,7 +88,7 @@ class AlertWatch:
             if webhook is not None
             else (alert_sinks.WebhookSink(settings) if settings.webhook_url else None)
         )
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic()
         self._firing: dict[tuple[str, str, str], int] = {}
         self._unregister = get_metrics().observe_firing_alerts(self.firing)
 
@@ -177,21 +176,10 @@ class AlertWatch:
         return document if isinstance(document, dict) else None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="alert-watch")
+        self._periodic.every(self._settings.evaluate_every, self.evaluate_once, "alert-watch")
 
     async def stop(self) -> None:
         self._unregister()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._periodic.stop()
         if self._webhook is not None:
             await self._webhook.close()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.evaluate_once()
-            except Exception:  # one failed evaluation must not end watching; the next minute retries
-                log.warning("alert_evaluation_failed", exc_info=True)
-            await asyncio.sleep(self._settings.evaluate_every)

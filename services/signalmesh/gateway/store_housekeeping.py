@@ -9,13 +9,12 @@ depth is the first sign of a platform outage or a paused destination, before any
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import structlog
 
+from signalmesh.gateway.periodic import Periodic
 from signalmesh.store.base import Store
 from signalmesh.telemetry.metrics import get_metrics
 
@@ -46,7 +45,7 @@ class StoreHousekeeping:
         self._prune_interval = prune_interval_seconds
         self._clock = clock
         self._depths: dict[str, int] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self._periodic = Periodic()
         self._unregister = get_metrics().observe_outbox_depth(self.depths)
 
     def depths(self) -> Mapping[str, int]:
@@ -74,24 +73,10 @@ class StoreHousekeeping:
         return written
 
     def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._every(self._roll_up_interval, self.roll_up), name="history-roll-up"),
-            asyncio.create_task(self._every(self._depth_interval, self.sample_depth), name="outbox-depth"),
-            asyncio.create_task(self._every(self._prune_interval, self.prune), name="status-pruning"),
-        ]
+        self._periodic.every(self._roll_up_interval, self.roll_up, "history-roll-up")
+        self._periodic.every(self._depth_interval, self.sample_depth, "outbox-depth")
+        self._periodic.every(self._prune_interval, self.prune, "status-pruning")
 
     async def stop(self) -> None:
         self._unregister()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _every(self, interval: float, work: Callable[[], Awaitable[object]]) -> None:
-        while True:
-            try:
-                await work()
-            except Exception:  # a store hiccup must not end the upkeep; the next round retries
-                log.warning("store_upkeep_failed", work=getattr(work, "__name__", "?"), exc_info=True)
-            await asyncio.sleep(interval)
+        await self._periodic.stop()
