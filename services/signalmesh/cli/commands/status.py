@@ -38,7 +38,8 @@ def print_status(client: GatewayClient, event_id: str, console: Console, *, payl
     response = client.status(event_id, include_payload=payload)
     table = Table(title=f"event {event_id}")
     for column in STATUS_COLUMNS:
-        table.add_column(column)
+        # The score and its band read as one phrase; other cells may wrap.
+        table.add_column(column, no_wrap=column == "match quality")
     for item in response.destinations:
         table.add_row(*status_row(item))
     console.print(table)
