@@ -460,11 +460,14 @@ async def platform_faults(mesh: Mesh, client: Client, sizes: Sizes, rng: random.
         )
     # Small batches at a steady pace: many platform calls, so the rates are drawn often.
     events = make_events(sizes.faults, "faults")
-    # 1 % carry an fbc whose creation time is in seconds, not milliseconds: valid at the gateway,
-    # refused by Meta (as the real API does). Those pairs must end as explained dead letters while
-    # the events batched with them are delivered, and the webhook copy of each is delivered too.
+    # 1 % are Leads whose value came as text in custom_properties: valid at the gateway (custom
+    # properties pass through), refused by Meta (custom_data.value must be a number, as the real
+    # API says). Those pairs must end as explained dead letters while the events batched with them
+    # are delivered, and the webhook copy of each is delivered too.
     for event in events[::100]:
-        event.click_ids.fbc = "fb.1.1554763741.chaos"
+        event.event_name = "Lead"
+        event.value = ""
+        event.custom_properties.update({"value": "49.90"})
     await asyncio.gather(
         *(paced(client, events[part::4], batch=10, pause=0.02, connection=part) for part in range(4))
     )

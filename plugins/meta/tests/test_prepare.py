@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from google.protobuf import timestamp_pb2
 from signalmesh.connector import Destination
 from signalmesh.normalize.text import sha256_hex
@@ -89,7 +90,7 @@ def test_identifiers_name_the_meta_keys_present_sorted(
     connector: MetaConnector, destination: Destination, make_event: MakeEvent
 ) -> None:
     prepared = connector.prepare(
-        make_event(user_data=RAW_USER, click_ids=event_pb2.ClickIds(fbp="fb.1.1.2")), destination
+        make_event(user_data=RAW_USER, click_ids=event_pb2.ClickIds(fbp="fb.1.1596403881668.2")), destination
     )
     assert list(prepared.identifiers) == [
         "client_ip_address",
@@ -147,6 +148,39 @@ def test_fbc_cookie_is_sent_as_given(
     prepared = connector.prepare(make_event(click_ids=click_ids), destination)
     assert data_of(prepared)["user_data"]["fbc"] == "fb.1.1554763741205.AbCdEf"
     assert "fbc" in prepared.identifiers
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        "fb.1.1554763741.AbCdEf",  # creation time in seconds: Meta refuses it
+        "IwAR2xYz",  # a bare fbclid where the cookie belongs
+        "fb.1.1554763741205.",  # no click id after the time
+    ],
+)
+def test_a_malformed_fbc_or_fbp_is_left_out_and_the_rest_is_sent(
+    connector: MetaConnector, destination: Destination, make_event: MakeEvent, malformed: str
+) -> None:
+    """Meta would refuse the whole event for it: the cookie alone is dropped."""
+    for name in ("fbc", "fbp"):
+        prepared = connector.prepare(
+            make_event(user_data=RAW_USER, click_ids=event_pb2.ClickIds(**{name: malformed})), destination
+        )
+        user_data = data_of(prepared)["user_data"]
+        assert name not in user_data and name not in prepared.identifiers
+        assert "em" in user_data and "client_user_agent" in user_data
+        assert malformed.encode() not in prepared.payload_json
+
+
+def test_a_malformed_fbc_is_not_replaced_by_one_built_from_fbclid(
+    connector: MetaConnector, destination: Destination, make_event: MakeEvent
+) -> None:
+    """fbclid builds an fbc only when no cookie was sent, as before: the cookie is the client's
+    statement of the click, and an unusable one is dropped rather than second-guessed."""
+    click_ids = event_pb2.ClickIds(fbc="fb.1.1554763741.AbCdEf", fbclid="Other")
+    click_ids.click_time.FromSeconds(1_700_000_000)
+    prepared = connector.prepare(make_event(click_ids=click_ids), destination)
+    assert "fbc" not in data_of(prepared)["user_data"]
 
 
 def test_fbc_is_built_from_fbclid_and_click_time_keeping_case(

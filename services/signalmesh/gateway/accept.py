@@ -126,13 +126,17 @@ def accept(
     decisions: Sequence[policy_pb2.DecisionOutput],
     stamps: Sequence[TraceStamp],
     now: float,
+    qualities: Sequence[MatchQuality] | None = None,
 ) -> Acceptance:
-    """The outbox entries and statuses for one batch's decisions (all three sequences align).
+    """The outbox entries and statuses for one batch's decisions (all sequences align).
 
+    Each status keeps its event's match quality (``qualities``; without them, 0 = unknown) so
+    `signalmesh status` can place the score in the practice's bands long after the accept.
     A DUPLICATE writes nothing: the first copy's status (and delivery outcome) stands.
     """
     acceptance = Acceptance()
-    for prepared, decision, stamp in zip(prepared_events, decisions, stamps, strict=True):
+    scores = [quality.score for quality in qualities] if qualities is not None else [0.0] * len(decisions)
+    for prepared, decision, stamp, score in zip(prepared_events, decisions, stamps, scores, strict=True):
         if decision.reason == policy_pb2.REASON_DUPLICATE:
             continue
         send = decision.decision == policy_pb2.DECISION_SEND
@@ -157,6 +161,7 @@ def accept(
                 state=gateway_pb2.DELIVERY_STATE_PENDING if send else gateway_pb2.DELIVERY_STATE_SKIPPED,
                 trace_id=stamp.trace_id,
                 updated_at=now,
+                match_quality=score,
             )
         )
     return acceptance

@@ -111,10 +111,10 @@ class AcceptPipeline:
             stamps = observe.decision_spans(
                 prepared_events, decisions, [event_contexts[index] for index, _ in pairs]
             )
-            acceptance = accept(prepared_events, decisions, stamps, now)
+            # Aligned with pairs: both run over each outcome's prepared forms, in order.
+            qualities = [quality for outcome in outcomes for quality in outcome.qualities]
+            acceptance = accept(prepared_events, decisions, stamps, now, qualities)
             if history is not None:
-                # Aligned with pairs: both run over each outcome's prepared forms, in order.
-                qualities = [quality for outcome in outcomes for quality in outcome.qualities]
                 history.merge(count_decided(prepared_events, decisions, qualities, now))
                 history.merge(
                     count_strategies(

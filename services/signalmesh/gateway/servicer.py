@@ -259,6 +259,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 attempts=record.attempts,
                 platform_response=record.platform_response,
                 trace_id=record.trace_id,
+                match_quality=record.match_quality,
             )
             status.updated_at.FromNanoseconds(int(record.updated_at * 1e9))
             if (kept := payloads.get((record.destination, record.event_name))) is not None:

@@ -1,5 +1,5 @@
 """The practice's match-quality lines, shared by the accept step's warning, `signalmesh check`,
-`signalmesh stats` and the report, so a score reads the same everywhere. Pure.
+`signalmesh status`, `signalmesh stats` and the report, so a score reads the same everywhere. Pure.
 
 The benchmark (Meta's Event Match Quality scale, 0–10): a healthy feed with hashed email,
 phone and click ids lands in the 7.5–9 target band; below 6.0 is a warning
@@ -41,3 +41,11 @@ def against_target(score: float) -> str:
     low, high = TARGET_BAND
     where = "below" if score < low else "on" if score <= high else "above"
     return f"{where} the {low:g}–{high:g} target"
+
+
+def status_text(score: float) -> str:
+    """One status's score in its band, ``"6.6 — below the 7.5–9 target"``; ``"unknown"`` for 0,
+    what a status kept before the score was recorded reads."""
+    if score <= 0:
+        return "unknown"
+    return f"{score:.1f} — {against_target(score)}"

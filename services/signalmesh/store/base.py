@@ -58,6 +58,10 @@ class StatusRecord:
     platform_response: str = ""
     trace_id: str = ""
     updated_at: float = 0.0
+    # The connector's match-quality score (0–10) of the prepared event at accept time, so
+    # `signalmesh status` can place it in the practice's bands; 0 = unknown (kept before the
+    # score was recorded). Delivery never changes it.
+    match_quality: float = 0.0
     # Set by ``Store.dead_letters`` only: the id to pass to ``Store.replay_dead_letters``.
     entry_id: str = ""
     # Set by ``Store.dead_letters`` only: the PreparedEvent as kept (hashed), from which the

@@ -325,6 +325,7 @@ def _dead_letter(
         platform_response=text(reason),
         trace_id=str(status.get("trace_id", "")),
         updated_at=dead_at,
+        match_quality=float(status.get("match_quality", 0.0)),
         entry_id=entry_id(destination, stream_id),
         prepared=prepared or b"",
     )

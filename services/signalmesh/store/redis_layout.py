@@ -163,6 +163,7 @@ def status_json(status: StatusRecord, now: float) -> str:
             "platform_response": status.platform_response,
             "trace_id": status.trace_id,
             "updated_at": status.updated_at or now,
+            "match_quality": status.match_quality,
         }
     )
 
@@ -181,6 +182,8 @@ def status_from_json(event_id: str, destination: str, raw: bytes | str) -> Statu
         platform_response=str(fields["platform_response"]),
         trace_id=str(fields["trace_id"]),
         updated_at=float(fields["updated_at"]),
+        # Absent from statuses written before the score was kept: unknown.
+        match_quality=float(fields.get("match_quality", 0.0)),
     )
 
 

@@ -38,7 +38,7 @@ _RETRYING = gateway_pb2.DELIVERY_STATE_RETRYING
 _DEAD = gateway_pb2.DELIVERY_STATE_DEAD_LETTERED
 _STATUS_COLUMNS = (
     "event_id, destination, event_name, decision, reason, detail, state, attempts, platform_response, "
-    "trace_id, updated_at"
+    "trace_id, updated_at, match_quality"
 )
 # A claim older than the window is expired: the upsert takes it over; a live one changes nothing.
 _CLAIM_DEDUP_KEY = (
@@ -63,7 +63,7 @@ _DEAD_LETTERS = (
     f"COALESCE(status.reason, {policy_pb2.REASON_UNSPECIFIED}), COALESCE(status.detail, ''), "
     f"COALESCE(status.state, {_DEAD}), "
     "dead.attempts, dead.reason, COALESCE(status.trace_id, ''), dead.dead_at, "
-    "CAST(dead.entry_id AS TEXT), dead.prepared "
+    "COALESCE(status.match_quality, 0.0), CAST(dead.entry_id AS TEXT), dead.prepared "
     "FROM dead_letters AS dead LEFT JOIN event_status AS status "
     "ON status.event_id = dead.event_id AND status.destination = dead.destination "
     "AND status.event_name = dead.event_name "
@@ -144,6 +144,7 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy):
             (
                 *(item.event_id, item.destination, item.event_name, item.decision, item.reason, item.detail),
                 *(item.state, item.attempts, item.platform_response, item.trace_id, item.updated_at or now),
+                item.match_quality,
             )
             for item in statuses
         ]
@@ -155,7 +156,7 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy):
                 outbox_rows,
             )
             connection.executemany(
-                f"INSERT OR REPLACE INTO event_status ({_STATUS_COLUMNS}) VALUES ({_marks(range(11))})",
+                f"INSERT OR REPLACE INTO event_status ({_STATUS_COLUMNS}) VALUES ({_marks(range(12))})",
                 status_rows,
             )
             monitoring.add_history(connection, increments)

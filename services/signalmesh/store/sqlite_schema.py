@@ -17,7 +17,9 @@ import time
 # 4: the conversion strategy (a setting every policy replica shares) and its audit trail. New
 #    tables only, like version 3: CREATE ... IF NOT EXISTS adds them to an older file.
 # 5: delivery_payloads (PAYLOADS_SCHEMA), one new table, so a version 4 file needs no step either.
-SCHEMA_VERSION = 5
+# 6: event_status.match_quality, the connector's score at accept time (0 = unknown). A column on
+#    an existing table, so older files take a step of their own: _add_match_quality.
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dedup_claims (
@@ -53,6 +55,7 @@ CREATE TABLE IF NOT EXISTS event_status (
     platform_response TEXT NOT NULL,
     trace_id          TEXT NOT NULL,
     updated_at        REAL NOT NULL,
+    match_quality     REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (event_id, destination, event_name)
 ) WITHOUT ROWID;
 
@@ -200,6 +203,8 @@ def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:
             )
         if version == 1:
             _migrate_from_1(connection)
+        if 0 < version < 6:
+            _add_match_quality(connection)
         for statement in (SCHEMA + PAYLOADS_SCHEMA).split(";"):
             if statement.strip():
                 connection.execute(statement)
@@ -219,8 +224,20 @@ def _migrate_from_1(connection: sqlite3.Connection) -> None:
     for statement in SCHEMA.split(";"):
         if "event_status" in statement and statement.strip():
             connection.execute(statement)
-    connection.execute("INSERT INTO event_status SELECT * FROM event_status_v1")
+    columns = (
+        "event_id, destination, event_name, decision, reason, detail, state, attempts, "
+        "platform_response, trace_id, updated_at"
+    )
+    connection.execute(f"INSERT INTO event_status ({columns}) SELECT {columns} FROM event_status_v1")
     connection.execute("DROP TABLE event_status_v1")
+
+
+def _add_match_quality(connection: sqlite3.Connection) -> None:
+    """Versions 1–5 kept no score with a status: their statuses read 0 (unknown). A file whose
+    table already has the column (version 1's rebuild makes it from today's SCHEMA) is left as is."""
+    columns = {name for (name,) in connection.execute("SELECT name FROM pragma_table_info('event_status')")}
+    if columns and "match_quality" not in columns:
+        connection.execute("ALTER TABLE event_status ADD COLUMN match_quality REAL NOT NULL DEFAULT 0")
 
 
 def _enable_wal(connection: sqlite3.Connection, path: str, busy_timeout_seconds: float) -> None:

@@ -161,7 +161,7 @@ class GetEventStatusRequest(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., include_payload: _Optional[bool] = ...) -> None: ...
 
 class DestinationStatus(_message.Message):
-    __slots__ = ("destination", "event_name", "decision", "reason", "detail", "state", "attempts", "platform_response", "trace_id", "updated_at", "payload")
+    __slots__ = ("destination", "event_name", "decision", "reason", "detail", "state", "attempts", "platform_response", "trace_id", "updated_at", "payload", "match_quality")
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     EVENT_NAME_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
@@ -173,6 +173,7 @@ class DestinationStatus(_message.Message):
     TRACE_ID_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    MATCH_QUALITY_FIELD_NUMBER: _ClassVar[int]
     destination: str
     event_name: str
     decision: _policy_pb2.Decision
@@ -184,7 +185,8 @@ class DestinationStatus(_message.Message):
     trace_id: str
     updated_at: _timestamp_pb2.Timestamp
     payload: DeliveryPayload
-    def __init__(self, destination: _Optional[str] = ..., event_name: _Optional[str] = ..., decision: _Optional[_Union[_policy_pb2.Decision, str]] = ..., reason: _Optional[_Union[_policy_pb2.Reason, str]] = ..., detail: _Optional[str] = ..., state: _Optional[_Union[DeliveryState, str]] = ..., attempts: _Optional[int] = ..., platform_response: _Optional[str] = ..., trace_id: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., payload: _Optional[_Union[DeliveryPayload, _Mapping]] = ...) -> None: ...
+    match_quality: float
+    def __init__(self, destination: _Optional[str] = ..., event_name: _Optional[str] = ..., decision: _Optional[_Union[_policy_pb2.Decision, str]] = ..., reason: _Optional[_Union[_policy_pb2.Reason, str]] = ..., detail: _Optional[str] = ..., state: _Optional[_Union[DeliveryState, str]] = ..., attempts: _Optional[int] = ..., platform_response: _Optional[str] = ..., trace_id: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., payload: _Optional[_Union[DeliveryPayload, _Mapping]] = ..., match_quality: _Optional[float] = ...) -> None: ...
 
 class DeliveryPayload(_message.Message):
     __slots__ = ("request_body", "response_body", "response_status", "request_events", "request_index", "recorded_at")

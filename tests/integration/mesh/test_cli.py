@@ -58,6 +58,45 @@ async def test_status_explains_each_destination(mesh):
     assert "meta_strict" in output and "skipped" in output and "click id" in output
 
 
+async def test_status_shows_each_destinations_match_quality_in_its_band(mesh):
+    """The score the connector gave at accept time, kept with the status through delivery."""
+    rich = make_event(
+        "cli-rich",
+        user_data=event_pb2.UserData(
+            emails=["jane.doe@example.com"],
+            phones=["+1 415 555 0100"],
+            first_name="Jane",
+            last_name="Doe",
+            external_ids=["crm-1"],
+            client_user_agent="Mozilla/5.0 (test)",
+            client_ip_address="203.0.113.9",
+        ),
+        click_ids=event_pb2.ClickIds(
+            fbc=f"fb.1.{int(time.time() * 1000)}.rich", fbp=f"fb.1.{int(time.time() * 1000)}.42"
+        ),
+    )
+    await mesh.send(rich, make_event("cli-thin"))
+    rich_status = await mesh.wait_delivered("cli-rich", "meta_strict", "meta_send_all")
+    thin_status = await mesh.wait_delivered("cli-thin", "meta_send_all")
+    # Meta's weights (signalmesh_meta.connector): em 2.5, ph 1.5, fbc 1, IP 1, fn+ln 1,
+    # external_id 0.75, fbp 0.75, user agent 0.5.
+    assert {item.match_quality for item in rich_status.values()} == {9.0}
+    assert thin_status["meta_send_all"].match_quality == 4.0  # em, IP, user agent
+    assert thin_status["meta_strict"].match_quality == 4.0  # skipped, still scored
+
+    for event_id, expected in (
+        ("cli-rich", "9.0 — on the 7.5–9 target"),
+        ("cli-thin", "4.0 — below the 7.5–9 target"),
+    ):
+        code, output = await signalmesh(
+            "status", event_id, "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key
+        )
+        assert code == 0, output
+        assert "match quality" in output
+        rows = [line for line in output.splitlines() if " meta_send_all " in line or " meta_strict " in line]
+        assert len(rows) == 2 and all(expected in row for row in rows), output
+
+
 async def test_status_of_an_unknown_event_is_not_found(mesh):
     code, output = await signalmesh(
         "status", "nope", "--gateway", mesh.gateway.address, "--key", mesh.gateway.local_key

@@ -8,6 +8,7 @@ import time
 
 import grpc
 import pytest
+from google.protobuf import struct_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from signalmesh.v1 import event_pb2, gateway_pb2, policy_pb2
@@ -39,14 +40,21 @@ def mesh_overrides(tmp_path):
 
 
 async def test_one_bad_event_is_rejected_alone_and_the_rest_of_its_batch_is_delivered(mesh):
-    # 10 digits of creation time: the gateway accepts it, Meta (the sandbox) wants milliseconds.
-    bad = make_event(
-        "batch-bad", destinations=["meta_strict"], click_ids=event_pb2.ClickIds(fbc="fb.1.1554763741.AbC")
+    # A Lead whose value came as text in custom_properties: the gateway passes custom properties
+    # through, Meta (the sandbox) wants custom_data.value a number and refuses the event.
+    value_as_text = struct_pb2.Struct()
+    value_as_text.update({"value": "29.99"})
+    bad = clicked(
+        "batch-bad",
+        destinations=["meta_strict"],
+        event_name="Lead",
+        value="",
+        custom_properties=value_as_text,
     )
     good = [clicked(f"batch-good-{index}", destinations=["meta_strict"]) for index in range(5)]
     await mesh.send(*good[:2], bad, *good[2:])
     statuses = await mesh.wait_for_states("batch-bad", lambda states: states.get("meta_strict") == REJECTED)
-    assert "fbc" in statuses["meta_strict"].platform_response
+    assert "custom_data.value" in statuses["meta_strict"].platform_response
     for event in good:
         await mesh.wait_delivered(event.event_id, "meta_strict")
     recorded = {event["event_id"] for event in (await mesh.sandbox.events("meta", STRICT_PIXEL)).events}
@@ -57,7 +65,8 @@ async def test_one_bad_event_is_rejected_alone_and_the_rest_of_its_batch_is_deli
     )
     [letter] = letters.dead_letters
     assert (letter.event_id, letter.state) == ("batch-bad", REJECTED)
-    assert "fbc" in letter.reason and '"event_id":"batch-bad"' in letter.last_request.replace(" ", "")
+    assert "custom_data.value" in letter.reason
+    assert '"event_id":"batch-bad"' in letter.last_request.replace(" ", "")
 
 
 async def test_an_event_that_would_age_out_while_retrying_is_dead_lettered_as_expired(mesh):

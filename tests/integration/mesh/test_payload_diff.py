@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 
+from google.protobuf import struct_pb2
 from signalmesh.v1 import event_pb2, gateway_pb2
 
 from tests.integration.mesh.conftest import make_event
@@ -32,10 +33,12 @@ async def payload_status(mesh, event_id: str) -> gateway_pb2.DestinationStatus:
     return {item.destination: item for item in response.destinations}["meta_send_all"]
 
 
-async def delivered_and_refused(mesh) -> None:
-    """diff-ok is delivered; diff-bad is refused by the sandbox as Meta would: its fbc cookie
-    carries its creation time in seconds, where Meta wants milliseconds (the gateway lets 10 to
-    13 digits through), and it has a phone instead of an email."""
+async def delivered_and_refused(mesh) -> gateway_pb2.SendEventsResponse:
+    """diff-ok is delivered; diff-bad is refused by the sandbox as Meta would: it is a Lead whose
+    value came as text in custom_properties (the gateway passes custom properties through; Meta
+    wants custom_data.value a number), and it has a phone instead of an email. Its fbc cookie
+    carries its creation time in seconds, where Meta wants milliseconds: the gateway warns and
+    leaves the cookie out of Meta's payload rather than lose the event over it."""
     now = time.time()
     await mesh.send(
         make_event("diff-ok", click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(now * 1000)}.okclick"))
@@ -43,15 +46,33 @@ async def delivered_and_refused(mesh) -> None:
     phone_only = event_pb2.UserData(
         phones=[RAW_PHONE], client_user_agent="Mozilla/5.0 (test)", client_ip_address="203.0.113.9"
     )
+    value_as_text = struct_pb2.Struct()
+    value_as_text.update({"value": "29.99"})
     seconds_cookie = event_pb2.ClickIds(fbc=f"fb.1.{int(now)}.badclick")
-    await mesh.send(make_event("diff-bad", user_data=phone_only, click_ids=seconds_cookie))
+    bad = make_event(
+        "diff-bad",
+        event_name="Lead",
+        value="",
+        user_data=phone_only,
+        click_ids=seconds_cookie,
+        custom_properties=value_as_text,
+    )
+    response = await mesh.send(bad)
     await mesh.wait_delivered("diff-ok", "meta_send_all")
     await mesh.wait_for_states("diff-bad", lambda states: states.get("meta_send_all") == REJECTED)
+    return response
 
 
 async def test_the_body_sent_and_the_answer_are_kept_without_secrets_or_raw_personal_data(mesh):
-    await delivered_and_refused(mesh)
+    sent_bad = await delivered_and_refused(mesh)
     ok, bad = await payload_status(mesh, "diff-ok"), await payload_status(mesh, "diff-bad")
+    [result] = sent_bad.results
+    assert result.disposition == gateway_pb2.DISPOSITION_ACCEPTED
+    [cookie] = [warning for warning in result.warnings if warning.field == "click_ids.fbc"]
+    assert cookie.reason == "fbc.format"
+    assert "Meta destinations get the event without it" in cookie.description
+    assert "fbc" not in json.loads(bad.payload.request_body)["data"][0]["user_data"]
+    assert "custom_data.value" in bad.payload.response_body
 
     [sent] = json.loads(ok.payload.request_body)["data"]
     assert sent["event_id"] == "diff-ok" and sent["custom_data"] == {"value": 29.99, "currency": "USD"}
@@ -102,8 +123,10 @@ async def test_status_payload_prints_both_bodies_and_diff_shows_what_differs(mes
     assert any("data[0].user_data.em" in line and "only in A" in line for line in lines), output
     assert any("data[0].user_data.ph" in line and "only in B" in line for line in lines), output
     assert any(
-        "data[0].user_data.fbc" in line and "<milliseconds>" in line and "<seconds>" in line for line in lines
+        "data[0].custom_data.value" in line and "number" in line and "string" in line for line in lines
     ), output
+    # The seconds cookie never reached Meta: only diff-ok's fbc is in a payload.
+    assert any("data[0].user_data.fbc" in line and "only in A" in line for line in lines), output
     assert any("(outcome)" in line and "delivered" in line and "rejected" in line for line in lines)
     assert any("(HTTP status)" in line and "200" in line and "400" in line for line in lines)
     assert any(line.lstrip("│ ").startswith("error.") and "only in B" in line for line in lines)

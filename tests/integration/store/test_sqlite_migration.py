@@ -1,6 +1,7 @@
 """SQLite files written by older schema versions open under the current one with their data
 intact: version 1's statuses gain the event name in their key, version 2 gains the monitoring
-tables, version 3 the strategy setting's, version 4 the kept payloads."""
+tables, version 3 the strategy setting's, version 4 the kept payloads, version 5 the statuses'
+match-quality score."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ async def test_version_1_statuses_survive_the_move_to_keys_with_the_event_name(t
     try:
         [record] = await store.event_status("evt-1")
         assert (record.destination, record.event_name, record.platform_response) == ("meta", "Purchase", "ok")
+        assert record.match_quality == 0.0, "a status kept without a score reads unknown"
     finally:
         await store.close()
     connection = sqlite3.connect(path)
@@ -116,7 +118,7 @@ async def test_a_version_3_file_gains_the_strategy_tables_and_keeps_its_history(
         await store.close()
     connection = sqlite3.connect(path)
     try:
-        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (5,)
+        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (6,)
     finally:
         connection.close()
 
@@ -144,5 +146,51 @@ async def test_a_version_4_file_gains_the_payloads_table_and_keeps_its_statuses(
     connection = sqlite3.connect(path)
     try:
         assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    finally:
+        connection.close()
+
+
+# Version 5's event_status: today's key, no match_quality column.
+V5_EVENT_STATUS = V1_EVENT_STATUS.replace(
+    "PRIMARY KEY (event_id, destination)", "PRIMARY KEY (event_id, destination, event_name)"
+)
+
+
+async def test_a_version_5_file_gains_the_status_score_column_and_keeps_its_statuses(tmp_path: Path) -> None:
+    path = tmp_path / "signalmesh.db"
+    store = SqliteStore(path)
+    await store.accept([NewEntry("meta", "evt-1", "Purchase", b"\x0a\x01", "")], [], 1.0)
+    await store.close()
+    connection = sqlite3.connect(path)
+    connection.execute("DROP TABLE event_status")
+    connection.execute(V5_EVENT_STATUS)
+    connection.execute(
+        "INSERT INTO event_status VALUES ('evt-1', 'meta', 'Purchase', 1, 1, '', ?, 0, '', 'a', 1.0)",
+        (gateway_pb2.DELIVERY_STATE_PENDING,),
+    )
+    connection.execute("PRAGMA user_version = 5")
+    connection.commit()
+    connection.close()
+
+    store = SqliteStore(path)
+    try:
+        [old] = await store.event_status("evt-1")
+        assert (old.state, old.match_quality) == (gateway_pb2.DELIVERY_STATE_PENDING, 0.0)
+        scored = replace(old, event_id="evt-2", match_quality=6.6)
+        await store.accept([NewEntry("meta", "evt-2", "Purchase", b"\x0a\x02", "")], [scored], 2.0)
+        claimed = {item.event_id: item for item in await store.claim_outbox("meta", 10, 30.0, 2.0)}
+        delivered_state = gateway_pb2.DELIVERY_STATE_DELIVERED
+        done = DeliveryResult(claimed["evt-2"].entry_id, "evt-2", "meta", delivered_state)
+        await store.complete([done], 3.0)
+        [delivered] = await store.event_status("evt-2")
+        assert (delivered.state, delivered.match_quality) == (delivered_state, 6.6)
+    finally:
+        await store.close()
+    connection = sqlite3.connect(path)
+    try:
+        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        query = "SELECT name FROM pragma_table_info('event_status')"
+        columns = [name for (name,) in connection.execute(query)]
+        assert columns[-1] == "match_quality"
     finally:
         connection.close()

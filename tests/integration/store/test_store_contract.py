@@ -443,6 +443,32 @@ async def test_accept_overwrites_an_events_earlier_status_at_a_destination(store
     assert [record.state for record in await store.event_status("evt-1")] == [PENDING]
 
 
+async def test_a_statuss_match_quality_survives_every_delivery_step(store: Store) -> None:
+    """The score is the accept's; retries, completion, dead letters and replay keep it."""
+    await store.accept(
+        [entry("evt-1"), entry("evt-2")],
+        [status("evt-1", match_quality=6.6), status("evt-2", match_quality=8.25)],
+        T0,
+    )
+    first, second = await store.claim_outbox("meta", 10, LEASE, T0)
+    await store.complete(
+        [result(first, RETRYING, "HTTP 503", next_attempt_at=T0 + 10), result(second, DELIVERED, "ok")],
+        T0 + 1,
+    )
+    [retrying] = await store.event_status("evt-1")
+    [delivered] = await store.event_status("evt-2")
+    assert (retrying.state, retrying.match_quality) == (RETRYING, 6.6)
+    assert (delivered.state, delivered.match_quality) == (DELIVERED, 8.25)
+
+    [retried] = await store.claim_outbox("meta", 10, LEASE, T0 + 10)
+    await store.complete([result(retried, DEAD, "gave up")], T0 + 11)
+    [dead] = await store.dead_letters()
+    assert (dead.event_id, dead.match_quality) == ("evt-1", 6.6)
+    assert await store.replay_dead_letters([dead.entry_id], T0 + 20) == 1
+    [replayed] = await store.event_status("evt-1")
+    assert (replayed.state, replayed.match_quality) == (PENDING, 6.6)
+
+
 async def test_status_of_an_unknown_event_is_empty(store: Store) -> None:
     assert await store.event_status("never-seen") == []
 

@@ -193,6 +193,22 @@ def test_a_skip_is_a_skipped_status_and_no_entry():
     assert acceptance.destinations == set()
 
 
+def test_each_status_keeps_its_events_match_quality_sends_and_skips_alike():
+    acceptance = accept(
+        [prepared("e1"), prepared("e2")],
+        [decision("e1", *SEND), decision("e2", *NO_CLICK)],
+        [STAMP, STAMP],
+        NOW,
+        [MatchQuality(6.6, ("phone",)), MatchQuality(8.2)],
+    )
+    assert [(status.event_id, status.match_quality) for status in acceptance.statuses] == [
+        ("e1", 6.6),
+        ("e2", 8.2),
+    ]
+    [unknown] = accept([prepared("e3")], [decision("e3", *SEND)], [STAMP], NOW).statuses
+    assert unknown.match_quality == 0.0
+
+
 def test_a_duplicate_writes_nothing_so_the_first_copys_status_stands():
     acceptance = accept(
         [prepared("e1"), prepared("e2")],

@@ -15,6 +15,7 @@ from signalmesh.normalize.text import is_sha256_hex
 from signalmesh.v1 import event_pb2
 
 from signalmesh_meta import normalize
+from signalmesh_meta.checks import usable_cookie
 
 # Meta: action_source values (platforms.md §1.3). Our enum shares Meta's vocabulary; the table
 # keeps a future enum value from reaching Meta as a string it does not know.
@@ -97,17 +98,25 @@ def user_data(
     kit.put_present(result, "client_ip_address", user.client_ip_address.strip() or None)
     kit.put_present(result, "client_user_agent", user.client_user_agent.strip() or None)
     kit.put_present(result, "fbc", fbc(click_ids))
-    kit.put_present(result, "fbp", click_ids.fbp.strip() or None)
+    kit.put_present(result, "fbp", cookie(click_ids.fbp))
     return result
+
+
+def cookie(value: str) -> str | None:
+    """An ``fbc``/``fbp`` cookie as sent, or None when Meta could not use it: a malformed one
+    would get the whole event refused, so it is left out (``checks`` warned at the edge)."""
+    stripped = value.strip()
+    return stripped if stripped and usable_cookie(stripped) else None
 
 
 def fbc(click_ids: event_pb2.ClickIds) -> str | None:
     """The ``fbc`` value: the cookie as sent, else built from fbclid and the time it was first seen.
 
-    Without ``click_time`` no value is built: an invented creation time would misdate the click.
+    A malformed cookie is left out (``cookie``). Without ``click_time`` no value is built: an
+    invented creation time would misdate the click.
     """
-    if cookie := click_ids.fbc.strip():
-        return cookie
+    if click_ids.fbc.strip():
+        return cookie(click_ids.fbc)
     fbclid = click_ids.fbclid.strip()
     if not fbclid or not click_ids.HasField("click_time"):
         return None

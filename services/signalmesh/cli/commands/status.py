@@ -13,6 +13,7 @@ from signalmesh.cli.client import GatewayClient
 from signalmesh.cli.command import Commands
 from signalmesh.cli.gateway_calls import add_client_options, call_gateway, gateway_client
 from signalmesh.cli.output import console, decision_name, reason_name, state_name
+from signalmesh.monitoring.quality_bands import status_text
 from signalmesh.v1 import gateway_pb2
 
 
@@ -36,34 +37,45 @@ def _status(args: argparse.Namespace) -> int:
 def print_status(client: GatewayClient, event_id: str, console: Console, *, payload: bool = False) -> int:
     response = client.status(event_id, include_payload=payload)
     table = Table(title=f"event {event_id}")
-    for column in (
-        "destination",
-        "event",
-        "decision",
-        "reason",
-        "state",
-        "attempts",
-        "platform response",
-        "trace id",
-    ):
-        table.add_column(column)
+    for column in STATUS_COLUMNS:
+        # The score and its band read as one phrase; other cells may wrap.
+        table.add_column(column, no_wrap=column == "match quality")
     for item in response.destinations:
-        table.add_row(
-            item.destination,
-            item.event_name,
-            decision_name(item.decision),
-            # A SKIP says why; a SEND says which path made it eligible (Google Ads: click or hashed).
-            item.detail or reason_name(item.reason),
-            state_name(item.state),
-            str(item.attempts),
-            item.platform_response,
-            item.trace_id,
-        )
+        table.add_row(*status_row(item))
     console.print(table)
     if payload:
         for item in response.destinations:
             print_payload(item, console)
     return 0
+
+
+STATUS_COLUMNS = (
+    "destination",
+    "event",
+    "decision",
+    "reason",
+    "state",
+    "attempts",
+    "match quality",
+    "platform response",
+    "trace id",
+)
+
+
+def status_row(item: gateway_pb2.DestinationStatus) -> tuple[str, ...]:
+    """One destination's row, in ``STATUS_COLUMNS`` order; the score in the practice's band."""
+    return (
+        item.destination,
+        item.event_name,
+        decision_name(item.decision),
+        # A SKIP says why; a SEND says which path made it eligible (Google Ads: click or hashed).
+        item.detail or reason_name(item.reason),
+        state_name(item.state),
+        str(item.attempts),
+        status_text(item.match_quality),
+        item.platform_response,
+        item.trace_id,
+    )
 
 
 def print_payload(item: gateway_pb2.DestinationStatus, console: Console) -> None:
