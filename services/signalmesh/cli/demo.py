@@ -18,7 +18,6 @@ import urllib.request
 from pathlib import Path
 
 import grpc
-from google.protobuf import timestamp_pb2
 from rich.console import Console
 from rich.table import Table
 
@@ -36,6 +35,7 @@ from signalmesh.cli.output import decision_name, reason_name, state_name
 from signalmesh.cli.processes import ServiceProcess, start_service
 from signalmesh.cli.strategy_output import audit_line
 from signalmesh.config import SANDBOX_TOKEN
+from signalmesh.gateway.monitoring_servicer import timestamp
 from signalmesh.monitoring.reconciliation_inputs import load_crm
 from signalmesh.v1 import event_pb2, gateway_pb2, monitoring_pb2, policy_pb2
 
@@ -143,7 +143,7 @@ def _watch_the_signal(client: GatewayClient, run_dir: Path, console: Console) ->
     now = time.time()
     client.observe(
         [
-            monitoring_pb2.Observation(event_id=event_id, event_name=name, event_time=_stamp(at))
+            monitoring_pb2.Observation(event_id=event_id, event_name=name, event_time=timestamp(at))
             for event_id, name, at in demo_pixel_firings(now)
         ]
     )
@@ -191,12 +191,6 @@ def _switch_the_strategy(client: GatewayClient, console: Console) -> int:
 
 def _decision(check: gateway_pb2.CheckEventResponse) -> int:
     return check.result.decisions[0].decision if check.result.decisions else 0
-
-
-def _stamp(epoch: float) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromNanoseconds(int(epoch * 1e9))
-    return stamp
 
 
 def _wait_for_delivery(
