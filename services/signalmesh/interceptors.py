@@ -2,8 +2,11 @@
 
 Servicers stay thin because these run around them. With grpc.aio an interceptor cannot act
 *during* a call from ``intercept_service``: it gets the method's handler and returns one, so
-both interceptors here wrap the handler's behaviour function (any of the four kinds), keeping
-its (de)serialisers. Per-RPC facts travel in context variables: each RPC runs in a task of its
+both interceptors here wrap the handler's behaviour function (any of the four kinds). Auth
+decides from metadata alone, before any body is decoded: a refused call gets a handler whose
+deserialiser keeps the raw bytes (never parsed), and an admitted call's deserialiser turns a
+body that does not decode into ``INVALID_ARGUMENT`` (one warning line, never the bytes).
+Per-RPC facts travel in context variables: each RPC runs in a task of its
 own, so what one call binds (client, method, peer) never leaks into another.
 """
 
@@ -88,9 +91,14 @@ def _read_key(path: Path) -> str:
 
 
 def wrap_rpc_handler(
-    handler: grpc.RpcMethodHandler | None, wrapper: BehaviourWrapper
+    handler: grpc.RpcMethodHandler | None,
+    wrapper: BehaviourWrapper,
+    request_deserializer: Callable[[bytes], Any] | bool | None = True,
 ) -> grpc.RpcMethodHandler | None:
-    """A handler of the same kind and (de)serialisers whose behaviour is ``wrapper(behaviour)``."""
+    """A handler of the same kind and (de)serialisers whose behaviour is ``wrapper(behaviour)``.
+
+    ``request_deserializer`` replaces the handler's own (``None``: the raw bytes); the default
+    ``True`` keeps it."""
     if handler is None:
         return None  # unknown method: gRPC answers UNIMPLEMENTED
     if handler.request_streaming and handler.response_streaming:
@@ -101,11 +109,91 @@ def wrap_rpc_handler(
         behaviour, factory = handler.unary_stream, grpc.unary_stream_rpc_method_handler
     else:
         behaviour, factory = handler.unary_unary, grpc.unary_unary_rpc_method_handler
+    deserializer = handler.request_deserializer if request_deserializer is True else request_deserializer
     return factory(
         wrapper(behaviour, handler.response_streaming),
-        request_deserializer=handler.request_deserializer,
+        request_deserializer=deserializer or None,
         response_serializer=handler.response_serializer,
     )
+
+
+class UndecodableBody:
+    """What the guarded deserialiser hands on for a body that does not decode (never its bytes)."""
+
+    __slots__ = ("problem", "size")
+
+    def __init__(self, size: int, problem: str) -> None:
+        self.size = size
+        self.problem = problem
+
+
+def guarded_deserializer(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """``deserializer`` that returns an :class:`UndecodableBody` instead of raising: grpc.aio
+    would answer a raising deserialiser with an error-level traceback and no useful status."""
+    if deserializer is None:
+        return None
+
+    def decode(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except Exception as error:
+            return UndecodableBody(len(data), type(error).__name__)
+
+    return decode
+
+
+_log = structlog.get_logger("signalmesh.rpc")
+
+
+async def _refuse_undecodable(body: UndecodableBody, context: grpc.aio.ServicerContext) -> None:
+    _log.warning("request body does not decode", size=body.size, problem=body.problem)
+    await context.abort(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        f"the request body ({body.size} bytes) is not a valid protobuf message of this method's request type",
+    )
+
+
+def refusing_undecodable(
+    behaviour: Behaviour, response_streaming: bool, request_streaming: bool
+) -> Behaviour:
+    """``behaviour`` that first answers a body the guarded deserialiser could not decode."""
+    if request_streaming:
+
+        async def checked_requests(requests: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async for request in requests:
+                if isinstance(request, UndecodableBody):
+                    await _refuse_undecodable(request, context)
+                yield request
+
+        if response_streaming and inspect.isasyncgenfunction(behaviour):
+
+            async def stream_in_out(requests: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                async for response in behaviour(checked_requests(requests, context), context):
+                    yield response
+
+            return stream_in_out
+
+        async def stream_in(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+            return await behaviour(checked_requests(requests, context), context)
+
+        return stream_in
+
+    if response_streaming and inspect.isasyncgenfunction(behaviour):
+
+        async def unary_in_out(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            if isinstance(request, UndecodableBody):
+                await _refuse_undecodable(request, context)
+            async for response in behaviour(request, context):
+                yield response
+
+        return unary_in_out
+
+    async def unary_in(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if isinstance(request, UndecodableBody):
+            await _refuse_undecodable(request, context)
+        return await behaviour(request, context)
+
+    return unary_in
 
 
 def around(
@@ -205,19 +293,36 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             message = (
                 f"{problem}: send `authorization: Bearer <api key>` metadata; {self._how_to_authenticate}"
             )
-            return wrap_rpc_handler(handler, _refusal(grpc.StatusCode.UNAUTHENTICATED, message))
+            # The raw bytes are kept, never parsed: an anonymous caller costs no decoding.
+            return wrap_rpc_handler(
+                handler, _refusal(grpc.StatusCode.UNAUTHENTICATED, message), request_deserializer=None
+            )
         scope = self._method_scopes.get(method)
         if scope is not None and scope not in client.scopes:
             message = (
                 f"client {client.name!r} lacks scope {scope!r}, which {method} requires; "
                 f"add it to that client's scopes in signalmesh.toml (it has {list(client.scopes)})"
             )
-            return wrap_rpc_handler(handler, _refusal(grpc.StatusCode.PERMISSION_DENIED, message, client))
+            return wrap_rpc_handler(
+                handler,
+                _refusal(grpc.StatusCode.PERMISSION_DENIED, message, client),
+                request_deserializer=None,
+            )
 
         def identify(context: grpc.aio.ServicerContext) -> None:
             _identify(client)
 
-        return wrap_rpc_handler(handler, lambda behaviour, streaming: around(behaviour, streaming, identify))
+        if handler is None:
+            return None
+        request_streaming = handler.request_streaming
+
+        def admitted(behaviour: Behaviour, streaming: bool) -> Behaviour:
+            checked = refusing_undecodable(behaviour, streaming, request_streaming)
+            return around(checked, streaming, identify)
+
+        return wrap_rpc_handler(
+            handler, admitted, request_deserializer=guarded_deserializer(handler.request_deserializer)
+        )
 
 
 def _identify(client: ApiClient) -> None:
