@@ -17,6 +17,7 @@ from signalmesh.config import sections
 from signalmesh.config.destinations import load_destinations, load_rotations
 from signalmesh.config.model import Config, default_destinations
 from signalmesh.config.monitoring import load_alerts, load_stats, load_telemetry
+from signalmesh.config.privacy import load_privacy
 from signalmesh.config.quality import load_quality
 from signalmesh.config.tracking_plan import load_tracking_plan
 from signalmesh.config.values import ConfigError, section, typed
@@ -36,6 +37,7 @@ _SECTION_KEYS = {
     "alerts",
     "telemetry",
     "quality",
+    "privacy",
 }
 
 
@@ -78,6 +80,7 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
         telemetry=load_telemetry(section(data, "telemetry")),
         alerts=load_alerts(section(data, "alerts"), environ),
         quality=load_quality(section(data, "quality")),
+        privacy=load_privacy(section(data, "privacy")),
         rotated_at=load_rotations(data.get("destinations")),
         destinations=destinations,
         clients=clients,

@@ -126,6 +126,13 @@ class QualityConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacyConfig:
+    # Personal data in a free-form field (page URL, order id, properties): "strip" removes a
+    # page URL's parameter holding it and refuses the rest; "reject" refuses every occurrence.
+    free_text_pii: str = "strip"
+
+
+@dataclass(frozen=True, slots=True)
 class SandboxConfig:
     listen: str = DEFAULT_SANDBOX_LISTEN
     tokens: tuple[str, ...] = (SANDBOX_TOKEN,)
@@ -157,6 +164,7 @@ class Config:
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     quality: QualityConfig = field(default_factory=QualityConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     destinations: Mapping[str, Destination] = field(default_factory=dict)
     clients: tuple[ApiClient, ...] = ()
     # Event name → the business's own rules for that event (tracking plan).

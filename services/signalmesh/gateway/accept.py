@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from signalmesh.connector import Connector, Destination, MatchQuality
+from signalmesh.gateway import free_text_pii as free_text
 from signalmesh.gateway.identifiers import without_identifiers
 from signalmesh.gateway.tracking_plan import TrackingRule
 from signalmesh.gateway.validate import Report, validate_event
@@ -76,6 +77,7 @@ def check_event(
     new_event_id: Callable[[], str] | None = None,
     connectors: Sequence[Connector] = (),
     stale_after_seconds: float | None = None,
+    free_text_pii: str = free_text.STRIP,
 ) -> EventOutcome:
     """Validate ``event`` (by the core's rules and each of ``connectors``' own); with
     ``new_event_id``, an event sent without an id gets one, and a warning. An accepted event
@@ -97,9 +99,24 @@ def check_event(
             "the browser pixel cannot share it, "
             "and platforms cannot deduplicate browser and server events",
         )
+    scan = free_text.scan_event(event, free_text_pii)
+    for finding in scan.refused:
+        report.error(finding.field, free_text.REASON, finding.description)
+    for finding in scan.stripped:
+        report.warn(finding.field, free_text.REASON, finding.description)
     if report.ok:
         event = without_identifiers(event, report.dropped)
+        if scan.event_source_url is not None:
+            event = _with_page_url(event, scan.event_source_url)
     return EventOutcome(event, report)
+
+
+def _with_page_url(event: event_pb2.ConversionEvent, url: str) -> event_pb2.ConversionEvent:
+    """A copy of ``event`` with ``event_source_url`` replaced (the client's message stays as sent)."""
+    cleaned = event_pb2.ConversionEvent()
+    cleaned.CopyFrom(event)
+    cleaned.event_source_url = url
+    return cleaned
 
 
 def warn_low_match_quality(

@@ -19,6 +19,7 @@ from signalmesh.config.model import QualityConfig
 from signalmesh.connector import Destination
 from signalmesh.gateway import accept_telemetry as observe
 from signalmesh.gateway.accept import EventOutcome, accept, check_event, warn_low_match_quality
+from signalmesh.gateway.free_text_pii import STRIP
 from signalmesh.gateway.history_counts import count_checked, count_decided
 from signalmesh.gateway.orphaned_claims import OrphanedClaims, sent_keys
 from signalmesh.gateway.outbox_limit import OutboxLimit
@@ -51,6 +52,7 @@ class AcceptPipeline:
         orphan_wait_seconds: float = 6.0,
         keep_history: bool = True,
         quality: QualityConfig | None = None,
+        free_text_pii: str = STRIP,
     ) -> None:
         self._destinations = destinations
         self._registry = registry
@@ -64,6 +66,7 @@ class AcceptPipeline:
         self._orphaned_claims = OrphanedClaims(store, orphan_wait_seconds)
         self._keep_history = keep_history
         self._quality = quality or QualityConfig()
+        self._free_text_pii = free_text_pii
 
     async def submit(
         self,
@@ -138,6 +141,7 @@ class AcceptPipeline:
             self._new_event_id,
             self._registry.connectors(),
             self._quality.stale_after_seconds,
+            self._free_text_pii,
         )
 
     def _prepare(self, outcome: EventOutcome) -> None:

@@ -111,6 +111,7 @@ async def serve_gateway(
         orphan_wait_seconds=config.gateway.policy_timeout_seconds + 1.0,
         keep_history=config.stats.enabled,
         quality=config.quality,
+        free_text_pii=config.privacy.free_text_pii,
     )
     batcher: MicroBatcher[EventOutcome] = MicroBatcher(
         pipeline.submit,
