@@ -44,11 +44,19 @@ BehaviourWrapper = Callable[[Behaviour, bool], Behaviour]
 Continuation = Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler | None]]
 
 _current_client: ContextVar[str | None] = ContextVar("signalmesh_client", default=None)
+_current_destinations: ContextVar[tuple[str, ...] | None] = ContextVar(
+    "signalmesh_client_destinations", default=None
+)
 
 
 def current_client() -> str | None:
     """The name of the API client making the current RPC (None: an open method, or no RPC)."""
     return _current_client.get()
+
+
+def current_destinations() -> tuple[str, ...] | None:
+    """The destinations the current RPC's key may send to (None: any)."""
+    return _current_destinations.get()
 
 
 def hash_api_key(key: str) -> str:
@@ -327,6 +335,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
 def _identify(client: ApiClient) -> None:
     _current_client.set(client.name)
+    _current_destinations.set(client.destinations)
     structlog.contextvars.bind_contextvars(client=client.name)
 
 

@@ -69,6 +69,13 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
     destinations = load_destinations(data.get("destinations"), environ)
     destinations = destinations or default_destinations(sandbox.listen)
     clients = sections.load_clients(data.get("clients", []))
+    for position, client in enumerate(clients):
+        unknown_names = sorted(set(client.destinations or ()) - set(destinations))
+        if unknown_names:
+            raise ConfigError(
+                f"clients[{position}].destinations: {unknown_names} not configured; "
+                f"known: {sorted(destinations)}"
+            )
     return Config(
         state_dir=state_dir,
         gateway=gateway,

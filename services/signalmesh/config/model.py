@@ -26,6 +26,8 @@ class ApiClient:
     name: str
     key_sha256: str
     scopes: tuple[str, ...] = SCOPES
+    # The only destinations this key may send to (None: every configured one).
+    destinations: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,9 +173,19 @@ def _client(position: int, table: Any) -> ApiClient:
             f"{key}.key_sha256: must be the SHA-256 hex of the API key (64 lower-case hex); "
             "generate one with `signalmesh keys new`"
         )
-    reject_unknown(table, {"name", "key_sha256", "scopes"}, key)
+    reject_unknown(table, {"name", "key_sha256", "scopes", "destinations"}, key)
     scopes = table.get("scopes", list(SCOPES))
     bad = [scope for scope in scopes if scope not in SCOPES] if isinstance(scopes, list) else [scopes]
     if bad:
         raise ConfigError(f"{key}.scopes: unknown scope(s) {bad}; known: {list(SCOPES)}")
-    return ApiClient(name=name, key_sha256=digest, scopes=tuple(scopes))
+    destinations = table.get("destinations")
+    names = isinstance(destinations, list) and all(isinstance(item, str) for item in destinations)
+    valid = names and bool(destinations)
+    if destinations is not None and not valid:
+        raise ConfigError(f'{key}.destinations: a non-empty list of destination names, e.g. ["meta_eu"]')
+    return ApiClient(
+        name=name,
+        key_sha256=digest,
+        scopes=tuple(scopes),
+        destinations=tuple(destinations) if destinations is not None else None,
+    )

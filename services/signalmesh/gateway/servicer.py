@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 import grpc
 from google.protobuf import any_pb2
@@ -18,17 +18,18 @@ from signalmesh.gateway.accept import EventOutcome
 from signalmesh.gateway.accept_pipeline import AcceptPipeline
 from signalmesh.gateway.batcher import MicroBatcher
 from signalmesh.gateway.dead_letters import DEAD_LETTER_PAGE, entries_to_replay, list_dead_letters
+from signalmesh.gateway.destination_scopes import OutsideScope, scoped
 from signalmesh.gateway.outbox_limit import OutboxFull
 from signalmesh.gateway.policy_client import PolicyUnavailable
 from signalmesh.gateway.previews import previews
 from signalmesh.gateway.strategy_settings import StrategyAdmin
 from signalmesh.gateway.validate import Violation
-from signalmesh.interceptors import current_client
+from signalmesh.interceptors import current_client, current_destinations
 from signalmesh.plugins import ConnectorRegistry
 from signalmesh.policy.strategy import requested_strategy
 from signalmesh.store.base import PayloadRecord, Store
 from signalmesh.telemetry import tracing
-from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc, policy_pb2
+from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc, policy_pb2
 
 METHOD_SCOPES = {
     "/signalmesh.v1.Gateway/SendEvent": "events:write",
@@ -116,6 +117,22 @@ def bad_request_status(outcome: EventOutcome) -> grpc.Status:
     )
 
 
+# A stream's next answer: the event's pending outcome, a refusal that ends it, or its end.
+_StreamAnswer = tuple[asyncio.Task[EventOutcome], observe.EventTrace] | OutsideScope | None
+
+
+async def _in_scope(
+    events: Sequence[event_pb2.ConversionEvent], context: grpc.aio.ServicerContext, first_index: int = 0
+) -> list[event_pb2.ConversionEvent]:
+    """``events`` as the caller's key may send them; PERMISSION_DENIED for the whole call if one
+    names a destination outside the key's ``destinations`` (see destination_scopes)."""
+    try:
+        return scoped(events, current_destinations(), first_index)
+    except OutsideScope as error:
+        await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(error))
+        raise  # abort raises; this keeps type checkers sure nothing returns
+
+
 class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
     def __init__(
         self,
@@ -144,8 +161,9 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         self, request: gateway_pb2.SendEventRequest, context: grpc.aio.ServicerContext
     ) -> gateway_pb2.SendEventResponse:
         # One event, one call: the event's trace is the call's (the caller's, when it sent one).
+        [event] = await _in_scope([request.event], context)
         try:
-            outcome = await self._batcher.submit(request.event)
+            outcome = await self._batcher.submit(event)
         except PolicyUnavailable as error:
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"not accepted, retry later: {error}")
         except OutboxFull as error:
@@ -164,10 +182,11 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 f"send at most {self._max_batch_size} per SendEvents",
             )
         # Each event in a trace of its own, linked to this call's span (and back).
-        traces = observe.event_traces(len(request.events))
+        events = await _in_scope(request.events, context)
+        traces = observe.event_traces(len(events))
         outcomes: list[EventOutcome] = []
         try:
-            outcomes = await self._pipeline.submit(request.events, [item.context for item in traces])
+            outcomes = await self._pipeline.submit(events, [item.context for item in traces])
         except PolicyUnavailable as error:
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"nothing accepted, retry the batch: {error}")
         except OutboxFull as error:
@@ -186,15 +205,21 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         self, request_iterator: AsyncIterator[gateway_pb2.SendEventRequest], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[gateway_pb2.SendEventResponse]:
         """Reads ahead so concurrent events share micro-batches; answers strictly in order."""
-        answers: asyncio.Queue[tuple[asyncio.Task[EventOutcome], observe.EventTrace] | None] = asyncio.Queue(
-            maxsize=self._max_batch_size
-        )
+        answers: asyncio.Queue[_StreamAnswer] = asyncio.Queue(maxsize=self._max_batch_size)
 
         async def read() -> None:
+            read_index = 0
             async for request in request_iterator:
+                # An event outside the key's destinations ends the stream (those before it stand).
+                try:
+                    [event] = scoped([request.event], current_destinations(), read_index)
+                except OutsideScope as error:
+                    await answers.put(error)
+                    return
+                read_index += 1
                 # Each streamed event in a trace of its own, linked to the stream's span.
                 [event_trace] = observe.event_traces(1, link_back=False)
-                pending = asyncio.ensure_future(self._batcher.submit(request.event, event_trace.context))
+                pending = asyncio.ensure_future(self._batcher.submit(event, event_trace.context))
                 await answers.put((pending, event_trace))
             await answers.put(None)
 
@@ -202,6 +227,9 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         index = 0
         try:
             while (answer := await answers.get()) is not None:
+                if isinstance(answer, OutsideScope):
+                    await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(answer))
+                    return
                 pending, event_trace = answer
                 try:
                     outcome = await pending
@@ -223,8 +251,9 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
     async def CheckEvent(
         self, request: gateway_pb2.CheckEventRequest, context: grpc.aio.ServicerContext
     ) -> gateway_pb2.CheckEventResponse:
+        events = await _in_scope([request.event], context)
         try:
-            [outcome] = await self._pipeline.submit([request.event], dry_run=True)
+            [outcome] = await self._pipeline.submit(events, dry_run=True)
         except PolicyUnavailable as error:
             await context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
         return gateway_pb2.CheckEventResponse(
