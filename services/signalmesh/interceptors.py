@@ -28,6 +28,7 @@ from typing import Any
 import grpc
 import structlog
 
+from signalmesh.audit import audit, audit_target
 from signalmesh.config import ApiClient
 
 # Standard services every server answers without a key (probes and grpcurl need them).
@@ -37,6 +38,7 @@ OPEN_METHOD_PREFIXES = (
     "/grpc.reflection.v1.ServerReflection/",
 )
 LOCAL_KEY_FILE = "local-api-key"
+ADMIN_SCOPE = "admin"
 
 Behaviour = Callable[..., Any]
 # (behaviour, response_streaming) → the behaviour to run instead.
@@ -323,14 +325,47 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return None
         request_streaming = handler.request_streaming
+        audited = scope == ADMIN_SCOPE and not request_streaming
 
         def admitted(behaviour: Behaviour, streaming: bool) -> Behaviour:
             checked = refusing_undecodable(behaviour, streaming, request_streaming)
+            if audited:
+                checked = _audited(checked, streaming, client.name, method.rsplit("/", 1)[-1])
             return around(checked, streaming, identify)
 
         return wrap_rpc_handler(
             handler, admitted, request_deserializer=guarded_deserializer(handler.request_deserializer)
         )
+
+
+def _audited(behaviour: Behaviour, response_streaming: bool, client: str, action: str) -> Behaviour:
+    """``behaviour`` that writes the admin action's audit line once it ends (with its outcome)."""
+    if response_streaming and inspect.isasyncgenfunction(behaviour):
+
+        async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            error: BaseException | None = None
+            try:
+                async for response in behaviour(request, context):
+                    yield response
+            except BaseException as raised:
+                error = raised
+                raise
+            finally:
+                audit(client, action, audit_target(request), final_status(context, error).name)
+
+        return stream
+
+    async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        error: BaseException | None = None
+        try:
+            return await behaviour(request, context)
+        except BaseException as raised:
+            error = raised
+            raise
+        finally:
+            audit(client, action, audit_target(request), final_status(context, error).name)
+
+    return call
 
 
 def _identify(client: ApiClient) -> None:
