@@ -44,5 +44,5 @@ def audit_target(request: Any) -> str:
             if value:
                 parts.append(f"{name}={field.enum_type.values_by_number[value].name}")
         elif value:
-            parts.append(f"{name}={value}")
+            parts.append(f"{name}={value!s}")
     return " ".join(parts) or "*"
