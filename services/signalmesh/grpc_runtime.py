@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -66,6 +66,7 @@ def standard_interceptors(
     clients: Sequence[ApiClient] | None,
     method_scopes: Mapping[str, str],
     how_to_authenticate: str | None = None,
+    more_clients: Callable[[], Awaitable[Sequence[ApiClient]]] | None = None,
 ) -> list[grpc.aio.ServerInterceptor]:
     """Every service's chain, outermost first: the trace span (so every line below carries its
     ids), then the canonical log line (so refused calls are logged), then auth.
@@ -78,8 +79,10 @@ def standard_interceptors(
         LoggingInterceptor(),
     ]
     if clients is not None:
-        hint = {} if how_to_authenticate is None else {"how_to_authenticate": how_to_authenticate}
-        interceptors.append(AuthInterceptor(clients, method_scopes, **hint))
+        auth = AuthInterceptor(clients, method_scopes, more_clients=more_clients)
+        if how_to_authenticate is not None:
+            auth = AuthInterceptor(clients, method_scopes, how_to_authenticate, more_clients=more_clients)
+        interceptors.append(auth)
     return interceptors
 
 

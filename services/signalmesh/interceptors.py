@@ -273,20 +273,33 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         method_scopes: Mapping[str, str],
         how_to_authenticate: str = (
             "a key is valid when its SHA-256 is a [[clients]] key_sha256 in signalmesh.toml "
-            "(create one with `signalmesh keys new`)"
+            "or a key made with `signalmesh keys new --client NAME`"
         ),
+        more_clients: Callable[[], Awaitable[Sequence[ApiClient]]] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._clients = tuple(clients)
+        self._more_clients = more_clients
+        self._clock = clock
         self._method_scopes = dict(method_scopes)
         self._how_to_authenticate = how_to_authenticate
 
-    def authenticate(self, metadata: Sequence[tuple[str, str | bytes]] | None) -> ApiClient | None:
-        """The client whose key the metadata carries, or None. Compares digests in constant time."""
+    def authenticate(
+        self, metadata: Sequence[tuple[str, str | bytes]] | None, more: Sequence[ApiClient] = ()
+    ) -> ApiClient | None:
+        """The client whose key the metadata carries (among the configured ones and ``more``), or
+        None; an expired key is None. Compares digests in constant time."""
         key = _bearer_key(metadata)
         if key is None:
             return None
         digest = hash_api_key(key)
-        matches = [client for client in self._clients if hmac.compare_digest(digest, client.key_sha256)]
+        now = self._clock()
+        matches = [
+            client
+            for client in (*self._clients, *more)
+            if hmac.compare_digest(digest, client.key_sha256)
+            and (client.expires_at is None or now < client.expires_at)
+        ]
         return matches[0] if matches else None
 
     async def intercept_service(
@@ -296,7 +309,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if method.startswith(OPEN_METHOD_PREFIXES):
             return handler
-        client = self.authenticate(handler_call_details.invocation_metadata)
+        more = await self._more_clients() if self._more_clients is not None else ()
+        client = self.authenticate(handler_call_details.invocation_metadata, more)
         if client is None:
             has_key = _bearer_key(handler_call_details.invocation_metadata) is not None
             problem = "unknown API key" if has_key else "missing API key"

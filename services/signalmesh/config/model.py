@@ -28,6 +28,8 @@ class ApiClient:
     scopes: tuple[str, ...] = SCOPES
     # The only destinations this key may send to (None: every configured one).
     destinations: tuple[str, ...] | None = None
+    # Epoch seconds after which the key is refused (keys from `signalmesh keys new --expires`).
+    expires_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from signalmesh.gateway.monitoring_servicer import MonitoringServicer
 from signalmesh.gateway.policy_client import PolicyClient
 from signalmesh.gateway.servicer import METHOD_SCOPES, GatewayServicer
 from signalmesh.gateway.store_housekeeping import StoreHousekeeping
+from signalmesh.gateway.stored_keys import StoredKeys
 from signalmesh.gateway.strategy_settings import StrategyAdmin
 from signalmesh.gateway.transport import Transport
 from signalmesh.interceptors import hash_api_key, load_or_create_local_key
@@ -131,7 +132,10 @@ async def serve_gateway(
     monitoring = MonitoringServicer(store=store)
     clients, local_key = api_clients(config)
     interceptors = grpc_runtime.standard_interceptors(
-        tracer_provider=provider, clients=clients, method_scopes={**METHOD_SCOPES, **MONITORING_SCOPES}
+        tracer_provider=provider,
+        clients=clients,
+        method_scopes={**METHOD_SCOPES, **MONITORING_SCOPES},
+        more_clients=StoredKeys(store).clients,
     )
 
     def add_services(server: grpc.aio.Server) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from signalmesh.monitoring.history import HistoryDelta, HistoryRow
+from signalmesh.store.api_key_records import ApiKeyRecord
 from signalmesh.v1 import gateway_pb2
 
 
@@ -367,5 +368,14 @@ class Store(Protocol):
     async def strategy_changes(self, limit: int = 50) -> list[StrategyChange]:
         """The latest ``limit`` changes, newest first."""
         ...
+
+    # --- API keys kept in the store (store.api_keys), read by the gateway's auth ---
+    async def add_api_key(self, record: ApiKeyRecord) -> None: ...
+
+    async def revoke_api_key(self, key_id: str, now: float) -> bool:
+        """Mark the key revoked (from ``now``); False when no key has that id."""
+        ...
+
+    async def api_keys(self) -> list[ApiKeyRecord]: ...
 
     async def close(self) -> None: ...

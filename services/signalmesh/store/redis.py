@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 
 from signalmesh.monitoring.history import HistoryDelta
 from signalmesh.store import redis_scripts
+from signalmesh.store.api_keys import RedisApiKeys
 from signalmesh.store.base import (
     DeliveryRecord,
     DeliveryResult,
@@ -62,7 +63,7 @@ _ACTIONS: dict[int, str] = {
 }
 
 
-class RedisStore(RedisMonitoring, RedisStrategy):
+class RedisStore(RedisMonitoring, RedisStrategy, RedisApiKeys):
     """The ``Store`` on one Redis server; every key starts with ``namespace:``. The monitoring
     methods (history, deliveries, alerts, leases…) come from ``RedisMonitoring``, the shared
     strategy setting from ``RedisStrategy``."""

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from signalmesh.monitoring.history import HistoryDelta
 from signalmesh.store import sqlite_monitoring as monitoring
+from signalmesh.store.api_keys import SqliteApiKeys
 from signalmesh.store.base import (
     DeliveryPayload,
     DeliveryRecord,
@@ -85,7 +86,7 @@ _RESURRECT = (
 )
 
 
-class SqliteStore(SqliteMonitoring, SqliteStrategy):
+class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
     """The ``Store`` on one SQLite file (WAL, synchronous=FULL). The monitoring methods
     (history, deliveries, alerts, leases…) come from ``SqliteMonitoring``, the shared strategy
     setting from ``SqliteStrategy``."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from signalmesh.store.api_key_records import API_KEYS_SCHEMA
+
 # 2: event_status is keyed by event name too (one id may name a Purchase and its AddPaymentInfo).
 # 3: monitoring (DESIGN §11): history, deliveries, observations, alerts, leases, first_seen and
 #    documents. New tables only, so a version 2 file needs no step of its own: the SCHEMA's
@@ -19,7 +21,9 @@ import time
 # 5: delivery_payloads (PAYLOADS_SCHEMA), one new table, so a version 4 file needs no step either.
 # 6: event_status.match_quality, the connector's score at accept time (0 = unknown). A column on
 #    an existing table, so older files take a step of their own: _add_match_quality.
-SCHEMA_VERSION = 6
+# 7: api_keys (store.api_keys.API_KEYS_SCHEMA), keys added and revoked without a restart. A new
+#    table only, so older files need no step: CREATE ... IF NOT EXISTS adds it.
+SCHEMA_VERSION = 7
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dedup_claims (
@@ -205,7 +209,7 @@ def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:
             _migrate_from_1(connection)
         if 0 < version < 6:
             _add_match_quality(connection)
-        for statement in (SCHEMA + PAYLOADS_SCHEMA).split(";"):
+        for statement in (SCHEMA + PAYLOADS_SCHEMA + API_KEYS_SCHEMA).split(";"):
             if statement.strip():
                 connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

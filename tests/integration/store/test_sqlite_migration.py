@@ -118,7 +118,7 @@ async def test_a_version_3_file_gains_the_strategy_tables_and_keeps_its_history(
         await store.close()
     connection = sqlite3.connect(path)
     try:
-        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (6,)
+        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (7,)
     finally:
         connection.close()
 
@@ -194,3 +194,25 @@ async def test_a_version_5_file_gains_the_status_score_column_and_keeps_its_stat
         assert columns[-1] == "match_quality"
     finally:
         connection.close()
+
+
+async def test_a_version_6_file_gains_the_api_keys_table(tmp_path):
+    """Version 7 adds api_keys only: a version 6 file opens, keeps its rows and can store keys."""
+    from signalmesh.store.api_key_records import ApiKeyRecord
+
+    path = tmp_path / "v6.db"
+    store = SqliteStore(path)
+    await store.strategy_overrides()  # creates today's schema
+    await store.close()
+    connection = sqlite3.connect(path)
+    connection.execute("DROP TABLE api_keys")
+    connection.execute("PRAGMA user_version = 6")
+    connection.commit()
+    connection.close()
+    store = SqliteStore(path)
+    try:
+        record = ApiKeyRecord("e" * 12, "e" * 64, "shop", ("admin",), None, 1.0)
+        await store.add_api_key(record)
+        assert await store.api_keys() == [record]
+    finally:
+        await store.close()
