@@ -29,7 +29,7 @@ from signalmesh.config.model import (
     TrackingRule,
     default_destinations,
 )
-from signalmesh.config.secrets import refresh_secrets, resolve_secret
+from signalmesh.config.secrets import refresh_secrets, resolve_secret, secret_versions
 from signalmesh.config.tracking_plan import unknown_path
 from signalmesh.config.values import ConfigError, parse_duration
 
@@ -58,5 +58,6 @@ __all__ = [
     "parse_duration",
     "refresh_secrets",
     "resolve_secret",
+    "secret_versions",
     "unknown_path",
 ]

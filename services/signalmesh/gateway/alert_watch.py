@@ -20,6 +20,7 @@ from typing import Any
 
 import structlog
 
+from signalmesh.config.secrets import refresh_secrets
 from signalmesh.connector import Destination
 from signalmesh.gateway.breaker import BreakerState, CircuitBreaker
 from signalmesh.gateway.periodic import Periodic
@@ -160,7 +161,9 @@ class AlertWatch:
                 since[name] = self._rotated_at[name]
                 continue
             schema = self._registry.get(destination.connector).config_schema
-            fingerprint = credential_fingerprint(destination, [item.name for item in schema if item.secret])
+            # Read file:/env: secrets again: a rotated one has a new fingerprint, so its age restarts.
+            current = refresh_secrets(destination)
+            fingerprint = credential_fingerprint(current, [item.name for item in schema if item.secret])
             if fingerprint is not None:
                 since[name] = await self._store.first_seen(f"credential:{name}:{fingerprint}", now)
         return since

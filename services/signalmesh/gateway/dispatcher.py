@@ -25,7 +25,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Link
 
-from signalmesh.config import DispatcherConfig, refresh_secrets
+from signalmesh.config import DispatcherConfig, refresh_secrets, secret_versions
 from signalmesh.connector import Connector, Destination, HttpRequest, Outcome, OutcomeKind
 from signalmesh.gateway.breaker import CircuitBreaker
 from signalmesh.gateway.history_counts import count_completed
@@ -161,6 +161,7 @@ class Dispatcher:
                 self._limiters[name] = RateLimiter(rate=rate, burst=max(1.0, rate))
         self._stopping = asyncio.Event()
         self._workers: list[asyncio.Task[None]] = []
+        self._secret_versions = {name: secret_versions(item) for name, item in self._destinations.items()}
 
     def wake(self, names: set[str]) -> None:
         """New entries were enqueued for ``names``: skip the rest of the poll interval."""
@@ -208,6 +209,17 @@ class Dispatcher:
             if handled == 0:
                 await self._idle(name, poll)
 
+    def _with_current_secrets(self, name: str) -> Destination:
+        """``name``'s destination, its ``file:``/``env:`` secrets read again if one changed since
+        the last read (a ``stat`` per file): a rotated token is used from the next request on."""
+        destination = self._destinations[name]
+        versions = secret_versions(destination)
+        if versions != self._secret_versions.get(name):
+            destination = self._destinations[name] = refresh_secrets(destination)
+            self._secret_versions[name] = versions
+            _log.info("secrets_reread", destination=name)
+        return destination
+
     async def _idle(self, name: str, poll: float) -> None:
         if self._stopping.is_set():
             return
@@ -219,7 +231,7 @@ class Dispatcher:
     async def run_once(self, name: str, *, probe: bool = False) -> int:
         """Claim and deliver one batch for destination ``name``; return how many entries it held.
         A probe (half-open breaker) sends a single event."""
-        destination = self._destinations[name]
+        destination = self._with_current_secrets(name)
         connector = self._registry.get(destination.connector)
         limit = 1 if probe else connector.limits.max_events_per_request
         lease = self._config.lease_seconds

@@ -141,6 +141,31 @@ async def test_token_age_counts_from_rotated_at_or_the_first_sight_of_the_secret
     await evaluator.stop()
 
 
+async def test_a_rotated_secret_file_restarts_the_token_age(backend: Backend, tmp_path) -> None:  # noqa: F811
+    """A ``file:`` secret rewritten while the gateway runs is a new credential: its age restarts."""
+    token = tmp_path / "token"
+    token.write_text("t-1")
+    store, clock = backend.open(), Clock(NOW)
+    destinations = {
+        "secret": Destination(
+            "secret",
+            "secretive",
+            {"url": "https://example.test", "token": "t-1"},
+            secret_references={"token": f"file:{token}"},
+        )
+    }
+    evaluator = watch(store, clock, destinations=destinations)
+    assert await evaluator.evaluate_once() == []
+    clock.now = NOW + 95 * DAY
+    fired = await evaluator.evaluate_once() or []
+    assert ("token_age:secret", "critical") in [(item.alert_key, item.severity) for item in fired]
+    token.write_text("t-2-rotated")
+    clock.now += 60
+    resolved = await evaluator.evaluate_once() or []
+    assert [(item.alert_key, item.state) for item in resolved] == [("token_age:secret", RESOLVED)]
+    await evaluator.stop()
+
+
 async def test_a_paused_destination_is_a_critical_alert(backend: Backend) -> None:  # noqa: F811
     store, clock = backend.open(), Clock(NOW)
     breaker = CircuitBreaker(failure_threshold=5, cooldown_seconds=30)

@@ -4,7 +4,7 @@ reference that cannot be read now never wipes the value a destination already ha
 from __future__ import annotations
 
 import pytest
-from signalmesh.config import ConfigError, refresh_secrets, resolve_secret
+from signalmesh.config import ConfigError, refresh_secrets, resolve_secret, secret_versions
 from signalmesh.connector import Destination
 
 
@@ -49,3 +49,32 @@ def test_refresh_reads_environment_references_from_the_given_environment():
     )
     assert refresh_secrets(destination, environ={"TOKEN": "new"}).settings["token"] == "new"
     assert refresh_secrets(destination, environ={}).settings["token"] == "old"
+
+
+def test_secret_versions_change_when_a_file_is_rewritten_or_replaced(tmp_path):
+    secret = tmp_path / "token"
+    secret.write_text("first")
+    destination = Destination(
+        name="shop",
+        connector="fake",
+        settings={"token": "first"},
+        secret_references={"token": f"file:{secret}"},
+    )
+    before = secret_versions(destination, environ={})
+    assert secret_versions(destination, environ={}) == before  # unchanged: no re-read needed
+    secret.write_text("rotated-token")
+    rewritten = secret_versions(destination, environ={})
+    assert rewritten != before
+    replacement = tmp_path / "token.new"
+    replacement.write_text("rotated-again")
+    replacement.replace(secret)  # an atomic replace, as Kubernetes secret mounts do
+    assert secret_versions(destination, environ={}) != rewritten
+
+
+def test_secret_versions_follow_environment_references():
+    destination = Destination(
+        name="shop", connector="fake", settings={}, secret_references={"token": "env:TOKEN"}
+    )
+    assert secret_versions(destination, environ={"TOKEN": "a"}) != secret_versions(
+        destination, environ={"TOKEN": "b"}
+    )
