@@ -273,7 +273,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         method_scopes: Mapping[str, str],
         how_to_authenticate: str = (
             "a key is valid when its SHA-256 is a [[clients]] key_sha256 in signalmesh.toml "
-            "or a key made with `signalmesh keys new --client NAME`"
+            "or it is kept in the store (create one with `signalmesh keys new`)"
         ),
         more_clients: Callable[[], Awaitable[Sequence[ApiClient]]] | None = None,
         clock: Callable[[], float] = time.time,
