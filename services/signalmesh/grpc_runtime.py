@@ -20,7 +20,7 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry.trace import TracerProvider
 
 from signalmesh.config import ApiClient
-from signalmesh.interceptors import AuthInterceptor, LoggingInterceptor
+from signalmesh.interceptors import AuthInterceptor, DecodeGuardInterceptor, LoggingInterceptor
 from signalmesh.telemetry.tracing import server_interceptors
 
 T = TypeVar("T")
@@ -83,6 +83,8 @@ def standard_interceptors(
         if how_to_authenticate is not None:
             auth = AuthInterceptor(clients, method_scopes, how_to_authenticate, more_clients=more_clients)
         interceptors.append(auth)
+    else:
+        interceptors.append(DecodeGuardInterceptor())
     return interceptors
 
 

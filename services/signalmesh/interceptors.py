@@ -259,6 +259,31 @@ def _refusal(code: grpc.StatusCode, message: str, client: ApiClient | None = Non
     return refuse
 
 
+def guard_decoding(handler: grpc.RpcMethodHandler | None) -> grpc.RpcMethodHandler | None:
+    """``handler`` whose undecodable bodies are ``INVALID_ARGUMENT`` (one warning line)."""
+    if handler is None:
+        return None
+    request_streaming = handler.request_streaming
+    return wrap_rpc_handler(
+        handler,
+        lambda behaviour, streaming: refusing_undecodable(behaviour, streaming, request_streaming),
+        request_deserializer=guarded_deserializer(handler.request_deserializer),
+    )
+
+
+class DecodeGuardInterceptor(grpc.aio.ServerInterceptor):
+    """For a service without auth (policy with no token): a body that does not decode is
+    ``INVALID_ARGUMENT`` with one warning line, as behind :class:`AuthInterceptor`."""
+
+    async def intercept_service(
+        self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
+        handler = await continuation(handler_call_details)
+        if handler_call_details.method.startswith(OPEN_METHOD_PREFIXES):
+            return handler
+        return guard_decoding(handler)
+
+
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     """``authorization: Bearer <api key>`` → the configured client, checked against the method's scope.
 

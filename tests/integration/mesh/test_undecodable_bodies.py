@@ -70,3 +70,14 @@ async def test_a_valid_body_still_works(mesh):
 
     response = await mesh.send(make_event("decodes-1"))
     assert response.accepted == 1 and isinstance(response, gateway_pb2.SendEventsResponse)
+
+
+async def test_policy_without_a_token_answers_garbage_with_invalid_argument(mesh, caplog):
+    async with grpc.aio.insecure_channel(mesh.policy.address) as channel:
+        with structlog.testing.capture_logs() as logs, pytest.raises(grpc.aio.AioRpcError) as error:
+            await _raw(channel, "/signalmesh.v1.Policy/Decide")(GARBAGE, timeout=10)
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [line["log_level"] for line in logs if line["event"] == "request body does not decode"] == [
+        "warning"
+    ]
+    _no_error_lines(logs, caplog.records)
