@@ -132,10 +132,12 @@ async def hammer(address: str, key: str, streams: int, seconds: float, ready: Pa
                 sequence += 1
                 yield gateway_pb2.SendEventRequest(event=event(f"hammer-{number}-{sequence}"))
 
+        backoff = 1.0  # without a RetryInfo: exponential backoff, as a client's retry policy does
         while (remaining := stop_at - time.monotonic()) > 0:
             try:
                 async for _answer in stub.StreamEvents(requests(), metadata=metadata, timeout=remaining + 5):
                     counts.accepted += 1
+                    backoff = 1.0
             except grpc.aio.AioRpcError as error:
                 if error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
                     counts.refused += 1
@@ -145,10 +147,10 @@ async def hammer(address: str, key: str, streams: int, seconds: float, ready: Pa
                     # stream sees INTERNAL instead of the server's RESOURCE_EXHAUSTED (the
                     # gateway's log line says RESOURCE_EXHAUSTED); back off as for a refusal.
                     counts.refused_seen_as_internal += 1
-                    delay = 1.0
+                    delay, backoff = backoff, min(backoff * 2, 8.0)
                 else:
                     counts.failed += 1
-                    delay = 0.1
+                    delay, backoff = backoff, min(backoff * 2, 8.0)
                 await asyncio.sleep(min(delay, max(0.0, stop_at - time.monotonic())))
 
     ready.write_text("flooding\n")

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from signalmesh.gateway.rate_limit import RateLimiter
 
-# A refused stream cannot know when another of the client's streams will end: retry after this.
-STREAM_RETRY_SECONDS = 1.0
+# A refused stream cannot know when another of the client's streams will end: retry after this
+# (streams are long-lived; a client over its count is misconfigured, and must not churn).
+STREAM_RETRY_SECONDS = 5.0
 # Quota of a call with no client name (no auth configured): all such callers share one.
 ANONYMOUS = ""
 

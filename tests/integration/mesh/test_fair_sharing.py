@@ -153,7 +153,7 @@ async def test_a_stream_beyond_the_clients_limit_is_refused_until_one_closes(mes
     await other.close()
     await first.close()
     # Once a stream has closed, a new one is accepted (retrying by the delay given, with a deadline).
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 15
     while True:
         retry = OpenStream(mesh, STREAMER_KEY, "retry")
         try:

@@ -66,9 +66,9 @@ def test_connection_limits_become_grpc_server_options():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"gateway": {"client_events_per_second": -1}}, "gateway.client_events_per_second: must be a number ≥ 0"),
+        ({"gateway": {"client_events_per_second": -1}}, "client_events_per_second: must be a number ≥ 0"),
         ({"gateway": {"client_burst": "lots"}}, "gateway.client_burst: must be a number ≥ 0"),
-        ({"gateway": {"max_streams_per_connection": 0}}, "gateway.max_streams_per_connection: must be a positive"),
+        ({"gateway": {"max_streams_per_connection": 0}}, "max_streams_per_connection: must be a positive"),
         ({"gateway": {"keepalive_time": "soon"}}, "gateway.keepalive_time: 'soon' is not a duration"),
         (
             {"clients": [{"name": "x", "key_sha256": DIGEST, "events_per_second": float("nan")}]},
