@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -293,6 +294,10 @@ async def run(args: argparse.Namespace, console: Console) -> None:
         finally:
             for process in reversed(processes):
                 process.stop()
+            if args.keep_logs is not None:
+                args.keep_logs.mkdir(parents=True, exist_ok=True)
+                for process in processes:
+                    shutil.copy(process.log_path, args.keep_logs / process.log_path.name)
 
 
 def print_figures(figures: dict[str, VariantFigures], args: argparse.Namespace, console: Console) -> None:
@@ -336,6 +341,7 @@ def main() -> None:
     parser.add_argument("--victim-rate", type=float, default=20, help="the victim's calls per second")
     parser.add_argument("--unloaded-seconds", type=float, default=5)
     parser.add_argument("--loaded-seconds", type=float, default=10)
+    parser.add_argument("--keep-logs", type=Path, help="copy every service's log into this folder")
     parser.add_argument("--hammer", metavar="ADDRESS", help=argparse.SUPPRESS)
     parser.add_argument("--hammer-key", help=argparse.SUPPRESS)
     parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
