@@ -1,4 +1,4 @@
-# The only commands a user needs: demo · test · protos · bench · chaos.
+# The only commands a user needs: demo · test · protos · bench · chaos · fairness.
 # Every target installs what it needs into .venv first, so a fresh clone needs nothing else.
 PYTHON ?= python3
 VENV   := .venv
@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Every connector distribution; _template is a copy-me skeleton, never installed.
 PLUGINS := $(filter-out plugins/_template/%,$(wildcard plugins/*/pyproject.toml))
 
-.PHONY: install chromium demo test protos bench chaos lint clean
+.PHONY: install chromium demo test protos bench chaos fairness lint clean
 
 $(STAMP): pyproject.toml $(PLUGINS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ bench: install
 
 chaos: install
 	$(BIN)/python -m benchmarks.chaos
+
+fairness: install
+	$(BIN)/python -m benchmarks.fairness
 
 lint: install
 	$(BIN)/ruff check services plugins tests benchmarks

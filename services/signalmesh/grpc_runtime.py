@@ -29,6 +29,32 @@ T = TypeVar("T")
 _SERVER_OPTIONS = (("grpc.so_reuseport", 0),)
 
 
+def connection_options(
+    *,
+    max_streams_per_connection: int = 100,
+    keepalive_time_seconds: float = 60.0,
+    keepalive_timeout_seconds: float = 20.0,
+    min_client_ping_interval_seconds: float = 10.0,
+) -> tuple[tuple[str, int], ...]:
+    """HTTP/2 limits every connection gets: no connection holds more than
+    ``max_streams_per_connection`` streams at once (more wait in the client); the server pings
+    a quiet connection every ``keepalive_time`` and drops it when no answer comes within
+    ``keepalive_timeout`` (a vanished client frees its streams); a client pinging more often
+    than ``min_client_ping_interval`` is disconnected (GOAWAY too_many_pings) after two strikes,
+    so pings cannot be a flood. Keepalive pings are allowed on connections with no call
+    (a client keeping an idle channel warm is not punished)."""
+    return (
+        ("grpc.max_concurrent_streams", max_streams_per_connection),
+        ("grpc.keepalive_time_ms", int(keepalive_time_seconds * 1000)),
+        ("grpc.keepalive_timeout_ms", int(keepalive_timeout_seconds * 1000)),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_ping_interval_without_data_ms", int(min_client_ping_interval_seconds * 1000)),
+        ("grpc.http2.max_ping_strikes", 2),
+        # The server's own pings continue on a quiet stream (0: no cap), or dead peers stay.
+        ("grpc.http2.max_pings_without_data", 0),
+    )
+
+
 @dataclass(slots=True)
 class RunningServer:
     """A started server. ``address`` is what a client on this machine dials."""
@@ -94,14 +120,17 @@ async def start_server(
     add_services: Callable[[grpc.aio.Server], None],
     service_names: Sequence[str],
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    options: Sequence[tuple[str, int]] | None = None,
 ) -> RunningServer:
     """Create, populate and start a grpc.aio server on ``listen`` ("127.0.0.1:0" picks a port).
 
     ``add_services`` adds the service's servicers; ``service_names`` are their full names
     (``signalmesh.v1.Gateway``), reported SERVING by health and listed by reflection.
-    Interceptors run in the order given, the first outermost.
+    Interceptors run in the order given, the first outermost. ``options`` are the connection
+    limits (:func:`connection_options`; its defaults when None).
     """
-    server = grpc.aio.server(interceptors=list(interceptors) or None, options=_SERVER_OPTIONS)
+    limits = tuple(options) if options is not None else connection_options()
+    server = grpc.aio.server(interceptors=list(interceptors) or None, options=_SERVER_OPTIONS + limits)
     add_services(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -30,6 +30,10 @@ class ApiClient:
     destinations: tuple[str, ...] | None = None
     # Epoch seconds after which the key is refused (keys from `signalmesh keys new --expires`).
     expires_at: float | None = None
+    # Fair sharing; None: the [gateway] client_* default. 0: no limit.
+    events_per_second: float | None = None
+    burst: float | None = None
+    max_concurrent_streams: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,18 @@ class GatewayConfig:
     # Past this many undelivered entries the gateway answers RESOURCE_EXHAUSTED with a retry
     # hint instead of growing without bound (a platform outage must not exhaust the disk).
     max_outbox_depth: int = 1_000_000
+    # Per-client fair sharing, for [[clients]] that set none of their own (0: no limit). Over
+    # the limit a call is refused whole with RESOURCE_EXHAUSTED + RetryInfo.
+    client_events_per_second: float = 0.0
+    client_burst: float = 0.0  # 0: one second's worth of events
+    client_max_concurrent_streams: int = 64
+    # HTTP/2 transport hygiene for every connection: streams in flight on one connection
+    # (more wait in the client), server keepalive pings to find dead peers, and the shortest
+    # interval at which a client may ping (faster pingers are disconnected: too_many_pings).
+    max_streams_per_connection: int = 100
+    keepalive_time_seconds: float = 60.0
+    keepalive_timeout_seconds: float = 20.0
+    min_client_ping_interval_seconds: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from signalmesh.config.values import (
     ConfigError,
     duration,
     non_negative_int,
+    non_negative_number,
     positive_int,
     reject_unknown,
     typed,
@@ -39,6 +40,13 @@ _GATEWAY_KEYS = {
     "max_batch_size",
     "generate_missing_event_id",
     "max_outbox_depth",
+    "client_events_per_second",
+    "client_burst",
+    "client_max_concurrent_streams",
+    "max_streams_per_connection",
+    "keepalive_time",
+    "keepalive_timeout",
+    "min_client_ping_interval",
 }
 _DISPATCHER_KEYS = {
     "linger",
@@ -65,6 +73,17 @@ def load_gateway(data: Mapping[str, Any]) -> GatewayConfig:
         max_batch_size=positive_int(data, "max_batch_size", defaults.max_batch_size, "gateway"),
         generate_missing_event_id=typed(data, "generate_missing_event_id", bool, False, "gateway"),
         max_outbox_depth=positive_int(data, "max_outbox_depth", defaults.max_outbox_depth, "gateway"),
+        client_events_per_second=non_negative_number(data, "client_events_per_second", 0.0, "gateway"),
+        client_burst=non_negative_number(data, "client_burst", 0.0, "gateway"),
+        client_max_concurrent_streams=non_negative_int(
+            data, "client_max_concurrent_streams", defaults.client_max_concurrent_streams, "gateway"
+        ),
+        max_streams_per_connection=positive_int(
+            data, "max_streams_per_connection", defaults.max_streams_per_connection, "gateway"
+        ),
+        keepalive_time_seconds=duration(data, "keepalive_time", "60s", "gateway"),
+        keepalive_timeout_seconds=duration(data, "keepalive_timeout", "20s", "gateway"),
+        min_client_ping_interval_seconds=duration(data, "min_client_ping_interval", "10s", "gateway"),
     )
     reject_unknown(data, _GATEWAY_KEYS, "gateway")
     return gateway
@@ -173,7 +192,7 @@ def _client(position: int, table: Any) -> ApiClient:
             f"{key}.key_sha256: must be the SHA-256 hex of the API key (64 lower-case hex); "
             "generate one with `signalmesh keys new`"
         )
-    reject_unknown(table, {"name", "key_sha256", "scopes", "destinations"}, key)
+    reject_unknown(table, {"name", "key_sha256", "scopes", "destinations", *_CLIENT_LIMIT_KEYS}, key)
     scopes = table.get("scopes", list(SCOPES))
     bad = [scope for scope in scopes if scope not in SCOPES] if isinstance(scopes, list) else [scopes]
     if bad:
@@ -188,4 +207,19 @@ def _client(position: int, table: Any) -> ApiClient:
         key_sha256=digest,
         scopes=tuple(scopes),
         destinations=tuple(destinations) if destinations is not None else None,
+        **_client_limits(table, key),
     )
+
+
+_CLIENT_LIMIT_KEYS = ("events_per_second", "burst", "max_concurrent_streams")
+
+
+def _client_limits(table: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A client's own fair-sharing limits (absent: the [gateway] client_* defaults)."""
+    limits: dict[str, Any] = {}
+    for name in ("events_per_second", "burst"):
+        if name in table:
+            limits[name] = non_negative_number(table, name, 0.0, key)
+    if "max_concurrent_streams" in table:
+        limits["max_concurrent_streams"] = non_negative_int(table, "max_concurrent_streams", 0, key)
+    return limits

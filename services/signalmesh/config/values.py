@@ -61,6 +61,13 @@ def non_negative_int(data: Mapping[str, Any], key: str, default: int, section: s
     return value
 
 
+def non_negative_number(data: Mapping[str, Any], key: str, default: float, section: str) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
+        raise ConfigError(f"{section}.{key}: must be a number ≥ 0 (0 means no limit), got {value!r}")
+    return float(value)
+
+
 def reject_unknown(data: Mapping[str, Any], known: set[str], section: str) -> None:
     unknown = set(data) - known
     if unknown:

@@ -14,6 +14,7 @@ from signalmesh.gateway.accept import EventOutcome
 from signalmesh.gateway.accept_pipeline import AcceptPipeline
 from signalmesh.gateway.alert_watch import AlertWatch
 from signalmesh.gateway.batcher import MicroBatcher
+from signalmesh.gateway.client_limits import ClientLimits, ClientQuota
 from signalmesh.gateway.dispatcher import Dispatcher
 from signalmesh.gateway.monitoring_servicer import METHOD_SCOPES as MONITORING_SCOPES
 from signalmesh.gateway.monitoring_servicer import MonitoringServicer
@@ -72,6 +73,32 @@ def api_clients(config: Config) -> tuple[tuple[ApiClient, ...], str | None]:
     return (ApiClient(name="local", key_sha256=hash_api_key(key)),), key
 
 
+def client_limits(config: Config) -> ClientLimits:
+    """Each configured client's quota: its own [[clients]] limits, else the [gateway] defaults
+    (which also apply to the embedded mesh's local client)."""
+    gateway = config.gateway
+    default = ClientQuota(
+        events_per_second=gateway.client_events_per_second,
+        burst=gateway.client_burst,
+        max_concurrent_streams=gateway.client_max_concurrent_streams,
+    )
+    quotas = {
+        client.name: ClientQuota(
+            events_per_second=_chosen(client.events_per_second, default.events_per_second),
+            burst=_chosen(client.burst, default.burst),
+            max_concurrent_streams=int(
+                _chosen(client.max_concurrent_streams, default.max_concurrent_streams)
+            ),
+        )
+        for client in config.clients
+    }
+    return ClientLimits(quotas, default)
+
+
+def _chosen(own: float | None, default: float) -> float:
+    return default if own is None else own
+
+
 async def serve_gateway(
     config: Config,
     registry: ConnectorRegistry | None = None,
@@ -128,6 +155,7 @@ async def serve_gateway(
         max_batch_size=config.gateway.max_batch_size,
         strategy=StrategyAdmin(store, configured_strategies(config), config.destinations),
         wake=dispatcher.wake,
+        limits=client_limits(config),
     )
     monitoring = MonitoringServicer(store=store)
     clients, local_key = api_clients(config)
@@ -147,6 +175,12 @@ async def serve_gateway(
         add_services=add_services,
         service_names=[SERVICE_NAME, MONITORING_SERVICE_NAME],
         interceptors=interceptors,
+        options=grpc_runtime.connection_options(
+            max_streams_per_connection=config.gateway.max_streams_per_connection,
+            keepalive_time_seconds=config.gateway.keepalive_time_seconds,
+            keepalive_timeout_seconds=config.gateway.keepalive_timeout_seconds,
+            min_client_ping_interval_seconds=config.gateway.min_client_ping_interval_seconds,
+        ),
     )
     if dispatch:
         dispatcher.start()

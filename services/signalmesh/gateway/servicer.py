@@ -17,11 +17,13 @@ from signalmesh.gateway import accept_telemetry as observe
 from signalmesh.gateway.accept import EventOutcome
 from signalmesh.gateway.accept_pipeline import AcceptPipeline
 from signalmesh.gateway.batcher import MicroBatcher
+from signalmesh.gateway.client_limits import ClientLimits, OverLimit
 from signalmesh.gateway.dead_letters import DEAD_LETTER_PAGE, entries_to_replay, list_dead_letters
 from signalmesh.gateway.destination_scopes import OutsideScope, scoped
 from signalmesh.gateway.outbox_limit import OutboxFull
 from signalmesh.gateway.policy_client import PolicyUnavailable
 from signalmesh.gateway.previews import previews
+from signalmesh.gateway.quota_status import over_limit_status
 from signalmesh.gateway.strategy_settings import StrategyAdmin
 from signalmesh.gateway.validate import Violation
 from signalmesh.interceptors import current_client, current_destinations
@@ -118,7 +120,7 @@ def bad_request_status(outcome: EventOutcome) -> grpc.Status:
 
 
 # A stream's next answer: the event's pending outcome, a refusal that ends it, or its end.
-_StreamAnswer = tuple[asyncio.Task[EventOutcome], observe.EventTrace] | OutsideScope | None
+_StreamAnswer = tuple[asyncio.Task[EventOutcome], observe.EventTrace] | OutsideScope | OverLimit | None
 
 
 async def _in_scope(
@@ -146,7 +148,10 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         strategy: StrategyAdmin,
         wake: Callable[[set[str]], None] = lambda names: None,
         clock: Callable[[], float] = time.time,
+        limits: ClientLimits | None = None,
     ) -> None:
+        # Each client's events/s and streams (none when not given), checked before accepting.
+        self._limits = limits or ClientLimits({})
         self._wake = wake
         self._clock = clock
         self._pipeline = pipeline
@@ -162,6 +167,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
     ) -> gateway_pb2.SendEventResponse:
         # One event, one call: the event's trace is the call's (the caller's, when it sent one).
         [event] = await _in_scope([request.event], context)
+        if (over := self._limits.take_events(current_client(), 1)) is not None:
+            await context.abort_with_status(over_limit_status(over))
         try:
             outcome = await self._batcher.submit(event)
         except PolicyUnavailable as error:
@@ -181,6 +188,9 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                 f"events: {len(request.events)} events in one call; "
                 f"send at most {self._max_batch_size} per SendEvents",
             )
+        # Paid for whole or refused whole, before any event of the batch is accepted.
+        if (over := self._limits.take_events(current_client(), len(request.events))) is not None:
+            await context.abort_with_status(over_limit_status(over))
         # Each event in a trace of its own, linked to this call's span (and back).
         events = await _in_scope(request.events, context)
         traces = observe.event_traces(len(events))
@@ -204,7 +214,14 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
     async def StreamEvents(
         self, request_iterator: AsyncIterator[gateway_pb2.SendEventRequest], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[gateway_pb2.SendEventResponse]:
-        """Reads ahead so concurrent events share micro-batches; answers strictly in order."""
+        """Reads ahead so concurrent events share micro-batches; answers strictly in order.
+
+        An event outside the key's destinations, or over the client's rate, ends the stream once
+        every event before it is answered.
+        """
+        client = current_client()
+        if (over := self._limits.open_stream(client)) is not None:
+            await context.abort_with_status(over_limit_status(over, "stream not opened"))
         answers: asyncio.Queue[_StreamAnswer] = asyncio.Queue(maxsize=self._max_batch_size)
 
         async def read() -> None:
@@ -217,6 +234,9 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
                     await answers.put(error)
                     return
                 read_index += 1
+                if (over := self._limits.take_events(client, 1)) is not None:
+                    await answers.put(over)  # read no further: nothing after it is accepted
+                    return
                 # Each streamed event in a trace of its own, linked to the stream's span.
                 [event_trace] = observe.event_traces(1, link_back=False)
                 pending = asyncio.ensure_future(self._batcher.submit(event, event_trace.context))
@@ -229,6 +249,11 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
             while (answer := await answers.get()) is not None:
                 if isinstance(answer, OutsideScope):
                     await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(answer))
+                    return
+                if isinstance(answer, OverLimit):
+                    await context.abort_with_status(
+                        over_limit_status(answer, f"event #{index} and later not accepted")
+                    )
                     return
                 pending, event_trace = answer
                 try:
@@ -247,11 +272,14 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
             await reader
         finally:
             reader.cancel()
+            self._limits.close_stream(client)
 
     async def CheckEvent(
         self, request: gateway_pb2.CheckEventRequest, context: grpc.aio.ServicerContext
     ) -> gateway_pb2.CheckEventResponse:
         events = await _in_scope([request.event], context)
+        if (over := self._limits.take_events(current_client(), 1)) is not None:
+            await context.abort_with_status(over_limit_status(over))
         try:
             [outcome] = await self._pipeline.submit(events, dry_run=True)
         except PolicyUnavailable as error:
