@@ -29,6 +29,26 @@ class ApiClient:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerTls:
+    """A server's certificate and key (PEM files). With ``client_ca``, every caller must present
+    a certificate that CA signed (mutual TLS); the handshake refuses anyone else."""
+
+    cert: str
+    key: str
+    client_ca: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientTls:
+    """How a client dials a TLS server: the CA it trusts (None: the system's roots) and, for a
+    server that requires client certificates, its own certificate and key."""
+
+    ca: str | None = None
+    cert: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GatewayConfig:
     listen: str = "127.0.0.1:7400"
     policy_address: str = "127.0.0.1:7401"
@@ -43,6 +63,10 @@ class GatewayConfig:
     # Past this many undelivered entries the gateway answers RESOURCE_EXHAUSTED with a retry
     # hint instead of growing without bound (a platform outage must not exhaust the disk).
     max_outbox_depth: int = 1_000_000
+    # [gateway] tls_cert/tls_key/tls_client_ca: None serves plaintext (loopback development).
+    tls: ServerTls | None = None
+    # [gateway] policy_tls_ca/policy_tls_cert/policy_tls_key: None dials policy in plaintext.
+    policy_tls: ClientTls | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +77,8 @@ class PolicyConfig:
     # A shared secret the gateway presents to policy (``authorization: Bearer``). Without it,
     # anyone who reaches policy's port could claim dedup keys and make real events "duplicates".
     token: str | None = None
+    # [policy] tls_cert/tls_key/tls_client_ca; with a client CA, only the gateway's certificate gets in.
+    tls: ServerTls | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +185,8 @@ class Config:
     quality: QualityConfig = field(default_factory=QualityConfig)
     destinations: Mapping[str, Destination] = field(default_factory=dict)
     clients: tuple[ApiClient, ...] = ()
+    # [client]: how the `signalmesh` commands dial the gateway (None: plaintext).
+    client_tls: ClientTls | None = None
     # Event name → the business's own rules for that event (tracking plan).
     tracking_plan: Mapping[str, TrackingRule] = field(default_factory=dict)
     # Destination → when its credential was rotated (``rotated_at``), for the token-age alert.

@@ -88,6 +88,7 @@ async def serve_gateway(
         config.gateway.policy_timeout_seconds,
         interceptors=tracing.client_interceptors(provider),
         token=config.policy.token,
+        tls=config.gateway.policy_tls,
     )
     transport = Transport(config.dispatcher.request_timeout_seconds)
     dispatcher = Dispatcher(
@@ -142,6 +143,7 @@ async def serve_gateway(
         add_services=add_services,
         service_names=[SERVICE_NAME, MONITORING_SERVICE_NAME],
         interceptors=interceptors,
+        tls=config.gateway.tls,
     )
     if dispatch:
         dispatcher.start()
