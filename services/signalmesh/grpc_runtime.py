@@ -98,6 +98,8 @@ async def start_server(
     Interceptors run in the order given, the first outermost. With ``tls`` the port speaks
     only TLS (and, with its client CA, only to callers holding a certificate it signed).
     """
+    # Read first: a missing certificate is a configuration error before anything is created.
+    credentials = _server_credentials(tls)
     server = grpc.aio.server(interceptors=list(interceptors) or None, options=_SERVER_OPTIONS)
     add_services(server)
     health_servicer = health.aio.HealthServicer()
@@ -106,7 +108,7 @@ async def start_server(
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     enable_reflection((*service_names, health.SERVICE_NAME), server)
     try:
-        port = _add_port(server, listen, tls)
+        port = _add_port(server, listen, credentials)
     except RuntimeError as error:
         await server.stop(None)
         raise OSError(f"cannot listen on {listen}: {error} (is another process using the port?)") from None
@@ -120,12 +122,16 @@ async def start_server(
     )
 
 
-def _add_port(server: grpc.aio.Server, listen: str, tls: ServerTls | None) -> int:
-    if tls is None:
-        return server.add_insecure_port(listen)
+def _server_credentials(tls: ServerTls | None) -> grpc.ServerCredentials | None:
     from signalmesh.tls import server_credentials
 
-    return server.add_secure_port(listen, server_credentials(tls))
+    return server_credentials(tls) if tls is not None else None
+
+
+def _add_port(server: grpc.aio.Server, listen: str, credentials: grpc.ServerCredentials | None) -> int:
+    if credentials is None:
+        return server.add_insecure_port(listen)
+    return server.add_secure_port(listen, credentials)
 
 
 def _dial_host(listen: str) -> str:

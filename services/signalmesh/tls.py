@@ -12,28 +12,40 @@ from pathlib import Path
 
 import grpc
 
-from signalmesh.config import ClientTls, ServerTls
+from signalmesh.config import ClientTls, ConfigError, ServerTls
 
 
-def _read(path: str | None) -> bytes | None:
-    return Path(path).read_bytes() if path else None
+def _read(path: str | None, setting: str) -> bytes | None:
+    """The PEM file at ``path``; unreadable is a configuration error naming ``setting``."""
+    if path is None:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise ConfigError(
+            f"{setting}: cannot read {path!r} ({error.strerror}); "
+            "point it at a PEM file (`signalmesh certs` makes development ones)"
+        ) from None
 
 
 def server_credentials(tls: ServerTls) -> grpc.ServerCredentials:
     """The server's certificate; with a client CA, a client certificate it signed is REQUIRED
     (the handshake fails without one, before any call reaches an interceptor)."""
-    client_ca = _read(tls.client_ca)
+    key = _read(tls.key, f"{tls.section}.tls_key")
+    cert = _read(tls.cert, f"{tls.section}.tls_cert")
+    client_ca = _read(tls.client_ca, f"{tls.section}.tls_client_ca")
+    assert key is not None and cert is not None  # ServerTls always has both
     return grpc.ssl_server_credentials(
-        [(Path(tls.key).read_bytes(), Path(tls.cert).read_bytes())],
-        root_certificates=client_ca,
-        require_client_auth=client_ca is not None,
+        [(key, cert)], root_certificates=client_ca, require_client_auth=client_ca is not None
     )
 
 
 def channel_credentials(tls: ClientTls) -> grpc.ChannelCredentials:
     """Trust ``tls.ca`` (or the system roots) and present ``tls.cert`` when it is set."""
     return grpc.ssl_channel_credentials(
-        root_certificates=_read(tls.ca), private_key=_read(tls.key), certificate_chain=_read(tls.cert)
+        root_certificates=_read(tls.ca, f"{tls.keys}ca"),
+        private_key=_read(tls.key, f"{tls.keys}key"),
+        certificate_chain=_read(tls.cert, f"{tls.keys}cert"),
     )
 
 
@@ -85,3 +97,13 @@ def unauthenticated_exposure(listen: str, token: str | None, tls: ServerTls | No
         "set [policy] token (the gateway sends the same one) or mTLS "
         "([policy] tls_cert, tls_key and tls_client_ca), or listen on 127.0.0.1"
     )
+
+
+def check_files(*settings: ServerTls | ClientTls | None) -> None:
+    """Read every PEM file ``settings`` name, so a missing one stops a service at start-up
+    (a ConfigError naming the key) before it opens its store or binds a port."""
+    for tls in settings:
+        if isinstance(tls, ServerTls):
+            server_credentials(tls)
+        elif isinstance(tls, ClientTls):
+            channel_credentials(tls)

@@ -186,3 +186,14 @@ def stamp() -> Any:
 
 
 _ = event_pb2  # the events above are event_pb2.ConversionEvent messages
+
+
+async def test_a_missing_certificate_file_stops_the_service_naming_the_setting(tmp_path, certs) -> None:
+    from signalmesh.config import ConfigError
+
+    settings = tls_settings(tmp_path / "state", certs)
+    settings["gateway"]["policy_tls_key"] = str(tmp_path / "absent-key.pem")
+    config = config_from_mapping(settings, {}, source=None)
+    with pytest.raises(ConfigError, match=r"gateway\.policy_tls_key: cannot read .*absent-key\.pem"):
+        await serve_gateway(config, listen="127.0.0.1:0", policy_address="127.0.0.1:1", dispatch=False)
+    assert not (tmp_path / "state").exists()  # stopped before the store was opened

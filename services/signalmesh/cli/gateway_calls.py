@@ -44,8 +44,8 @@ def client_tls(configured: ClientTls | None, ca: str | None) -> ClientTls | None
         return configured
     if not Path(ca).is_file():
         raise ConfigError(f"--ca: no such file {ca!r}; pass the CA certificate's PEM file (ca.pem)")
-    base = configured or ClientTls()
-    return ClientTls(ca=ca, cert=base.cert, key=base.key)
+    base = configured or ClientTls(keys="client.tls_")
+    return ClientTls(ca=ca, cert=base.cert, key=base.key, keys=base.keys)
 
 
 def call_gateway(action: Callable[[], int]) -> int:

@@ -36,6 +36,8 @@ class ServerTls:
     cert: str
     key: str
     client_ca: str | None = None
+    # The table the paths came from, so an unreadable file is reported as e.g. "policy.tls_key".
+    section: str = "tls"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,8 @@ class ClientTls:
     ca: str | None = None
     cert: str | None = None
     key: str | None = None
+    # How the keys are spelled in signalmesh.toml ("gateway.policy_tls_"), for error messages.
+    keys: str = "tls_"
 
 
 @dataclass(frozen=True, slots=True)

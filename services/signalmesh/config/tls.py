@@ -1,14 +1,14 @@
 """The TLS keys of signalmesh.toml: a server's ``tls_cert``/``tls_key``/``tls_client_ca`` and a
 client's ``tls_ca``/``tls_cert``/``tls_key`` (under any prefix, e.g. ``[gateway] policy_tls_*``).
 
-Paths are checked when the config is loaded, so a typo is a start-up error naming the key, not
-a handshake failure on the first call.
+The files are read when a server or channel is made (``signalmesh.tls``): a missing one stops
+the service at start-up with an error naming the key, never a handshake failure on the first
+call. (Not at load time: a config is also loaded where the files are not mounted, e.g. by the CLI.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from signalmesh.config.model import ClientTls, ServerTls
@@ -16,15 +16,8 @@ from signalmesh.config.values import ConfigError, typed
 
 
 def _pem_path(data: Mapping[str, Any], key: str, section: str) -> str | None:
-    value = typed(data, key, str, "", section)
-    if not value:
-        return None
-    if not Path(value).is_file():
-        raise ConfigError(
-            f"{section}.{key}: no such file {value!r}; "
-            "point it at a PEM file (`signalmesh certs` makes development ones)"
-        )
-    return value
+    value: str = typed(data, key, str, "", section)
+    return value or None
 
 
 def load_server_tls(data: Mapping[str, Any], section: str) -> ServerTls | None:
@@ -38,7 +31,7 @@ def load_server_tls(data: Mapping[str, Any], section: str) -> ServerTls | None:
         if client_ca is not None:
             raise ConfigError(f"{section}.tls_client_ca: needs {section}.tls_cert and tls_key (client certificates need TLS)")
         return None
-    return ServerTls(cert=cert, key=key, client_ca=client_ca)
+    return ServerTls(cert=cert, key=key, client_ca=client_ca, section=section)
 
 
 def load_client_tls(data: Mapping[str, Any], section: str, prefix: str = "tls_") -> ClientTls | None:
@@ -50,7 +43,7 @@ def load_client_tls(data: Mapping[str, Any], section: str, prefix: str = "tls_")
         raise ConfigError(f"{section}.{prefix}cert and {section}.{prefix}key: set both (the certificate and its key) or neither")
     if ca is None and cert is None:
         return None
-    return ClientTls(ca=ca, cert=cert, key=key)
+    return ClientTls(ca=ca, cert=cert, key=key, keys=f"{section}.{prefix}")
 
 
 SERVER_TLS_KEYS = {"tls_cert", "tls_key", "tls_client_ca"}

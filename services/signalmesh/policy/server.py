@@ -15,7 +15,7 @@ from signalmesh.policy.shared_strategy import SharedStrategy
 from signalmesh.policy.strategy import configured_strategies
 from signalmesh.store import open_store
 from signalmesh.store.base import Store
-from signalmesh.tls import unauthenticated_exposure
+from signalmesh.tls import check_files, unauthenticated_exposure
 from signalmesh.v1 import policy_pb2, policy_pb2_grpc
 
 SERVICE_NAME = policy_pb2.DESCRIPTOR.services_by_name["Policy"].full_name
@@ -43,6 +43,7 @@ async def serve_policy(
     problem = unauthenticated_exposure(listen, config.policy.token, config.policy.tls)
     if problem:
         raise ConfigError(problem)
+    check_files(config.policy.tls)
     registry = registry or load_registry(config.plugins_allow)
     check_destinations(config, registry)
     store = open_store(config)
