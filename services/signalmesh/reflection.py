@@ -19,9 +19,7 @@ V1ALPHA_SERVICE_NAME: str = reflection.SERVICE_NAME
 
 def enable_reflection(service_names: Sequence[str], server: grpc.aio.Server) -> None:
     """Serve reflection for ``service_names`` (plus both reflection services) on ``server``."""
-    servicer = reflection.aio.ReflectionServicer(
-        (*service_names, V1_SERVICE_NAME, V1ALPHA_SERVICE_NAME)
-    )
+    servicer = reflection.aio.ReflectionServicer((*service_names, V1_SERVICE_NAME, V1ALPHA_SERVICE_NAME))
     for name in (V1_SERVICE_NAME, V1ALPHA_SERVICE_NAME):
         handler = grpc.stream_stream_rpc_method_handler(
             servicer.ServerReflectionInfo,

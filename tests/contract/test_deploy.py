@@ -411,8 +411,9 @@ def test_example_config_parses_with_every_value() -> None:
     assert config.policy.dedup_window_seconds == 48 * 3600
     assert config.policy.token == "policy-secret"
     tls_dir = "/etc/signalmesh/tls"
-    assert config.gateway.tls == ServerTls(f"{tls_dir}/server.pem", f"{tls_dir}/server-key.pem", f"{tls_dir}/ca.pem", "gateway")
-    assert config.policy.tls == ServerTls(f"{tls_dir}/server.pem", f"{tls_dir}/server-key.pem", f"{tls_dir}/ca.pem", "policy")
+    server_tls = (f"{tls_dir}/server.pem", f"{tls_dir}/server-key.pem", f"{tls_dir}/ca.pem")
+    assert config.gateway.tls == ServerTls(*server_tls, section="gateway")
+    assert config.policy.tls == ServerTls(*server_tls, section="policy")
     client_tls = (f"{tls_dir}/ca.pem", f"{tls_dir}/client.pem", f"{tls_dir}/client-key.pem")
     assert config.gateway.policy_tls == ClientTls(*client_tls, keys="gateway.policy_tls_")
     assert config.client_tls == ClientTls(*client_tls, keys="client.tls_")

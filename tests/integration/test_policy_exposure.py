@@ -43,7 +43,9 @@ async def serving(settings: dict[str, object], listen: str) -> str:
     policy = await serve_policy(config, listen=listen)
     try:
         async with grpc.aio.insecure_channel(policy.address) as channel:
-            reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+            reply = await health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=5
+            )
         return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
     finally:
         await policy.stop(grace=0)

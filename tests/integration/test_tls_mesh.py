@@ -58,7 +58,9 @@ def tls_settings(state_dir: Path, certs: CertificateFiles) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def tls_mesh(tmp_path: Path, certs: CertificateFiles) -> AsyncIterator[tuple[PolicyRuntime, GatewayRuntime]]:
+async def tls_mesh(
+    tmp_path: Path, certs: CertificateFiles
+) -> AsyncIterator[tuple[PolicyRuntime, GatewayRuntime]]:
     config = config_from_mapping(tls_settings(tmp_path / "state", certs), {}, source=None)
     policy = await serve_policy(config, listen="127.0.0.1:0")
     gateway = await serve_gateway(config, listen="127.0.0.1:0", policy_address=policy.address, dispatch=False)
@@ -92,7 +94,9 @@ async def test_an_event_is_accepted_over_tls_and_decided_by_policy_over_mtls(tls
 
 async def test_the_cli_client_reaches_the_gateway_with_the_ca_and_its_certificate(tls_mesh, certs) -> None:
     _, gateway = tls_mesh
-    client = GatewayClient(gateway.address, gateway.local_key or "", timeout_seconds=10, tls=client_tls(certs))
+    client = GatewayClient(
+        gateway.address, gateway.local_key or "", timeout_seconds=10, tls=client_tls(certs)
+    )
     try:
         # The synchronous client runs in a thread: the gateway serves on this event loop.
         response = await asyncio.to_thread(client.send_event, make_event("tls-cli-1"))
@@ -108,7 +112,9 @@ async def refused(address: str, tls: ClientTls | None) -> grpc.aio.AioRpcError:
     )
     async with aio_channel(address, tls) as channel:
         with pytest.raises(grpc.aio.AioRpcError) as error:
-            await policy_pb2_grpc.PolicyStub(channel).Decide(policy_pb2.DecideRequest(items=[claim]), timeout=3)
+            await policy_pb2_grpc.PolicyStub(channel).Decide(
+                policy_pb2.DecideRequest(items=[claim]), timeout=3
+            )
     return error.value
 
 
@@ -140,7 +146,9 @@ async def test_policy_refuses_a_caller_without_a_certificate_from_the_mesh_ca(
     assert response.results[0].decisions[0].decision == policy_pb2.DECISION_SEND
 
 
-async def test_the_gateway_refuses_a_client_without_a_certificate_when_it_requires_one(tls_mesh, certs) -> None:
+async def test_the_gateway_refuses_a_client_without_a_certificate_when_it_requires_one(
+    tls_mesh, certs
+) -> None:
     _, gateway = tls_mesh
     async with aio_channel(gateway.address, client_tls(certs, with_certificate=False)) as channel:
         with pytest.raises(grpc.aio.AioRpcError) as error:

@@ -57,9 +57,11 @@ def test_the_command_writes_the_files_and_prints_the_settings(tmp_path, capsys):
     assert exited.value.code == 0
     written = sorted(path.name for path in (tmp_path / "certs").iterdir())
     assert written == ["ca-key.pem", "ca.pem", "client-key.pem", "client.pem", "server-key.pem", "server.pem"]
-    names = load(tmp_path / "certs" / "server.pem").extensions.get_extension_for_class(
-        x509.SubjectAlternativeName
-    ).value
+    names = (
+        load(tmp_path / "certs" / "server.pem")
+        .extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        .value
+    )
     assert names.get_values_for_type(x509.DNSName) == ["gateway.local"]
     output = capsys.readouterr().out
     assert "tls_client_ca =" in output and "policy_tls_cert =" in output and "tls_ca =" in output

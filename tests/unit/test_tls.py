@@ -9,7 +9,13 @@ from signalmesh.tls import is_loopback, listen_host, unauthenticated_exposure
 
 @pytest.mark.parametrize(
     ("listen", "host"),
-    [("127.0.0.1:7401", "127.0.0.1"), ("[::1]:7401", "::1"), ("[::]:7401", "::"), ("localhost:0", "localhost"), (":7401", "")],
+    [
+        ("127.0.0.1:7401", "127.0.0.1"),
+        ("[::1]:7401", "::1"),
+        ("[::]:7401", "::"),
+        ("localhost:0", "localhost"),
+        (":7401", ""),
+    ],
 )
 def test_the_host_of_a_listen_address(listen, host):
     assert listen_host(listen) == host
@@ -21,7 +27,8 @@ def test_loopback_addresses(listen):
 
 
 @pytest.mark.parametrize(
-    "listen", ["0.0.0.0:7401", "[::]:7401", ":7401", "10.0.0.5:7401", "policy.mesh.svc:7401", "[2001:db8::1]:1"]
+    "listen",
+    ["0.0.0.0:7401", "[::]:7401", ":7401", "10.0.0.5:7401", "policy.mesh.svc:7401", "[2001:db8::1]:1"],
 )
 def test_anything_else_is_reachable_from_elsewhere(listen):
     assert not is_loopback(listen)

@@ -35,7 +35,8 @@ def gateway_client(args: argparse.Namespace) -> GatewayClient:
                 "pass --key or start the mesh with `signalmesh up`"
             )
         key = key_file.read_text().strip()
-    return GatewayClient(args.gateway or config.gateway.listen, key, tls=client_tls(config.client_tls, args.ca))
+    tls = client_tls(config.client_tls, args.ca)
+    return GatewayClient(args.gateway or config.gateway.listen, key, tls=tls)
 
 
 def client_tls(configured: ClientTls | None, ca: str | None) -> ClientTls | None:

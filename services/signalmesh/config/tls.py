@@ -26,10 +26,15 @@ def load_server_tls(data: Mapping[str, Any], section: str) -> ServerTls | None:
     key = _pem_path(data, "tls_key", section)
     client_ca = _pem_path(data, "tls_client_ca", section)
     if (cert is None) != (key is None):
-        raise ConfigError(f"{section}.tls_cert and {section}.tls_key: set both (the certificate and its key) or neither")
+        raise ConfigError(
+            f"{section}.tls_cert and {section}.tls_key: set both (the certificate and its key) or neither"
+        )
     if cert is None or key is None:
         if client_ca is not None:
-            raise ConfigError(f"{section}.tls_client_ca: needs {section}.tls_cert and tls_key (client certificates need TLS)")
+            raise ConfigError(
+                f"{section}.tls_client_ca: needs {section}.tls_cert and tls_key "
+                "(client certificates need TLS)"
+            )
         return None
     return ServerTls(cert=cert, key=key, client_ca=client_ca, section=section)
 
@@ -40,7 +45,10 @@ def load_client_tls(data: Mapping[str, Any], section: str, prefix: str = "tls_")
     cert = _pem_path(data, f"{prefix}cert", section)
     key = _pem_path(data, f"{prefix}key", section)
     if (cert is None) != (key is None):
-        raise ConfigError(f"{section}.{prefix}cert and {section}.{prefix}key: set both (the certificate and its key) or neither")
+        raise ConfigError(
+            f"{section}.{prefix}cert and {section}.{prefix}key: "
+            "set both (the certificate and its key) or neither"
+        )
     if ca is None and cert is None:
         return None
     return ClientTls(ca=ca, cert=cert, key=key, keys=f"{section}.{prefix}")

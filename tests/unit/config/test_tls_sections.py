@@ -13,14 +13,20 @@ def load(**tables):
 
 def test_no_tls_keys_mean_plaintext_everywhere():
     config = load()
-    assert (config.gateway.tls, config.gateway.policy_tls, config.policy.tls, config.client_tls) == (None,) * 4
+    assert (config.gateway.tls, config.gateway.policy_tls, config.policy.tls, config.client_tls) == (
+        None,
+    ) * 4
 
 
 def test_every_tls_key_lands_where_it_should():
     config = load(
         gateway={
-            "tls_cert": "g.pem", "tls_key": "g-key.pem", "tls_client_ca": "ca.pem",
-            "policy_tls_ca": "ca.pem", "policy_tls_cert": "c.pem", "policy_tls_key": "c-key.pem",
+            "tls_cert": "g.pem",
+            "tls_key": "g-key.pem",
+            "tls_client_ca": "ca.pem",
+            "policy_tls_ca": "ca.pem",
+            "policy_tls_cert": "c.pem",
+            "policy_tls_key": "c-key.pem",
         },
         policy={"tls_cert": "p.pem", "tls_key": "p-key.pem", "tls_client_ca": "ca.pem"},
         client={"tls_ca": "ca.pem"},

@@ -12,11 +12,13 @@ from signalmesh.cli.output import console
 
 def register(commands: Commands) -> None:
     sub = commands.add("certs", _certs, "make a development CA and server/client certificates for TLS")
-    sub.add_argument("--dir", type=Path, default=Path("certs"), help="where to write the PEM files (default: ./certs)")
+    sub.add_argument(
+        "--dir", type=Path, default=Path("certs"), help="where to write the PEM files (default: ./certs)"
+    )
     sub.add_argument(
         "--hosts",
         default="localhost,127.0.0.1,::1",
-        help="comma-separated names/IPs the server certificate is valid for (default: localhost,127.0.0.1,::1)",
+        help="comma-separated names/IPs the server certificate is valid for (default: %(default)s)",
     )
 
 
