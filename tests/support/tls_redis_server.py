@@ -35,7 +35,9 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def tls_redis_server(directory: Path, certs: CertificateFiles, deadline_seconds: float = 10.0) -> Iterator[str]:
+def tls_redis_server(
+    directory: Path, certs: CertificateFiles, deadline_seconds: float = 10.0
+) -> Iterator[str]:
     """Run a TLS-only redis-server on a free port; yield its ``rediss://`` URL; stop it on exit."""
     executable = shutil.which("redis-server")
     if executable is None:
