@@ -205,3 +205,52 @@ async def test_a_missing_certificate_file_stops_the_service_naming_the_setting(t
     with pytest.raises(ConfigError, match=r"gateway\.policy_tls_key: cannot read .*absent-key\.pem"):
         await serve_gateway(config, listen="127.0.0.1:0", policy_address="127.0.0.1:1", dispatch=False)
     assert not (tmp_path / "state").exists()  # stopped before the store was opened
+
+
+async def test_the_signalmesh_command_dials_the_tls_gateway_with_ca_and_client_section(
+    tls_mesh, certs, tmp_path
+) -> None:
+    """`signalmesh status --ca ca.pem`, its client certificate from ``[client]``."""
+    import sys
+
+    _, gateway = tls_mesh
+    async with aio_channel(gateway.address, client_tls(certs)) as channel:
+        await gateway_pb2_grpc.GatewayStub(channel).SendEvents(
+            gateway_pb2.SendEventsRequest(events=[make_event("tls-status-1")]),
+            metadata=bearer(gateway),
+            timeout=10,
+        )
+    config = tmp_path / "client.toml"
+    config.write_text(f'[client]\ntls_cert = "{certs.client_cert}"\ntls_key = "{certs.client_key}"\n')
+    signalmesh = Path(sys.executable).with_name("signalmesh")
+    command = [
+        str(signalmesh),
+        "status",
+        "tls-status-1",
+        "--config",
+        str(config),
+        "--gateway",
+        gateway.address,
+    ]
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        "--key",
+        gateway.local_key or "",
+        "--ca",
+        str(certs.ca_cert),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    assert "meta" in out.decode()
+    # Without the CA the server's certificate is not trusted: the command fails, naming UNAVAILABLE.
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        "--key",
+        gateway.local_key or "",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 1 and "UNAVAILABLE" in err.decode()
