@@ -47,7 +47,8 @@ def without_json_names(file: descriptor_pb2.FileDescriptorProto) -> descriptor_p
 def test_the_shipped_file_matches_the_package_the_mesh_uses(tmp_path: Path, name: str) -> None:
     used = descriptor_pb2.FileDescriptorProto.FromString(SHIPPED[name].DESCRIPTOR.serialized_pb)
     shipped = compiled(tmp_path)[name]
-    assert without_json_names(shipped) == without_json_names(used), f"protos/{name} differs from googleapis-common-protos': copy it again"
+    differs = f"protos/{name} differs from googleapis-common-protos': copy it again"
+    assert without_json_names(shipped) == without_json_names(used), differs
 
 
 def test_the_details_the_mesh_sends_are_in_the_shipped_files(tmp_path: Path) -> None:
