@@ -16,11 +16,11 @@ from typing import Any, TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from opentelemetry.trace import TracerProvider
 
-from signalmesh.config import ApiClient
+from signalmesh.config import ApiClient, ServerTls
 from signalmesh.interceptors import AuthInterceptor, DecodeGuardInterceptor, LoggingInterceptor
+from signalmesh.reflection import enable_reflection
 from signalmesh.telemetry.tracing import server_interceptors
 
 T = TypeVar("T")
@@ -121,14 +121,18 @@ async def start_server(
     service_names: Sequence[str],
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     options: Sequence[tuple[str, int]] | None = None,
+    tls: ServerTls | None = None,
 ) -> RunningServer:
     """Create, populate and start a grpc.aio server on ``listen`` ("127.0.0.1:0" picks a port).
 
     ``add_services`` adds the service's servicers; ``service_names`` are their full names
     (``signalmesh.v1.Gateway``), reported SERVING by health and listed by reflection.
     Interceptors run in the order given, the first outermost. ``options`` are the connection
-    limits (:func:`connection_options`; its defaults when None).
+    limits (:func:`connection_options`; its defaults when None). With ``tls`` the port speaks
+    only TLS (and, with its client CA, only to callers holding a certificate it signed).
     """
+    # Read first: a missing certificate is a configuration error before anything is created.
+    credentials = _server_credentials(tls)
     limits = tuple(options) if options is not None else connection_options()
     server = grpc.aio.server(interceptors=list(interceptors) or None, options=_SERVER_OPTIONS + limits)
     add_services(server)
@@ -136,11 +140,9 @@ async def start_server(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *service_names):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    reflection.enable_server_reflection(
-        (*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    enable_reflection((*service_names, health.SERVICE_NAME), server)
     try:
-        port = server.add_insecure_port(listen)
+        port = _add_port(server, listen, credentials)
     except RuntimeError as error:
         await server.stop(None)
         raise OSError(f"cannot listen on {listen}: {error} (is another process using the port?)") from None
@@ -152,6 +154,18 @@ async def start_server(
         host=_dial_host(listen),
         service_names=tuple(service_names),
     )
+
+
+def _server_credentials(tls: ServerTls | None) -> grpc.ServerCredentials | None:
+    from signalmesh.tls import server_credentials
+
+    return server_credentials(tls) if tls is not None else None
+
+
+def _add_port(server: grpc.aio.Server, listen: str, credentials: grpc.ServerCredentials | None) -> int:
+    if credentials is None:
+        return server.add_insecure_port(listen)
+    return server.add_secure_port(listen, credentials)
 
 
 def _dial_host(listen: str) -> str:

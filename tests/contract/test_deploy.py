@@ -26,9 +26,11 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from signalmesh.config import (
+    ClientTls,
     Config,
     ConfigError,
     QualityConfig,
+    ServerTls,
     StatsConfig,
     config_from_mapping,
     load_config,
@@ -408,6 +410,13 @@ def test_example_config_parses_with_every_value() -> None:
     assert (config.policy.listen, config.policy.default_strategy) == ("0.0.0.0:7401", "strict")
     assert config.policy.dedup_window_seconds == 48 * 3600
     assert config.policy.token == "policy-secret"
+    tls_dir = "/etc/signalmesh/tls"
+    server_tls = (f"{tls_dir}/server.pem", f"{tls_dir}/server-key.pem", f"{tls_dir}/ca.pem")
+    assert config.gateway.tls == ServerTls(*server_tls, section="gateway")
+    assert config.policy.tls == ServerTls(*server_tls, section="policy")
+    client_tls = (f"{tls_dir}/ca.pem", f"{tls_dir}/client.pem", f"{tls_dir}/client-key.pem")
+    assert config.gateway.policy_tls == ClientTls(*client_tls, keys="gateway.policy_tls_")
+    assert config.client_tls == ClientTls(*client_tls, keys="client.tls_")
     assert (config.store.backend, config.store.redis_url) == ("sqlite", "redis://redis:6379/0")
     assert config.sqlite_path == Path(STATE_DIR) / "events.db"
     assert config.store.redis_namespace == "signalmesh"
@@ -483,6 +492,7 @@ def known_keys(section: str | None) -> set[str]:
         "alerts",
         "telemetry",
         "quality",
+        "client",
     ],
 )
 def test_example_config_shows_every_key_config_accepts(section: str | None) -> None:

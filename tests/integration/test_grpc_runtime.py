@@ -121,7 +121,12 @@ async def test_reflection_lists_the_services_health_and_reflection() -> None:
         )
         (response,) = [response async for response in call]
     names = {service.name for service in response.list_services_response.service}
-    assert names == {SERVICE, "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}
+    assert names == {
+        SERVICE,
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    }
 
 
 async def test_stop_flips_health_to_not_serving_before_the_server_goes_away() -> None:
@@ -302,3 +307,24 @@ async def test_standard_chain_puts_trace_ids_method_and_client_on_every_line_of_
     for line in logs:
         assert line["rpc.method"] == f"/{SERVICE}/Write" and line["client"] == "shop"
         assert len(line["trace_id"]) == 32 and line["trace_id"] == servicer_line["trace_id"]
+
+
+@pytest.mark.parametrize("package", ["grpc.reflection.v1", "grpc.reflection.v1alpha"])
+async def test_reflection_answers_under_the_current_v1_name_and_v1alpha(package: str) -> None:
+    """grpcurl ≥ 1.8 and Postman ask grpc.reflection.v1 first; older tools ask v1alpha. The two
+    protocols share their messages' field numbers, so the v1alpha messages decode v1 replies."""
+    async with serving() as (_, channel):
+        method = channel.stream_stream(
+            f"/{package}.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
+        requests = [
+            reflection_pb2.ServerReflectionRequest(list_services=""),
+            reflection_pb2.ServerReflectionRequest(file_containing_symbol="grpc.health.v1.Health"),
+        ]
+        listed, described = [response async for response in method(iter(requests), timeout=5)]
+    names = {service.name for service in listed.list_services_response.service}
+    assert {"grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"} <= names
+    (descriptor,) = described.file_descriptor_response.file_descriptor_proto
+    assert b"grpc.health.v1" in descriptor

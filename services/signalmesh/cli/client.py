@@ -14,6 +14,8 @@ from pathlib import Path
 import grpc
 from google.protobuf import json_format
 
+from signalmesh.config import ClientTls
+from signalmesh.tls import sync_channel
 from signalmesh.v1 import (
     event_pb2,
     gateway_pb2,
@@ -49,9 +51,15 @@ def _parse(text: str, path: Path, line: int) -> event_pb2.ConversionEvent:
 
 class GatewayClient:
     def __init__(
-        self, address: str, api_key: str, timeout_seconds: float = 30.0, channel: grpc.Channel | None = None
+        self,
+        address: str,
+        api_key: str,
+        timeout_seconds: float = 30.0,
+        channel: grpc.Channel | None = None,
+        tls: ClientTls | None = None,
     ) -> None:
-        self._channel = channel or grpc.insecure_channel(address)
+        """``tls`` dials a TLS gateway (``--ca`` / ``[client]``); None speaks plaintext."""
+        self._channel = channel or sync_channel(address, tls)
         self._stub = gateway_pb2_grpc.GatewayStub(self._channel)
         self._monitoring = monitoring_pb2_grpc.MonitoringStub(self._channel)
         self._metadata = (("authorization", f"Bearer {api_key}"),)

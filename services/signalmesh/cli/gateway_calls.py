@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
 import grpc
 
 from signalmesh.cli.client import EventFileError, GatewayClient
 from signalmesh.cli.command import config_of
 from signalmesh.cli.output import errors
-from signalmesh.config import ConfigError
+from signalmesh.config import ClientTls, ConfigError
 
 
 def add_client_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--gateway", help="gateway address (default from the config)")
     sub.add_argument("--key", help="API key (default: the embedded mesh's local key)")
+    sub.add_argument(
+        "--ca", help="CA certificate (PEM) to trust for a TLS gateway (default: [client] tls_ca)"
+    )
 
 
 def gateway_client(args: argparse.Namespace) -> GatewayClient:
@@ -31,7 +35,18 @@ def gateway_client(args: argparse.Namespace) -> GatewayClient:
                 "pass --key or start the mesh with `signalmesh up`"
             )
         key = key_file.read_text().strip()
-    return GatewayClient(args.gateway or config.gateway.listen, key)
+    tls = client_tls(config.client_tls, args.ca)
+    return GatewayClient(args.gateway or config.gateway.listen, key, tls=tls)
+
+
+def client_tls(configured: ClientTls | None, ca: str | None) -> ClientTls | None:
+    """``[client]``'s TLS settings, with ``--ca`` (when given) as the CA to trust."""
+    if ca is None:
+        return configured
+    if not Path(ca).is_file():
+        raise ConfigError(f"--ca: no such file {ca!r}; pass the CA certificate's PEM file (ca.pem)")
+    base = configured or ClientTls(keys="client.tls_")
+    return ClientTls(ca=ca, cert=base.cert, key=base.key, keys=base.keys)
 
 
 def call_gateway(action: Callable[[], int]) -> int:

@@ -37,6 +37,30 @@ class ApiClient:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerTls:
+    """A server's certificate and key (PEM files). With ``client_ca``, every caller must present
+    a certificate that CA signed (mutual TLS); the handshake refuses anyone else."""
+
+    cert: str
+    key: str
+    client_ca: str | None = None
+    # The table the paths came from, so an unreadable file is reported as e.g. "policy.tls_key".
+    section: str = "tls"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientTls:
+    """How a client dials a TLS server: the CA it trusts (None: the system's roots) and, for a
+    server that requires client certificates, its own certificate and key."""
+
+    ca: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    # How the keys are spelled in signalmesh.toml ("gateway.policy_tls_"), for error messages.
+    keys: str = "tls_"
+
+
+@dataclass(frozen=True, slots=True)
 class GatewayConfig:
     listen: str = "127.0.0.1:7400"
     policy_address: str = "127.0.0.1:7401"
@@ -63,6 +87,10 @@ class GatewayConfig:
     keepalive_time_seconds: float = 60.0
     keepalive_timeout_seconds: float = 20.0
     min_client_ping_interval_seconds: float = 10.0
+    # [gateway] tls_cert/tls_key/tls_client_ca: None serves plaintext (loopback development).
+    tls: ServerTls | None = None
+    # [gateway] policy_tls_ca/policy_tls_cert/policy_tls_key: None dials policy in plaintext.
+    policy_tls: ClientTls | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +101,8 @@ class PolicyConfig:
     # A shared secret the gateway presents to policy (``authorization: Bearer``). Without it,
     # anyone who reaches policy's port could claim dedup keys and make real events "duplicates".
     token: str | None = None
+    # [policy] tls_cert/tls_key/tls_client_ca; with a client CA, only the gateway's certificate gets in.
+    tls: ServerTls | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +217,8 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     destinations: Mapping[str, Destination] = field(default_factory=dict)
     clients: tuple[ApiClient, ...] = ()
+    # [client]: how the `signalmesh` commands dial the gateway (None: plaintext).
+    client_tls: ClientTls | None = None
     # Event name → the business's own rules for that event (tracking plan).
     tracking_plan: Mapping[str, TrackingRule] = field(default_factory=dict)
     # Destination → when its credential was rotated (``rotated_at``), for the token-age alert.

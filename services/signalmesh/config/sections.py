@@ -1,5 +1,5 @@
 """One loader per signalmesh.toml table: ``[gateway]``, ``[policy]``, ``[store]``, ``[dispatcher]``,
-``[sandbox]``, ``[plugins]`` and ``[[clients]]``. Each reads its keys in order, then refuses
+``[sandbox]``, ``[plugins]``, ``[client]`` and ``[[clients]]``. Each reads its keys in order, then refuses
 keys it does not know (a typo must not silently fall back to a default)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from signalmesh.config.model import (
     SCOPES,
     STRATEGIES,
     ApiClient,
+    ClientTls,
     DispatcherConfig,
     GatewayConfig,
     PolicyConfig,
@@ -21,6 +22,7 @@ from signalmesh.config.model import (
     StoreConfig,
 )
 from signalmesh.config.secrets import resolve_secret
+from signalmesh.config.tls import SERVER_TLS_KEYS, client_tls_keys, load_client_tls, load_server_tls
 from signalmesh.config.values import (
     ConfigError,
     duration,
@@ -47,6 +49,8 @@ _GATEWAY_KEYS = {
     "keepalive_time",
     "keepalive_timeout",
     "min_client_ping_interval",
+    *SERVER_TLS_KEYS,
+    *client_tls_keys("policy_tls_"),
 }
 _DISPATCHER_KEYS = {
     "linger",
@@ -84,6 +88,8 @@ def load_gateway(data: Mapping[str, Any]) -> GatewayConfig:
         keepalive_time_seconds=duration(data, "keepalive_time", "60s", "gateway"),
         keepalive_timeout_seconds=duration(data, "keepalive_timeout", "20s", "gateway"),
         min_client_ping_interval_seconds=duration(data, "min_client_ping_interval", "10s", "gateway"),
+        tls=load_server_tls(data, "gateway"),
+        policy_tls=load_client_tls(data, "gateway", prefix="policy_tls_"),
     )
     reject_unknown(data, _GATEWAY_KEYS, "gateway")
     return gateway
@@ -101,8 +107,9 @@ def load_policy(data: Mapping[str, Any], environ: Mapping[str, str]) -> PolicyCo
         default_strategy=default_strategy,
         dedup_window_seconds=duration(data, "dedup_window", "48h", "policy"),
         token=resolve_secret(raw_token, "policy.token", environ) if raw_token else None,
+        tls=load_server_tls(data, "policy"),
     )
-    reject_unknown(data, {"listen", "default_strategy", "dedup_window", "token"}, "policy")
+    reject_unknown(data, {"listen", "default_strategy", "dedup_window", "token", *SERVER_TLS_KEYS}, "policy")
     return policy
 
 
@@ -131,6 +138,14 @@ def load_store(data: Mapping[str, Any], dedup_window_seconds: float) -> StoreCon
         )
     reject_unknown(data, {"backend", "path", "redis_url", "redis_namespace", "status_retention"}, "store")
     return store
+
+
+def load_client(data: Mapping[str, Any]) -> ClientTls | None:
+    """``[client]``: how the `signalmesh` commands dial a TLS gateway (``tls_ca``, and
+    ``tls_cert``/``tls_key`` when the gateway requires client certificates)."""
+    client = load_client_tls(data, "client")
+    reject_unknown(data, client_tls_keys(), "client")
+    return client
 
 
 def load_dispatcher(data: Mapping[str, Any]) -> DispatcherConfig:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import grpc
 
+from signalmesh.config import ClientTls
+from signalmesh.tls import aio_channel
 from signalmesh.v1 import policy_pb2, policy_pb2_grpc
 
 
@@ -20,8 +22,10 @@ class PolicyClient:
         timeout_seconds: float,
         interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
         token: str | None = None,
+        tls: ClientTls | None = None,
     ) -> None:
-        self._channel = grpc.aio.insecure_channel(address, interceptors=list(interceptors))
+        # With ``tls`` (``[gateway] policy_tls_*``): policy's CA, and the gateway's certificate for mTLS.
+        self._channel = aio_channel(address, tls, interceptors)
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._stub = policy_pb2_grpc.PolicyStub(self._channel)
         self._timeout = timeout_seconds

@@ -30,6 +30,7 @@ from signalmesh.policy.strategy import configured_strategies
 from signalmesh.store import open_store
 from signalmesh.store.base import Store
 from signalmesh.telemetry import tracing
+from signalmesh.tls import check_files
 from signalmesh.v1 import gateway_pb2, gateway_pb2_grpc, monitoring_pb2, monitoring_pb2_grpc
 
 SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["Gateway"].full_name
@@ -109,6 +110,7 @@ async def serve_gateway(
 ) -> GatewayRuntime:
     registry = registry or load_registry(config.plugins_allow)
     check_destinations(config, registry)
+    check_files(config.gateway.tls, config.gateway.policy_tls)
     provider = trace.get_tracer_provider()
     store = open_store(config)
     policy = PolicyClient(
@@ -116,6 +118,7 @@ async def serve_gateway(
         config.gateway.policy_timeout_seconds,
         interceptors=tracing.client_interceptors(provider),
         token=config.policy.token,
+        tls=config.gateway.policy_tls,
     )
     transport = Transport(config.dispatcher.request_timeout_seconds)
     dispatcher = Dispatcher(
@@ -181,6 +184,7 @@ async def serve_gateway(
             keepalive_timeout_seconds=config.gateway.keepalive_timeout_seconds,
             min_client_ping_interval_seconds=config.gateway.min_client_ping_interval_seconds,
         ),
+        tls=config.gateway.tls,
     )
     if dispatch:
         dispatcher.start()

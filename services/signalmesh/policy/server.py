@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from opentelemetry import trace
 
 from signalmesh import grpc_runtime
-from signalmesh.config import ApiClient, Config, check_destinations
+from signalmesh.config import ApiClient, Config, ConfigError, check_destinations
 from signalmesh.interceptors import hash_api_key
 from signalmesh.plugins import ConnectorRegistry, load_registry
 from signalmesh.policy.servicer import PolicyServicer
@@ -15,6 +15,7 @@ from signalmesh.policy.shared_strategy import SharedStrategy
 from signalmesh.policy.strategy import configured_strategies
 from signalmesh.store import open_store
 from signalmesh.store.base import Store
+from signalmesh.tls import check_files, unauthenticated_exposure
 from signalmesh.v1 import policy_pb2, policy_pb2_grpc
 
 SERVICE_NAME = policy_pb2.DESCRIPTOR.services_by_name["Policy"].full_name
@@ -37,6 +38,12 @@ class PolicyRuntime:
 async def serve_policy(
     config: Config, registry: ConnectorRegistry | None = None, *, listen: str | None = None
 ) -> PolicyRuntime:
+    listen = listen or config.policy.listen
+    # Checked before anything is opened: an exposed, unauthenticated policy never starts.
+    problem = unauthenticated_exposure(listen, config.policy.token, config.policy.tls)
+    if problem:
+        raise ConfigError(problem)
+    check_files(config.policy.tls)
     registry = registry or load_registry(config.plugins_allow)
     check_destinations(config, registry)
     store = open_store(config)
@@ -62,9 +69,10 @@ async def serve_policy(
         ),
     )
     running = await grpc_runtime.start_server(
-        listen=listen or config.policy.listen,
+        listen=listen,
         add_services=lambda server: policy_pb2_grpc.add_PolicyServicer_to_server(servicer, server),
         service_names=[SERVICE_NAME],
         interceptors=interceptors,
+        tls=config.policy.tls,
     )
     return PolicyRuntime(running, store)

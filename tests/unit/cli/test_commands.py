@@ -28,6 +28,7 @@ SUBCOMMANDS = [
     "reconcile",
     "report",
     "keys",
+    "certs",
 ]
 
 

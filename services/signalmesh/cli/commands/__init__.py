@@ -11,6 +11,7 @@ from collections.abc import Callable
 from signalmesh.cli.command import Commands
 from signalmesh.cli.commands import (
     alerts,
+    certs,
     check,
     demo,
     diff,
@@ -45,4 +46,5 @@ ALL: tuple[Callable[[Commands], None], ...] = (
     reconcile.register,
     report.register,
     keys.register,
+    certs.register,
 )
