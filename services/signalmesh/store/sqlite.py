@@ -98,7 +98,9 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy):
         # The dedup ledger lives in a file of its own (``<name>-dedup.db`` beside the main one by
         # default) so policy's claims never wait for the outbox's write lock; it is opened on
         # the first dedup call, so a gateway never opens it.
-        self.dedup_path = Path(dedup_path) if dedup_path is not None else sqlite_schema.dedup_path_for(self.path)
+        self.dedup_path = (
+            Path(dedup_path) if dedup_path is not None else sqlite_schema.dedup_path_for(self.path)
+        )
         self._busy_timeout = busy_timeout_seconds
         self._worker = SqliteWorker(self.path, busy_timeout_seconds)
         self._dedup_worker: SqliteWorker | None = None
@@ -286,7 +288,9 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy):
             for chunk in _chunks(wanted):
                 query = f"SELECT {_STATUS_COLUMNS} FROM event_status WHERE event_id IN ({_marks(chunk)})"
                 records += [StatusRecord(*row) for row in connection.execute(query, chunk)]
-            return sorted(records, key=lambda record: (record.event_id, record.destination, record.event_name))
+            return sorted(
+                records, key=lambda record: (record.event_id, record.destination, record.event_name)
+            )
 
         return await self._worker.read(work) if wanted else []
 

@@ -235,7 +235,10 @@ def _move_dedup_claims(connection: sqlite3.Connection, main_path: str) -> None:
         has_table = connection.execute(
             "SELECT 1 FROM legacy.sqlite_master WHERE type = 'table' AND name = 'dedup_claims'"
         ).fetchone()
-        if not has_table or connection.execute("SELECT 1 FROM legacy.dedup_claims LIMIT 1").fetchone() is None:
+        if (
+            not has_table
+            or connection.execute("SELECT 1 FROM legacy.dedup_claims LIMIT 1").fetchone() is None
+        ):
             return
         connection.execute("BEGIN IMMEDIATE")
         connection.execute(
@@ -244,9 +247,7 @@ def _move_dedup_claims(connection: sqlite3.Connection, main_path: str) -> None:
         )
         connection.execute("COMMIT")
         connection.execute("BEGIN IMMEDIATE")
-        connection.execute(
-            "DELETE FROM legacy.dedup_claims WHERE key IN (SELECT key FROM main.dedup_claims)"
-        )
+        connection.execute("DELETE FROM legacy.dedup_claims WHERE key IN (SELECT key FROM main.dedup_claims)")
         connection.execute("COMMIT")
     finally:
         if connection.in_transaction:
