@@ -10,9 +10,10 @@ the counts):
   store's thread; Redis: packets the client sent, a pipeline being one) and the statements
   (SQLite: statements the connection ran, each executemany row counting; Redis: commands the
   server ran, from ``INFO commandstats``, a script's inner calls included).
-- **dedup claim wait** (SQLite): policy's ``claim_dedup_keys`` batches timed in this process
-  while a second process writes the outbox as fast as it can — the lock contention the ledger's
-  own file removes.
+- **dedup claim wait** (SQLite): policy's ``claim_dedup_keys`` batches timed in this process,
+  alone and while a second process writes the outbox as fast as it can; the difference is what
+  the outbox's writes cost a claim (the lock contention the ledger's own file removes, plus the
+  disk and cores both processes share).
 
 Only the public ``Store`` methods and the worker/connection every version has are used, so the
 same module measures an older checkout too: ``PYTHONPATH=<checkout>/services python -m
@@ -115,20 +116,28 @@ async def outbox_cycle(
         time.time(),
     )
     trips, statements, server_commands = counts.trips, counts.statements, commands()
+    phases = {"accept": 0.0, "claim": 0.0, "complete": 0.0}
     started = time.perf_counter()
     for start in range(0, events, size):
         entries, statuses = batch(start, size)
+        mark = time.perf_counter()
         await store.accept(entries, statuses, time.time())
+        phases["accept"] += time.perf_counter() - mark
+        mark = time.perf_counter()
         claimed = await store.claim_outbox("meta", size, 30.0, time.time())
+        phases["claim"] += time.perf_counter() - mark
         results = [
             DeliveryResult(item.entry_id, item.event_id, "meta", gateway_pb2.DELIVERY_STATE_DELIVERED)
             for item in claimed
         ]
+        mark = time.perf_counter()
         await store.complete(results, time.time())
+        phases["complete"] += time.perf_counter() - mark
     seconds = time.perf_counter() - started
     batches = events // size
     return {
         "events_per_second": round(events / seconds),
+        **{f"{name}_ms_per_batch": round(total * 1000 / batches, 2) for name, total in phases.items()},
         "trips_per_batch": (counts.trips - trips) / batches,
         "statements_per_batch": (counts.statements - statements) / batches
         if counts.statements
@@ -155,13 +164,16 @@ def _write_outbox(path: str, seconds: float, size: int, ready: Any) -> None:
     asyncio.run(run())
 
 
-async def dedup_wait(directory: Path, seconds: float, size: int) -> dict:
-    path = directory / "contended.db"
-    SqliteStore(path)  # the file exists before both processes open it
+async def dedup_wait(directory: Path, seconds: float, size: int, *, contended: bool) -> dict:
+    """Claims timed back to back; ``contended``: while a second process writes the outbox."""
+    path = directory / ("contended.db" if contended else "alone.db")
     context = multiprocessing.get_context("spawn")
     ready = context.Event()
     writer = context.Process(target=_write_outbox, args=(str(path), seconds + 5, size, ready))
-    writer.start()
+    if contended:
+        writer.start()
+    else:
+        ready.set()
     store = SqliteStore(path)
     try:
         ready.wait(60)
@@ -174,8 +186,9 @@ async def dedup_wait(directory: Path, seconds: float, size: int) -> dict:
             await store.claim_dedup_keys(keys, 48 * 3600, time.time())
             waits.append((time.perf_counter() - started) * 1000)
     finally:
-        writer.terminate()
-        writer.join()
+        if contended:
+            writer.terminate()
+            writer.join()
         await store.close()
     return {
         "claims": len(waits),
@@ -201,9 +214,11 @@ async def main(arguments: argparse.Namespace) -> dict:
                 sqlite, arguments.events, arguments.batch, counts, lambda: 0
             )
             await sqlite.close()
-            figures["sqlite_dedup_wait"] = await dedup_wait(
-                Path(directory), arguments.seconds, arguments.batch
-            )
+            for contended in (False, True):
+                name = "sqlite_dedup_claim_" + ("beside_outbox_writes" if contended else "alone")
+                figures[name] = await dedup_wait(
+                    Path(directory), arguments.seconds, arguments.batch, contended=contended
+                )
         if arguments.backend in ("redis", "both") and shutil.which("redis-server"):
             port = free_port()
             server = subprocess.Popen(
