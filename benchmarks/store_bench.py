@@ -11,9 +11,9 @@ the counts):
   (SQLite: statements the connection ran, each executemany row counting; Redis: commands the
   server ran, from ``INFO commandstats``, a script's inner calls included).
 - **dedup claim wait** (SQLite): policy's ``claim_dedup_keys`` batches timed in this process,
-  alone and while a second process writes the outbox as fast as it can; the difference is what
-  the outbox's writes cost a claim (the lock contention the ledger's own file removes, plus the
-  disk and cores both processes share).
+  alone, while a second process writes the outbox as fast as it can (the lock, the disk and the
+  cores shared), and while a second process only holds the outbox's write lock 20 ms of every
+  25 (the lock alone: what the ledger's own file removes).
 
 Only the public ``Store`` methods and the worker/connection every version has are used, so the
 same module measures an older checkout too: ``PYTHONPATH=<checkout>/services python -m
@@ -29,6 +29,7 @@ import json
 import multiprocessing
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -164,12 +165,28 @@ def _write_outbox(path: str, seconds: float, size: int, ready: Any) -> None:
     asyncio.run(run())
 
 
-async def dedup_wait(directory: Path, seconds: float, size: int, *, contended: bool) -> dict:
-    """Claims timed back to back; ``contended``: while a second process writes the outbox."""
-    path = directory / ("contended.db" if contended else "alone.db")
+def _hold_outbox_lock(path: str, seconds: float, size: int, ready: Any) -> None:
+    """The second process, idle on the CPU: holds the main file's write lock 20 ms of every 25
+    (a gateway's accept transaction, without its CPU), so only the lock is measured."""
+    SqliteStore(Path(path))  # the schema in place
+    connection = sqlite3.connect(path, isolation_level=None, timeout=10)
+    ready.set()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        connection.execute("BEGIN IMMEDIATE")
+        time.sleep(0.020)
+        connection.execute("COMMIT")
+        time.sleep(0.005)
+
+
+async def dedup_wait(directory: Path, seconds: float, size: int, *, contended: str) -> dict:
+    """Claims timed back to back; ``contended``: "" (alone), "writes" (a second process writing
+    the outbox back to back) or "lock" (a second process holding the outbox's write lock)."""
+    path = directory / f"dedup-{contended or 'alone'}.db"
     context = multiprocessing.get_context("spawn")
     ready = context.Event()
-    writer = context.Process(target=_write_outbox, args=(str(path), seconds + 5, size, ready))
+    target = _hold_outbox_lock if contended == "lock" else _write_outbox
+    writer = context.Process(target=target, args=(str(path), seconds + 5, size, ready))
     if contended:
         writer.start()
     else:
@@ -214,9 +231,12 @@ async def main(arguments: argparse.Namespace) -> dict:
                 sqlite, arguments.events, arguments.batch, counts, lambda: 0
             )
             await sqlite.close()
-            for contended in (False, True):
-                name = "sqlite_dedup_claim_" + ("beside_outbox_writes" if contended else "alone")
-                figures[name] = await dedup_wait(
+            for contended, name in (
+                ("", "alone"),
+                ("writes", "beside_outbox_writes"),
+                ("lock", "beside_held_lock"),
+            ):
+                figures[f"sqlite_dedup_claim_{name}"] = await dedup_wait(
                     Path(directory), arguments.seconds, arguments.batch, contended=contended
                 )
         if arguments.backend in ("redis", "both") and shutil.which("redis-server"):
