@@ -82,3 +82,49 @@ async def test_a_duplicate_waits_for_the_first_copy_this_process_is_writing(stor
     await writing.wait()
     assert await asyncio.wait_for(claims.recover([RETRY], [DUPLICATE]), 5) == [DUPLICATE]
     await writer
+
+
+class CountingStore(SqliteStore):
+    """A real SQLite store that counts its status reads."""
+
+    reads = 0
+
+    async def event_statuses(self, event_ids):  # type: ignore[no-untyped-def]
+        self.reads += 1
+        return await super().event_statuses(event_ids)
+
+    async def event_status(self, event_id):  # type: ignore[no-untyped-def]
+        self.reads += 1
+        return await super().event_status(event_id)
+
+
+async def test_a_batch_of_duplicates_is_checked_in_one_status_read(tmp_path):
+    store = CountingStore(tmp_path / "signalmesh.db")
+    try:
+        ids = [f"order-{n}" for n in range(50)]
+        statuses = [
+            StatusRecord(
+                *(event_id, "meta", "Purchase", policy_pb2.DECISION_SEND, policy_pb2.REASON_ELIGIBLE, ""),
+                gateway_pb2.DELIVERY_STATE_PENDING,
+            )
+            for event_id in ids
+        ]
+        await store.accept([], statuses, time.time())
+        retries = [
+            event_pb2.PreparedEvent(event_id=event_id, event_name="Purchase", destination="meta")
+            for event_id in ids
+        ]
+        duplicates = [
+            policy_pb2.DecisionOutput(
+                event_id=event_id,
+                destination="meta",
+                decision=policy_pb2.DECISION_SKIP,
+                reason=policy_pb2.REASON_DUPLICATE,
+            )
+            for event_id in ids
+        ]
+
+        assert await OrphanedClaims(store, wait_seconds=5).recover(retries, duplicates) == duplicates
+        assert store.reads == 1
+    finally:
+        await store.close()

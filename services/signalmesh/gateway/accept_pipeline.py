@@ -22,6 +22,7 @@ from signalmesh.gateway.accept import EventOutcome, accept, check_event, warn_lo
 from signalmesh.gateway.free_text_pii import STRIP
 from signalmesh.gateway.history_counts import count_checked, count_decided
 from signalmesh.gateway.orphaned_claims import OrphanedClaims, sent_keys
+from signalmesh.gateway.outbox_depth import OutboxDepthSampler
 from signalmesh.gateway.outbox_limit import OutboxLimit
 from signalmesh.gateway.policy_client import PolicyClient
 from signalmesh.gateway.prepare import decision_input, prepare_event, route
@@ -53,6 +54,7 @@ class AcceptPipeline:
         keep_history: bool = True,
         quality: QualityConfig | None = None,
         free_text_pii: str = STRIP,
+        depth_sampler: OutboxDepthSampler | None = None,
     ) -> None:
         self._destinations = destinations
         self._registry = registry
@@ -62,7 +64,9 @@ class AcceptPipeline:
         self._clock = clock
         self._tracking_plan = dict(tracking_plan or {})
         self._new_event_id = generated_event_id if generate_missing_event_id else None
-        self._outbox_limit = OutboxLimit(store, max_outbox_depth)
+        # The gateway passes the sampler its background task keeps fresh; without one, the
+        # check reads the depth itself at most once per sample interval.
+        self._outbox_limit = OutboxLimit(depth_sampler or OutboxDepthSampler(store), max_outbox_depth)
         self._orphaned_claims = OrphanedClaims(store, orphan_wait_seconds)
         self._keep_history = keep_history
         self._quality = quality or QualityConfig()
@@ -82,7 +86,7 @@ class AcceptPipeline:
         """
         now = self._clock()
         if not dry_run:
-            await self._outbox_limit.refuse_when_full(now)
+            await self._outbox_limit.refuse_when_full()
         event_contexts = (
             list(contexts) if contexts is not None else [otel_context.get_current()] * len(events)
         )
@@ -120,9 +124,7 @@ class AcceptPipeline:
             if history is not None:
                 history.merge(count_decided(prepared_events, decisions, qualities, now))
                 history.merge(
-                    count_strategies(
-                        prepared_events, decisions, self._registry.get, self._destinations, now
-                    )
+                    count_strategies(prepared_events, decisions, self._registry.get, self._destinations, now)
                 )
             with observe.enqueue_span(acceptance.entries):
                 await self._store.accept(acceptance.entries, acceptance.statuses, now, history=history)

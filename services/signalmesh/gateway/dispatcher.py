@@ -150,6 +150,8 @@ class Dispatcher:
         self._rng = rng or random.Random()
         self._keep_history = keep_history
         self._wake = {name: asyncio.Event() for name in destinations}
+        # Destinations whose last claim found less than a full batch: the next one lingers first.
+        self._drained: set[str] = set()
         self.breakers = {
             name: CircuitBreaker(config.breaker_threshold, config.breaker_cooldown_seconds)
             for name in destinations
@@ -235,12 +237,18 @@ class Dispatcher:
         connector = self._registry.get(destination.connector)
         limit = 1 if probe else connector.limits.max_events_per_request
         lease = self._config.lease_seconds
+        # One claim per dispatch: when the last claim found less than a full batch (the outbox
+        # was drained), wait the linger first so the batch fills, then claim once; with a
+        # backlog (the last claim was full) claim at once.
+        if name in self._drained and self._config.linger_ms > 0 and not self._stopping.is_set():
+            await asyncio.sleep(self._config.linger_ms / 1000)
         entries = await self._store.claim_outbox(name, limit, lease, self._clock())
+        if len(entries) < limit:
+            self._drained.add(name)
+        else:
+            self._drained.discard(name)
         if not entries:
             return 0
-        if len(entries) < limit and self._config.linger_ms > 0 and not self._stopping.is_set():
-            await asyncio.sleep(self._config.linger_ms / 1000)
-            entries += await self._store.claim_outbox(name, limit - len(entries), lease, self._clock())
         await self._deliver(destination, connector, entries)
         return len(entries)
 

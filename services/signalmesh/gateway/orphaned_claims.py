@@ -133,11 +133,9 @@ class OrphanedClaims:
             await asyncio.wait(in_flight, timeout=self._wait_seconds)
         pending = {key for key in keys if key not in self._recently_enqueued}
         while pending:
-            event_ids = sorted({event_id for event_id, _, _ in pending})
-            for records in await asyncio.gather(
-                *(self._store.event_status(event_id) for event_id in event_ids)
-            ):
-                pending -= {(record.event_id, record.destination, record.event_name) for record in records}
+            # One read for the whole batch, however many ids it asks about.
+            records = await self._store.event_statuses(sorted({event_id for event_id, _, _ in pending}))
+            pending -= {(record.event_id, record.destination, record.event_name) for record in records}
             if not pending or time.monotonic() >= deadline:
                 break
             await asyncio.sleep(_POLL_SECONDS)

@@ -1,14 +1,13 @@
 """Backpressure: while the outbox holds more undelivered entries than configured, accept nothing.
 
-The depth is read from the store at most every 250 ms and counted up by this process's own
-writes in between, so a full outbox is noticed without a store read per batch.
+The depth comes from the background sample (``outbox_depth.OutboxDepthSampler``), counted up by
+this process's own writes since: no store read on a call's path. The bound on how far a burst
+can overshoot the limit is in ``outbox_depth``'s docstring.
 """
 
 from __future__ import annotations
 
-from signalmesh.store.base import Store
-
-REREAD_SECONDS = 0.25
+from signalmesh.gateway.outbox_depth import OutboxDepthSampler
 
 
 class OutboxFull(Exception):
@@ -21,21 +20,17 @@ class OutboxFull(Exception):
 
 
 class OutboxLimit:
-    def __init__(self, store: Store, max_depth: int | None) -> None:
-        self._store = store
+    def __init__(self, sampler: OutboxDepthSampler, max_depth: int | None) -> None:
+        self._sampler = sampler
         self._max_depth = max_depth
-        self._depth = 0
-        self._read_at = float("-inf")
 
-    async def refuse_when_full(self, now: float) -> None:
+    async def refuse_when_full(self) -> None:
         """Raise OutboxFull when the outbox is at its limit (never, without a limit)."""
         if self._max_depth is None:
             return
-        if now - self._read_at > REREAD_SECONDS:
-            self._depth = await self._store.outbox_depth()
-            self._read_at = now
-        if self._depth >= self._max_depth:
-            raise OutboxFull(self._depth, self._max_depth)
+        depth = await self._sampler.total()
+        if depth >= self._max_depth:
+            raise OutboxFull(depth, self._max_depth)
 
     def added(self, entries: int) -> None:
-        self._depth += entries
+        self._sampler.added(entries)

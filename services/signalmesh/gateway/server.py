@@ -18,6 +18,7 @@ from signalmesh.gateway.client_limits import ClientLimits, ClientQuota
 from signalmesh.gateway.dispatcher import Dispatcher
 from signalmesh.gateway.monitoring_servicer import METHOD_SCOPES as MONITORING_SCOPES
 from signalmesh.gateway.monitoring_servicer import MonitoringServicer
+from signalmesh.gateway.outbox_depth import OutboxDepthSampler
 from signalmesh.gateway.policy_client import PolicyClient
 from signalmesh.gateway.servicer import METHOD_SCOPES, GatewayServicer
 from signalmesh.gateway.store_housekeeping import StoreHousekeeping
@@ -49,6 +50,7 @@ class GatewayRuntime:
     local_key: str | None
     housekeeping: StoreHousekeeping
     alert_watch: AlertWatch
+    depth_sampler: OutboxDepthSampler
 
     @property
     def address(self) -> str:
@@ -60,6 +62,7 @@ class GatewayRuntime:
         await self.batcher.drain()
         await self.dispatcher.stop(grace)
         await self.housekeeping.stop()
+        await self.depth_sampler.stop()
         await self.alert_watch.stop()
         await self.transport.close()
         await self.policy.close()
@@ -129,6 +132,8 @@ async def serve_gateway(
         config=config.dispatcher,
         keep_history=config.stats.enabled,
     )
+    # One background reading of the outbox depth for backpressure and the gauge alike.
+    depth_sampler = OutboxDepthSampler(store, config.destinations)
     pipeline = AcceptPipeline(
         destinations=config.destinations,
         registry=registry,
@@ -143,6 +148,7 @@ async def serve_gateway(
         keep_history=config.stats.enabled,
         quality=config.quality,
         free_text_pii=config.privacy.free_text_pii,
+        depth_sampler=depth_sampler,
     )
     batcher: MicroBatcher[EventOutcome] = MicroBatcher(
         pipeline.submit,
@@ -188,12 +194,14 @@ async def serve_gateway(
     )
     if dispatch:
         dispatcher.start()
+    depth_sampler.start()
     housekeeping = StoreHousekeeping(
         store,
         config.destinations,
         status_retention_seconds=config.store.status_retention_seconds,
         hourly_retention_seconds=config.stats.hourly_retention_seconds,
         daily_retention_seconds=config.stats.daily_retention_seconds,
+        depth_sampler=depth_sampler,
     )
     housekeeping.start()
     alert_watch = AlertWatch(
@@ -206,5 +214,6 @@ async def serve_gateway(
     )
     alert_watch.start()
     return GatewayRuntime(
-        running, store, policy, transport, dispatcher, batcher, local_key, housekeeping, alert_watch
+        *(running, store, policy, transport, dispatcher, batcher, local_key, housekeeping, alert_watch),
+        depth_sampler,
     )

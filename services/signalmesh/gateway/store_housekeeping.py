@@ -1,9 +1,10 @@
-"""Background housekeeping of the store: the outbox depth per destination for the metrics gauge,
-the pruning of old statuses so an embedded SQLite file does not grow without bound, and the
-history's daily roll-ups and retention (``[stats]``; idempotent, so any replica may run them).
+"""Background housekeeping of the store: the outbox depth per destination for the metrics gauge
+(from the shared background sample, ``outbox_depth``), the pruning of old statuses so an
+embedded SQLite file does not grow without bound, and the history's daily roll-ups and
+retention (``[stats]``; idempotent, so any replica may run them).
 
 OpenTelemetry collects gauges through synchronous callbacks, and reading the store is async I/O:
-so a task reads the depth every few seconds and the callback reports the last reading. A growing
+so the sampler's task reads the depth and the callback reports its last sample. A growing
 depth is the first sign of a platform outage or a paused destination, before anything is lost.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import structlog
 
+from signalmesh.gateway.outbox_depth import OutboxDepthSampler
 from signalmesh.gateway.periodic import Periodic
 from signalmesh.store.base import Store
 from signalmesh.telemetry.metrics import get_metrics
@@ -34,6 +36,7 @@ class StoreHousekeeping:
         depth_interval_seconds: float = 5.0,
         prune_interval_seconds: float = 60.0,
         clock: Callable[[], float] = time.time,
+        depth_sampler: OutboxDepthSampler | None = None,
     ) -> None:
         self._store = store
         self._destinations = tuple(destinations)
@@ -44,17 +47,18 @@ class StoreHousekeeping:
         self._depth_interval = depth_interval_seconds
         self._prune_interval = prune_interval_seconds
         self._clock = clock
-        self._depths: dict[str, int] = {}
+        # Without a shared sampler (a test), housekeeping samples on its own depth interval.
+        self._own_sampler = depth_sampler is None
+        self._sampler = depth_sampler or OutboxDepthSampler(store, self._destinations)
         self._periodic = Periodic()
         self._unregister = get_metrics().observe_outbox_depth(self.depths)
 
     def depths(self) -> Mapping[str, int]:
         """The last reading, destination → undelivered entries (what the gauge reports)."""
-        return dict(self._depths)
+        return self._sampler.depths()
 
     async def sample_depth(self) -> None:
-        for destination in self._destinations:
-            self._depths[destination] = await self._store.outbox_depth(destination)
+        await self._sampler.sample()
 
     async def prune(self) -> int:
         """Forget delivered and skipped statuses older than the retention; how many went."""
@@ -74,7 +78,8 @@ class StoreHousekeeping:
 
     def start(self) -> None:
         self._periodic.every(self._roll_up_interval, self.roll_up, "history-roll-up")
-        self._periodic.every(self._depth_interval, self.sample_depth, "outbox-depth")
+        if self._own_sampler:
+            self._periodic.every(self._depth_interval, self.sample_depth, "outbox-depth")
         self._periodic.every(self._prune_interval, self.prune, "status-pruning")
 
     async def stop(self) -> None:

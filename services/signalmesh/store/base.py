@@ -252,6 +252,12 @@ class Store(Protocol):
 
     async def event_status(self, event_id: str) -> list[StatusRecord]: ...
 
+    async def event_statuses(self, event_ids: Sequence[str]) -> list[StatusRecord]:
+        """The statuses of every id in ``event_ids`` in one read (one query, one round trip):
+        what the gateway's orphaned-claim check asks per batch. Ordered by event id, destination
+        and event name; unknown ids have none."""
+        ...
+
     async def delivery_payloads(self, event_id: str) -> list[PayloadRecord]:
         """The last kept exchange of ``event_id`` at each destination (by destination and event
         name); none for a destination that was never attempted or whose status was forgotten."""
@@ -259,6 +265,11 @@ class Store(Protocol):
 
     async def outbox_depth(self, destination: str | None = None) -> int:
         """Entries not yet in a final state (pending, leased or waiting to retry)."""
+        ...
+
+    async def outbox_depths(self) -> dict[str, int]:
+        """Entries not yet in a final state per destination, in one read; destinations with none
+        may be absent. The background depth sample (``gateway.outbox_depth``) reads this."""
         ...
 
     async def dead_letters(self, destination: str | None = None, limit: int = 100) -> list[StatusRecord]:

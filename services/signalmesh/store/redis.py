@@ -188,22 +188,33 @@ class RedisStore(RedisMonitoring, RedisStrategy, RedisApiKeys):
         DeliveryResult.check_states(results)
         increments = checked_increments(history)
         keys = self._keys
-        # One MULTI: the outcomes, their counters and their delivery records land together.
+        by_destination: dict[str, list[DeliveryResult]] = {}
+        for result in results:
+            by_destination.setdefault(result.destination, []).append(result)
+        # One MULTI, one script call per destination: the outcomes, their counters and their
+        # delivery records land together, in one round trip.
         async with self._redis.pipeline(transaction=True) as pipe:
-            for result in results:
-                destination, stream_id = result.destination, split_entry_id(result.entry_id)[1]
+            for destination, batch in by_destination.items():
+                entry_keys: list[str] = []
+                entry_args: list[str | int] = []
+                for result in batch:
+                    stream_id = split_entry_id(result.entry_id)[1]
+                    entry_keys += [
+                        keys.dead_entry(destination, stream_id),
+                        keys.status(result.event_id),
+                        keys.payloads(result.event_id),
+                    ]
+                    entry_args += [
+                        *(stream_id, _ACTIONS[result.state], result.state, result.platform_response),
+                        *(repr(result.next_attempt_at), payload_json(result.payload, now)),
+                    ]
                 await self._complete(
                     keys=[
                         *(keys.stream(destination), keys.due(destination), keys.attempts(destination)),
                         *(keys.responses(destination), keys.dead(destination)),
-                        *(keys.dead_entry(destination, stream_id), keys.status(result.event_id)),
-                        keys.payloads(result.event_id),
+                        *entry_keys,
                     ],
-                    args=[
-                        *(GROUP, stream_id, _ACTIONS[result.state], result.state, result.platform_response),
-                        *(repr(result.next_attempt_at), repr(now), self._status_ttl, destination),
-                        payload_json(result.payload, now),
-                    ],
+                    args=[GROUP, repr(now), self._status_ttl, destination, *entry_args],
                     client=pipe,
                 )
             queue_history(pipe, keys, increments)
@@ -217,6 +228,21 @@ class RedisStore(RedisMonitoring, RedisStrategy, RedisApiKeys):
         )
         return sorted(records, key=lambda record: (record.destination, record.event_name))
 
+    async def event_statuses(self, event_ids: Sequence[str]) -> list[StatusRecord]:
+        wanted = sorted(set(event_ids))
+        if not wanted:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for event_id in wanted:
+                pipe.hgetall(self._keys.status(event_id))
+            answers = await pipe.execute()
+        records = [
+            status_from_json(event_id, destination_of(text(field)), raw)
+            for event_id, fields in zip(wanted, answers, strict=True)
+            for field, raw in fields.items()
+        ]
+        return sorted(records, key=lambda record: (record.event_id, record.destination, record.event_name))
+
     async def delivery_payloads(self, event_id: str) -> list[PayloadRecord]:
         fields = await self._redis.hgetall(self._keys.payloads(event_id))
         records = (payload_from_json(event_id, text(field), raw) for field, raw in fields.items())
@@ -228,6 +254,13 @@ class RedisStore(RedisMonitoring, RedisStrategy, RedisApiKeys):
             for name in destinations:
                 pipe.xlen(self._keys.stream(name))
             return sum(await pipe.execute())
+
+    async def outbox_depths(self) -> dict[str, int]:
+        destinations = await self._destinations()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for name in destinations:
+                pipe.xlen(self._keys.stream(name))
+            return dict(zip(destinations, map(int, await pipe.execute()), strict=True))
 
     async def dead_letters(self, destination: str | None = None, limit: int = 100) -> list[StatusRecord]:
         if limit <= 0:

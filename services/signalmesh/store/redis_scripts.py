@@ -55,55 +55,64 @@ end
 return result
 """
 
-# KEYS: stream, due, attempts, responses, dead index, dead entry, status, payloads.
-# ARGV: group, stream id, action (retry | dead | final), state, platform response,
-#       next attempt at, now, status ttl seconds, destination, kept payload JSON ('' for none).
-# Returns 0 when the entry is gone (another worker already completed it).
+# A batch of one destination's results, in one call (one round trip however many entries).
+# KEYS: stream, due, attempts, responses, dead index, then per entry: dead entry, status, payloads.
+# ARGV: group, now, status ttl seconds, destination, then per entry: stream id, action
+#       (retry | dead | final), state, platform response, next attempt at, kept payload JSON
+#       ('' for none).
+# Returns how many entries were still there (an entry another worker already completed is skipped).
 COMPLETE = """
-local stream, due, attempts_key, responses_key, dead_index, dead_entry = unpack(KEYS)
-local status_key, payloads_key = KEYS[7], KEYS[8]
-local group, id, action, state, response, next_attempt_at, now, status_ttl, destination = unpack(ARGV)
-local payload = ARGV[10]
-local found = redis.call('XRANGE', stream, id, id)
-if #found == 0 then return 0 end
--- The status field is "<destination>/<event name>" (redis_layout.status_field).
-local entry_fields, event_name = found[1][2], ''
-for i = 1, #entry_fields, 2 do
-  if entry_fields[i] == 'event_name' then event_name = entry_fields[i + 1] end
-end
-local field = destination .. '/' .. event_name
-local attempts = tonumber(redis.call('HGET', attempts_key, id) or '0') + 1
-if action == 'retry' then
-  redis.call('HSET', attempts_key, id, attempts)
-  redis.call('HSET', responses_key, id, response)
-  redis.call('ZADD', due, next_attempt_at, id)
-else
-  if action == 'dead' then
-    redis.call('HSET', dead_entry, unpack(found[1][2]))
-    redis.call('HSET', dead_entry, 'attempts', attempts, 'reason', response, 'dead_at', now,
-      'last_response', redis.call('HGET', responses_key, id) or '')
-    redis.call('ZADD', dead_index, now, id)
+local stream, due, attempts_key, responses_key, dead_index = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local group, now, status_ttl, destination = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local done = 0
+for n = 0, (#ARGV - 4) / 6 - 1 do
+  local dead_entry, status_key, payloads_key = KEYS[6 + 3 * n], KEYS[7 + 3 * n], KEYS[8 + 3 * n]
+  local a = 5 + 6 * n
+  local id, action, state, response, next_attempt_at, payload =
+    ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+  local found = redis.call('XRANGE', stream, id, id)
+  if #found > 0 then
+    done = done + 1
+    -- The status field is "<destination>/<event name>" (redis_layout.status_field).
+    local entry_fields, event_name = found[1][2], ''
+    for i = 1, #entry_fields, 2 do
+      if entry_fields[i] == 'event_name' then event_name = entry_fields[i + 1] end
+    end
+    local field = destination .. '/' .. event_name
+    local attempts = tonumber(redis.call('HGET', attempts_key, id) or '0') + 1
+    if action == 'retry' then
+      redis.call('HSET', attempts_key, id, attempts)
+      redis.call('HSET', responses_key, id, response)
+      redis.call('ZADD', due, next_attempt_at, id)
+    else
+      if action == 'dead' then
+        redis.call('HSET', dead_entry, unpack(found[1][2]))
+        redis.call('HSET', dead_entry, 'attempts', attempts, 'reason', response, 'dead_at', now,
+          'last_response', redis.call('HGET', responses_key, id) or '')
+        redis.call('ZADD', dead_index, now, id)
+      end
+      redis.call('XACK', stream, group, id)
+      redis.call('XDEL', stream, id)
+      redis.call('ZREM', due, id)
+      redis.call('HDEL', attempts_key, id)
+      redis.call('HDEL', responses_key, id)
+    end
+    local current = redis.call('HGET', status_key, field)
+    if current then
+      local status = cjson.decode(current)
+      status['state'] = tonumber(state)
+      status['attempts'] = attempts
+      status['platform_response'] = response
+      status['updated_at'] = tonumber(now)
+      redis.call('HSET', status_key, field, cjson.encode(status))
+      redis.call('EXPIRE', status_key, status_ttl)
+    end
+    -- The payload is kept as long as the status: the same TTL, renewed with it.
+    if payload ~= '' then redis.call('HSET', payloads_key, field, payload) end
+    redis.call('EXPIRE', payloads_key, status_ttl)
   end
-  redis.call('XACK', stream, group, id)
-  redis.call('XDEL', stream, id)
-  redis.call('ZREM', due, id)
-  redis.call('HDEL', attempts_key, id)
-  redis.call('HDEL', responses_key, id)
 end
-local current = redis.call('HGET', status_key, field)
-if current then
-  local status = cjson.decode(current)
-  status['state'] = tonumber(state)
-  status['attempts'] = attempts
-  status['platform_response'] = response
-  status['updated_at'] = tonumber(now)
-  redis.call('HSET', status_key, field, cjson.encode(status))
-  redis.call('EXPIRE', status_key, status_ttl)
-end
--- The payload is kept as long as the status: the same TTL, renewed with it.
-if payload ~= '' then redis.call('HSET', payloads_key, field, payload) end
-redis.call('EXPIRE', payloads_key, status_ttl)
-return 1
+return done
 """
 
 # KEYS: stream, dead index, dead entry, responses, status.

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from signalmesh.monitoring.history import HistoryDelta
 from signalmesh.store import sqlite_monitoring as monitoring
+from signalmesh.store import sqlite_schema
 from signalmesh.store.api_keys import SqliteApiKeys
 from signalmesh.store.base import (
     DeliveryPayload,
@@ -91,9 +92,34 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
     (history, deliveries, alerts, leases…) come from ``SqliteMonitoring``, the shared strategy
     setting from ``SqliteStrategy``."""
 
-    def __init__(self, path: Path, busy_timeout_seconds: float = 10.0) -> None:
+    def __init__(
+        self, path: Path, busy_timeout_seconds: float = 10.0, dedup_path: Path | None = None
+    ) -> None:
         self.path = Path(path)
+        # The dedup ledger lives in a file of its own (``<name>-dedup.db`` beside the main one by
+        # default) so policy's claims never wait for the outbox's write lock; it is opened on
+        # the first dedup call, so a gateway never opens it.
+        self.dedup_path = (
+            Path(dedup_path) if dedup_path is not None else sqlite_schema.dedup_path_for(self.path)
+        )
+        self._busy_timeout = busy_timeout_seconds
         self._worker = SqliteWorker(self.path, busy_timeout_seconds)
+        self._dedup_worker: SqliteWorker | None = None
+
+    @property
+    def round_trips(self) -> int:
+        """Calls that reached a worker thread, both files together (benchmarks and tests)."""
+        return self._worker.round_trips + (self._dedup_worker.round_trips if self._dedup_worker else 0)
+
+    def _dedup(self) -> SqliteWorker:
+        if self._dedup_worker is None:
+            main_path = str(self.path)
+            self._dedup_worker = SqliteWorker(
+                self.dedup_path,
+                self._busy_timeout,
+                lambda path, timeout: sqlite_schema.connect_dedup(path, timeout, main_path),
+            )
+        return self._dedup_worker
 
     # --- dedup ledger ---
     async def claim_dedup_keys(self, keys: Sequence[str], window_seconds: float, now: float) -> list[bool]:
@@ -116,7 +142,7 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
             )
             return claimed
 
-        return await self._worker.write(work)
+        return await self._dedup().write(work)
 
     async def dedup_keys_claimed(self, keys: Sequence[str], window_seconds: float, now: float) -> list[bool]:
         def work(connection: sqlite3.Connection) -> list[bool]:
@@ -126,7 +152,7 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
                 live.update(key for (key,) in connection.execute(query, (now - window_seconds, *chunk)))
             return [key in live for key in keys]
 
-        return await self._worker.read(work)
+        return await self._dedup().read(work)
 
     # --- outbox and status ---
     async def accept(
@@ -169,10 +195,12 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
     ) -> list[OutboxEntry]:
         def work(connection: sqlite3.Connection) -> list[OutboxEntry]:
             claimed = [OutboxEntry(*row) for row in connection.execute(_CLAIMABLE, (destination, now, limit))]
-            connection.executemany(
-                "UPDATE outbox SET available_at = ? WHERE entry_id = ?",
-                [(now + lease_seconds, int(item.entry_id)) for item in claimed],
-            )
+            # One UPDATE for the whole claim (the ids were just read under this write lock).
+            for chunk in _chunks([int(item.entry_id) for item in claimed]):
+                connection.execute(
+                    f"UPDATE outbox SET available_at = ? WHERE entry_id IN ({_marks(chunk)})",
+                    (now + lease_seconds, *chunk),
+                )
             return claimed
 
         return await self._worker.write(work) if limit > 0 else []
@@ -187,51 +215,59 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         DeliveryResult.check_states(results)
         increments = checked_increments(history)
 
+        # The first result of an entry counts; a repeat within one call is the same completion.
+        by_entry = {int(result.entry_id): result for result in reversed(results)}
+
         def work(connection: sqlite3.Connection) -> None:
-            for result in results:
-                entry_id = int(result.entry_id)
-                row = connection.execute(
-                    "SELECT event_id, event_name, attempts FROM outbox "
-                    "WHERE entry_id = ? AND destination = ?",
-                    (entry_id, result.destination),
-                ).fetchone()
-                if row is None:
+            rows: dict[int, tuple[str, str, str, int]] = {}
+            for chunk in _chunks(list(by_entry)):
+                query = (
+                    "SELECT entry_id, destination, event_id, event_name, attempts FROM outbox "
+                    f"WHERE entry_id IN ({_marks(chunk)})"
+                )
+                for entry_id, destination, event_id, event_name, attempts in connection.execute(query, chunk):
+                    rows[entry_id] = (destination, event_id, event_name, attempts)
+            retries, burials, removals, statuses, payloads = [], [], [], [], []
+            for entry_id, result in by_entry.items():
+                row = rows.get(entry_id)
+                if row is None or row[0] != result.destination:
                     continue  # already completed, e.g. by a worker whose lease had expired
-                event_id, event_name, attempts = row[0], row[1], row[2] + 1
+                _, event_id, event_name, attempts = row[0], row[1], row[2], row[3] + 1
                 if result.state == _RETRYING:
-                    connection.execute(
-                        "UPDATE outbox SET attempts = ?, available_at = ?, last_response = ? "
-                        "WHERE entry_id = ?",
-                        (attempts, result.next_attempt_at, result.platform_response, entry_id),
-                    )
+                    retries.append((attempts, result.next_attempt_at, result.platform_response, entry_id))
                 else:
                     # Dead letters: given up, or refused by the platform (permanent; kept so it
                     # can be inspected and replayed once its cause is fixed).
                     if result.state in (_DEAD, gateway_pb2.DELIVERY_STATE_REJECTED):
-                        connection.execute(_BURY, (attempts, result.platform_response, now, entry_id))
-                    connection.execute("DELETE FROM outbox WHERE entry_id = ?", (entry_id,))
-                connection.execute(
-                    "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
-                    "WHERE event_id = ? AND destination = ? AND event_name = ?",
+                        burials.append((attempts, result.platform_response, now, entry_id))
+                    removals.append((entry_id,))
+                statuses.append(
                     (
-                        result.state,
-                        attempts,
-                        result.platform_response,
-                        now,
-                        event_id,
-                        result.destination,
-                        event_name,
-                    ),
+                        *(result.state, attempts, result.platform_response, now),
+                        *(event_id, result.destination, event_name),
+                    )
                 )
                 if (kept := result.payload) is not None:
-                    connection.execute(
-                        _KEEP_PAYLOAD,
+                    payloads.append(
                         (
                             *(event_id, result.destination, event_name, kept.request_body),
                             *(kept.response_body, kept.response_status, kept.request_events),
                             *(kept.request_index, now),
-                        ),
+                        )
                     )
+            # One statement per kind of change, each over the whole batch.
+            connection.executemany(
+                "UPDATE outbox SET attempts = ?, available_at = ?, last_response = ? WHERE entry_id = ?",
+                retries,
+            )
+            connection.executemany(_BURY, burials)
+            connection.executemany("DELETE FROM outbox WHERE entry_id = ?", removals)
+            connection.executemany(
+                "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
+                "WHERE event_id = ? AND destination = ? AND event_name = ?",
+                statuses,
+            )
+            connection.executemany(_KEEP_PAYLOAD, payloads)
             monitoring.add_history(connection, increments)
             monitoring.add_deliveries(connection, deliveries)
 
@@ -244,6 +280,20 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         return await self._worker.read(
             lambda connection: [StatusRecord(*row) for row in connection.execute(query, (event_id,))]
         )
+
+    async def event_statuses(self, event_ids: Sequence[str]) -> list[StatusRecord]:
+        wanted = sorted(set(event_ids))
+
+        def work(connection: sqlite3.Connection) -> list[StatusRecord]:
+            records = []
+            for chunk in _chunks(wanted):
+                query = f"SELECT {_STATUS_COLUMNS} FROM event_status WHERE event_id IN ({_marks(chunk)})"
+                records += [StatusRecord(*row) for row in connection.execute(query, chunk)]
+            return sorted(
+                records, key=lambda record: (record.event_id, record.destination, record.event_name)
+            )
+
+        return await self._worker.read(work) if wanted else []
 
     async def delivery_payloads(self, event_id: str) -> list[PayloadRecord]:
         def work(connection: sqlite3.Connection) -> list[PayloadRecord]:
@@ -259,6 +309,12 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         parameters = () if destination is None else (destination,)
         return await self._worker.read(
             lambda connection: int(connection.execute(query, parameters).fetchone()[0])
+        )
+
+    async def outbox_depths(self) -> dict[str, int]:
+        query = "SELECT destination, COUNT(*) FROM outbox GROUP BY destination"
+        return await self._worker.read(
+            lambda connection: {str(name): int(count) for name, count in connection.execute(query)}
         )
 
     async def dead_letters(self, destination: str | None = None, limit: int = 100) -> list[StatusRecord]:
@@ -317,6 +373,8 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
 
     async def close(self) -> None:
         await self._worker.close()
+        if self._dedup_worker is not None:
+            await self._dedup_worker.close()
 
 
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:

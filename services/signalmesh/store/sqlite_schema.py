@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 
 from signalmesh.store.api_key_records import API_KEYS_SCHEMA
 
@@ -187,6 +188,75 @@ CREATE TABLE IF NOT EXISTS delivery_payloads (
     PRIMARY KEY (event_id, destination, event_name)
 ) WITHOUT ROWID;
 """
+
+
+# The dedup ledger's own file (``SqliteStore.dedup_path``): policy's claims take this file's write
+# lock, never the outbox's, so they do not queue behind the gateway's outbox writes. Outside
+# SCHEMA_VERSION: the main file keeps its (now empty) dedup_claims table, so no step renumbers.
+DEDUP_SCHEMA = """
+CREATE TABLE IF NOT EXISTS dedup_claims (
+    key        TEXT PRIMARY KEY,
+    claimed_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dedup_claims_by_age ON dedup_claims (claimed_at);
+"""
+
+
+def dedup_path_for(path: Path) -> Path:
+    """``signalmesh.db`` → ``signalmesh-dedup.db``, beside it."""
+    return path.with_name(f"{path.stem}-dedup{path.suffix or '.db'}")
+
+
+def connect_dedup(path: str, busy_timeout_seconds: float, main_path: str) -> sqlite3.Connection:
+    """Open the dedup ledger's file (WAL, FULL sync, like the main one) and move over any claims
+    an older signalmesh kept in the main file (``_move_dedup_claims``)."""
+    connection = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_seconds)
+    _enable_wal(connection, path, busy_timeout_seconds)
+    connection.execute("PRAGMA synchronous = FULL")
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        for statement in DEDUP_SCHEMA.split(";"):
+            if statement.strip():
+                connection.execute(statement)
+        connection.execute("COMMIT")
+        if Path(main_path).exists():
+            _move_dedup_claims(connection, main_path)
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        connection.close()
+        raise
+    return connection
+
+
+def _move_dedup_claims(connection: sqlite3.Connection, main_path: str) -> None:
+    """Claims kept in the main file (before the ledger had its own) move to the ledger's file:
+    copied first (the later claim time wins where both hold a key), committed, and only then
+    deleted from the main file. A crash in between leaves a copy in both, which the next open
+    moves again; a claim is never in neither, so no duplicate slips through."""
+    connection.execute("ATTACH DATABASE ? AS legacy", (main_path,))
+    try:
+        has_table = connection.execute(
+            "SELECT 1 FROM legacy.sqlite_master WHERE type = 'table' AND name = 'dedup_claims'"
+        ).fetchone()
+        if (
+            not has_table
+            or connection.execute("SELECT 1 FROM legacy.dedup_claims LIMIT 1").fetchone() is None
+        ):
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute(
+            "INSERT INTO main.dedup_claims (key, claimed_at) SELECT key, claimed_at FROM legacy.dedup_claims "
+            "WHERE true ON CONFLICT (key) DO UPDATE SET claimed_at = MAX(claimed_at, excluded.claimed_at)"
+        )
+        connection.execute("COMMIT")
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("DELETE FROM legacy.dedup_claims WHERE key IN (SELECT key FROM main.dedup_claims)")
+        connection.execute("COMMIT")
+    finally:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        connection.execute("DETACH DATABASE legacy")
 
 
 def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:

@@ -22,21 +22,30 @@ T = TypeVar("T")
 
 
 class SqliteWorker:
-    def __init__(self, path: Path, busy_timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        path: Path,
+        busy_timeout_seconds: float,
+        connect: Callable[[str, float], sqlite3.Connection] = sqlite_schema.connect,
+    ) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         _create_private(path)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signalmesh-sqlite")
         # Submitted first, so it has run before any call queued behind it on the same thread.
         self._connection: Future[sqlite3.Connection] = self._executor.submit(
-            sqlite_schema.connect, str(path), busy_timeout_seconds
+            connect, str(path), busy_timeout_seconds
         )
         self._closed = False
+        # Calls that reached the thread (each is one hop from the loop): what the store
+        # microbenchmark and the tests count as round trips.
+        self.round_trips = 0
 
     async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` on the worker thread (one statement reads a consistent snapshot)."""
         if self._closed:
             raise RuntimeError(f"the SQLite store at {self.path} is closed")
+        self.round_trips += 1
         return await asyncio.get_running_loop().run_in_executor(
             self._executor, lambda: work(self._connection.result())
         )

@@ -489,6 +489,62 @@ async def test_outbox_depth_counts_pending_leased_and_retrying_entries(store: St
     assert (await store.outbox_depth(), await store.outbox_depth("meta")) == (3, 2)
 
 
+async def nonempty_depths(store: Store) -> dict[str, int]:
+    """``outbox_depths`` without the destinations at 0 (a backend may list or omit those)."""
+    return {name: depth for name, depth in (await store.outbox_depths()).items() if depth}
+
+
+async def test_outbox_depths_counts_every_destination_in_one_read(store: Store) -> None:
+    assert await nonempty_depths(store) == {}
+    await enqueue(store, entry("evt-1"), entry("evt-2"), entry("evt-3"), entry("evt-1", "google"))
+    [leased] = await store.claim_outbox("meta", 1, LEASE, T0)
+    assert await nonempty_depths(store) == {"meta": 3, "google": 1}
+
+    await store.complete([result(leased, DELIVERED)], T0)
+    assert await nonempty_depths(store) == {"meta": 2, "google": 1}
+
+
+async def test_event_statuses_reads_many_events_at_once_in_order(store: Store) -> None:
+    await enqueue(store, entry("evt-2"), entry("evt-1", "google"), entry("evt-1"), entry("evt-3"))
+
+    records = await store.event_statuses(["evt-3", "evt-1", "never-seen", "evt-1"])
+
+    assert [(record.event_id, record.destination) for record in records] == [
+        ("evt-1", "google"),
+        ("evt-1", "meta"),
+        ("evt-3", "meta"),
+    ]
+    assert records == [*await store.event_status("evt-1"), *await store.event_status("evt-3")]
+    assert await store.event_statuses([]) == []
+
+
+async def test_one_completion_of_a_mixed_batch_settles_each_entry_by_its_own_outcome(store: Store) -> None:
+    await enqueue(store, *(entry(f"evt-{n}") for n in range(6)), entry("evt-0", "google"))
+    claimed = [
+        *await store.claim_outbox("meta", 10, LEASE, T0),
+        *await store.claim_outbox("google", 10, LEASE, T0),
+    ]
+    outcome = [DELIVERED, REJECTED, RETRYING, DEAD, DELIVERED, RETRYING, DELIVERED]
+
+    await store.complete(
+        [
+            result(item, state, f"answer {n}", next_attempt_at=T0 + 60)
+            for n, (item, state) in enumerate(zip(claimed, outcome, strict=True))
+        ],
+        T0 + 1,
+    )
+
+    records = await store.event_statuses([item.event_id for item in claimed])
+    settled = {(record.event_id, record.destination): (record.state, record.attempts) for record in records}
+    assert settled == {
+        (item.event_id, item.destination): (state, 1) for item, state in zip(claimed, outcome, strict=True)
+    }
+    assert sorted(dead.event_id for dead in await store.dead_letters()) == ["evt-1", "evt-3"]
+    assert await nonempty_depths(store) == {"meta": 2}
+    again = await store.claim_outbox("meta", 10, LEASE, T0 + 61)
+    assert sorted((item.event_id, item.attempts) for item in again) == [("evt-2", 1), ("evt-5", 1)]
+
+
 async def test_state_survives_closing_and_reopening_the_store(backend: StoreOpener) -> None:
     first = backend.open()
     await first.claim_dedup_keys(["meta:evt-1"], WINDOW, T0)

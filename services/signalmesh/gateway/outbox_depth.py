@@ -1,0 +1,94 @@
+"""The outbox depth, sampled in the background: one reading serves backpressure and the gauge.
+
+Counting the outbox is a store read (a ``COUNT(*)`` queued behind writes on SQLite's thread, an
+``XLEN`` per stream on Redis). Doing it per ``SendEvents`` call put a read on every batch's
+path, so one task reads every destination's depth every ``interval`` (250 ms by default) and
+everyone else reads the last sample: the intake's backpressure check (``outbox_limit``) and the
+per-destination gauge (``store_housekeeping``).
+
+Between samples the estimate is the sample plus the entries this process enqueued since the read
+began, so this process's own burst is counted at once. What it can miss is bounded: entries
+other processes (other gateway workers or replicas) enqueued since the last sample, i.e. at most
+their intake over one interval, plus the batches of this process already past the check when
+the limit was reached (at most the calls in flight × ``max_batch_size``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Mapping
+
+from signalmesh.gateway.periodic import Periodic
+from signalmesh.store.base import Store
+
+SAMPLE_INTERVAL_SECONDS = 0.25
+
+
+class OutboxDepthSampler:
+    def __init__(
+        self,
+        store: Store,
+        destinations: Iterable[str] = (),
+        *,
+        interval_seconds: float = SAMPLE_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._destinations = tuple(destinations)
+        self._interval = interval_seconds
+        self._clock = clock
+        self._depths: dict[str, int] = {}
+        self._sampled_at = float("-inf")
+        # Entries this process enqueued, ever, and how many of them the last sample had seen.
+        self._added = 0
+        self._added_at_sample = 0
+        self._reading: asyncio.Future[None] | None = None
+        self._periodic: Periodic | None = None
+        self.samples = 0
+
+    def start(self) -> None:
+        """Sample now and then every interval until ``stop``."""
+        if self._periodic is None:
+            self._periodic = Periodic()
+            self._periodic.every(self._interval, self.sample, "outbox-depth-sample")
+
+    async def stop(self) -> None:
+        if self._periodic is not None:
+            await self._periodic.stop()
+            self._periodic = None
+
+    async def sample(self) -> None:
+        """Read every destination's depth once; callers arriving meanwhile share that read."""
+        if self._reading is not None:
+            await asyncio.shield(self._reading)
+            return
+        self._reading = asyncio.get_running_loop().create_future()
+        # Entries enqueued while the read runs may or may not be in it: counting them on top
+        # again (mark taken before the read) errs towards refusing, never towards overshooting.
+        mark = self._added
+        try:
+            depths = await self._store.outbox_depths()
+            self._depths = {name: depths.get(name, 0) for name in self._destinations} | depths
+            self._added_at_sample = mark
+            self._sampled_at = self._clock()
+            self.samples += 1
+        finally:
+            reading, self._reading = self._reading, None
+            reading.set_result(None)
+
+    async def total(self) -> int:
+        """The estimated number of undelivered entries. Reads the store only when no sample is
+        fresh (the background task is not running, e.g. in a test): once per interval then,
+        however many calls ask."""
+        if self._clock() - self._sampled_at > 2 * self._interval:
+            await self.sample()
+        return sum(self._depths.values()) + self._added - self._added_at_sample
+
+    def added(self, entries: int) -> None:
+        """``entries`` were just enqueued by this process."""
+        self._added += entries
+
+    def depths(self) -> Mapping[str, int]:
+        """The last sample, destination → undelivered entries (what the gauge reports)."""
+        return dict(self._depths)
