@@ -1048,6 +1048,8 @@ def test_gateway_and_policy_scale_and_survive_a_drain(folder: str, name: str) ->
         if pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
     ]
     assert 1 <= budget["spec"]["minAvailable"] < autoscaler["spec"]["minReplicas"]
+    # Before the autoscaler first acts (or without metrics-server) the budget must not block a drain.
+    assert budget["spec"]["minAvailable"] < deployment["spec"]["replicas"]
 
 
 @pytest.mark.parametrize("folder", OVERLAYS)
