@@ -2,7 +2,11 @@
 
 No container engine runs in the test environment, so these tests read the files the way Compose,
 Docker, kustomize and SignalMesh itself would, and check that the names, ports, addresses and
-secrets they share line up. Every config file is parsed by the real ``load_config``.
+secrets they share line up. Every config file is parsed by the real ``load_config``, with the
+files its Secrets would mount. Every Kubernetes object is checked against the Kubernetes schemas
+offline (kubernetes-validate); the rendered overlays (``kubectl kustomize``: those tests skip
+where kubectl is not installed) are checked whole, down to who can reach whom through the
+NetworkPolicies.
 """
 
 from __future__ import annotations
@@ -727,6 +731,7 @@ def test_every_pod_is_hardened(name: str) -> None:
     assert pod_security.get("seccompProfile", {}).get("type") == "RuntimeDefault"
     volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
     for container in containers(deployment):
+        assert "envFrom" not in container, f"{name}: secrets belong in files, not the environment"
         security = {**pod_security, **container.get("securityContext", {})}
         assert security.get("runAsNonRoot") is True
         assert security.get("runAsUser", 0) != 0
