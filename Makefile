@@ -7,15 +7,26 @@ STAMP  := $(VENV)/.installed-stamp
 # Every connector distribution; _template is a copy-me skeleton, never installed.
 PLUGINS := $(filter-out plugins/_template/%,$(wildcard plugins/*/pyproject.toml))
 
-.PHONY: install chromium demo test protos bench chaos fairness lint clean
+.PHONY: install constraints chromium demo test protos bench chaos fairness lint clean
 
-$(STAMP): pyproject.toml $(PLUGINS)
+# constraints.txt pins every dependency's version (the image installs with it too).
+$(STAMP): pyproject.toml constraints.txt $(PLUGINS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' $(foreach p,$(dir $(PLUGINS)),-e $(p))
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]' $(foreach p,$(dir $(PLUGINS)),-e $(p))
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After changing a dependency: resolve afresh (unconstrained), then pin what was installed.
+constraints:
+	rm -rf $(VENV).constraints
+	$(PYTHON) -m venv $(VENV).constraints
+	$(VENV).constraints/bin/python -m pip install --quiet -e '.[dev]' $(foreach p,$(dir $(PLUGINS)),-e $(p))
+	{ sed -n '/^#/p' constraints.txt; $(VENV).constraints/bin/python -m pip freeze --exclude-editable \
+	  | grep -iv '^signalmesh'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf $(VENV).constraints
 
 demo: install
 	$(BIN)/signalmesh demo

@@ -2,15 +2,22 @@
 
 No container engine runs in the test environment, so these tests read the files the way Compose,
 Docker, kustomize and SignalMesh itself would, and check that the names, ports, addresses and
-secrets they share line up. Every config file is parsed by the real ``load_config``.
+secrets they share line up. Every config file is parsed by the real ``load_config``, with the
+files its Secrets would mount. Every Kubernetes object is checked against the Kubernetes schemas
+offline (kubernetes-validate); the rendered overlays (``kubectl kustomize``: those tests skip
+where kubectl is not installed) are checked whole, down to who can reach whom through the
+NetworkPolicies.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import calendar
 import fnmatch
+import functools
 import hashlib
+import ipaddress
 import json
 import re
 import shlex
@@ -23,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import kubernetes_validate
 import pytest
 import yaml
 from signalmesh.config import (
@@ -36,7 +44,10 @@ from signalmesh.config import (
     load_config,
 )
 from signalmesh.config.destinations import OWN_KEYS
+from signalmesh.gateway.server import api_clients
+from signalmesh.interceptors import hash_api_key
 from signalmesh.monitoring.alert_settings import AlertSettings
+from signalmesh.sandbox.app import build_app
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -237,9 +248,36 @@ def test_grpc_healthchecks_probe_the_service_own_port(services: dict[str, dict[s
     assert address_port(test[-1]) == GRPC_PORTS[name]
 
 
+def load_with_secret_files(
+    config: Path, files: Mapping[str, Path], environ: Mapping[str, str], copy: Path
+) -> Config:
+    """``config`` loaded as the container would, its ``file:PATH`` secrets read from ``files``
+    (container path → the file on this machine that is mounted there). A reference to a path
+    nothing is mounted at fails, as it would in the container."""
+    text = config.read_text()
+    referenced = set(re.findall(r'"file:(/[^"]+)"', text))
+    missing = referenced - set(files)
+    assert not missing, f"{config.name} reads {sorted(missing)}, but nothing is mounted there"
+    for target in referenced:
+        text = text.replace(f'"file:{target}"', f'"file:{files[target]}"')
+    copy.write_text(text)
+    return load_config(copy, environ=environ)
+
+
 @pytest.fixture(scope="module")
-def compose_configs(services: dict[str, dict[str, Any]]) -> dict[str, Config]:
-    """Each of gateway and policy loads its mounted config with its own environment."""
+def compose_secrets() -> dict[str, Path]:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    return {name: (DEPLOY / secret["file"]).resolve() for name, secret in compose["secrets"].items()}
+
+
+@pytest.fixture(scope="module")
+def compose_configs(
+    services: dict[str, dict[str, Any]],
+    compose_secrets: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Config]:
+    """Each of gateway and policy loads its mounted config with its own environment and the
+    Compose secrets it is given (mounted at /run/secrets/NAME)."""
     configs = {}
     for name in GRPC_PORTS:
         service = services[name]
@@ -252,8 +290,32 @@ def compose_configs(services: dict[str, dict[str, Any]]) -> dict[str, Config]:
         source = (DEPLOY / mounts[0]["source"]).resolve()
         assert source == DEPLOY / "signalmesh.compose.toml"
         assert mounts[0].get("read_only") is True
-        configs[name] = load_config(source, environ=environment(service))
+        files = {f"/run/secrets/{secret}": compose_secrets[secret] for secret in service.get("secrets", [])}
+        copy = tmp_path_factory.mktemp(name) / "signalmesh.toml"
+        configs[name] = load_with_secret_files(source, files, environment(service), copy)
     return configs
+
+
+def test_compose_redis_requires_the_password_the_mesh_sends(
+    services: dict[str, dict[str, Any]], compose_secrets: dict[str, Path], compose_configs: dict[str, Config]
+) -> None:
+    """Redis loads the redis.conf secret (requirepass); gateway and policy connect with that
+    password in their redis_url; the healthcheck authenticates without putting it on a command line."""
+    redis = services["redis"]
+    assert command_words(redis) == ["redis-server", "/run/secrets/redis.conf"]
+    assert redis["secrets"] == ["redis.conf"]
+    settings = dict(
+        line.split(" ", 1)
+        for line in compose_secrets["redis.conf"].read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert settings["appendonly"] == "yes" and settings["requirepass"]
+    for config in compose_configs.values():
+        assert urlsplit(config.store.redis_url).password == settings["requirepass"]
+    probe = redis["healthcheck"]["test"]
+    assert probe[0] == "CMD-SHELL" and "REDISCLI_AUTH=" in probe[1] and "/run/secrets/redis.conf" in probe[1]
+    for name in GRPC_PORTS:
+        assert "POLICY_TOKEN" not in environment(services[name])
 
 
 def test_compose_config_loads_in_gateway_and_policy(compose_configs: dict[str, Config]) -> None:
@@ -350,7 +412,7 @@ def test_dockerfile_builds_in_a_builder_stage_on_python_311_slim() -> None:
     assert re.fullmatch(r"python:3\.11-slim\S* AS builder", instructions(builder, "FROM")[0], re.IGNORECASE)
     assert instructions(runtime, "FROM")[0].startswith("python:3.11-slim")
     install = " ".join(instructions(builder, "RUN"))
-    assert "pip install ." in install and "plugins/*/" in install
+    assert re.search(r"pip install (--constraint \S+ )?\. ", install) and "plugins/*/" in install
     copies = instructions(runtime, "COPY")
     assert any(copy.startswith("--from=builder ") for copy in copies)
     assert not [copy for copy in copies if not copy.startswith("--from=")], "runtime stage copies sources"
@@ -378,13 +440,78 @@ def test_dockerfile_runs_signalmesh_as_a_non_root_user() -> None:
     assert user not in ("root", "0") and int(user) == RUNTIME_UID
     assert instructions(runtime, "WORKDIR")[-1] == STATE_DIR
     assert json.loads(instructions(runtime, "ENTRYPOINT")[-1]) == ["signalmesh"]
-    assert json.loads(instructions(runtime, "CMD")[-1])[0] in SIGNALMESH_SERVICES
+    command = json.loads(instructions(runtime, "CMD")[-1])
+    assert command[0] in SIGNALMESH_SERVICES
     exposed = {
         int(port.split("/")[0]) for arguments in instructions(runtime, "EXPOSE") for port in arguments.split()
     }
     assert {*GRPC_PORTS.values(), SANDBOX_PORT} <= exposed
     created = " ".join(instructions(runtime, "RUN"))
     assert f"--uid {RUNTIME_UID}" in created and STATE_DIR in created
+
+
+def test_dockerfile_default_command_listens_where_a_container_is_reached() -> None:
+    """The configs' defaults bind loopback (dev); the image's own command binds every interface,
+    on the port it exposes."""
+    command = json.loads(instructions(dockerfile_stages()[-1], "CMD")[-1])
+    assert load_config(None, environ={}).gateway.listen.startswith("127.0.0.1:")
+    listen = option(command, "--listen")
+    assert listen == f"0.0.0.0:{GRPC_PORTS[command[0]]}"
+
+
+def constraint_pins() -> dict[str, str]:
+    """constraints.txt: normalised distribution name → the version it pins (only ``==`` lines)."""
+    pins = {}
+    for line in (REPO / "constraints.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = re.fullmatch(r"([A-Za-z0-9._-]+)==([A-Za-z0-9.!+_-]+)", line)
+        assert match, f"constraints.txt: {line!r} is not NAME==VERSION"
+        pins[normalise(match.group(1))] = match.group(2)
+    return pins
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_name(requirement: str) -> str:
+    match = re.match(r"\s*([A-Za-z0-9._-]+)", requirement)
+    assert match, requirement
+    return normalise(match.group(1))
+
+
+def test_image_installs_from_the_constraints_file() -> None:
+    """The builder copies constraints.txt and every pip install in it uses it."""
+    builder = dockerfile_stages()[0]
+    copied = [source for arguments in instructions(builder, "COPY") for source in arguments.split()[:-1]]
+    assert "constraints.txt" in copied
+    installs = [run for run in instructions(builder, "RUN") if "pip install" in run]
+    assert installs
+    for run in installs:
+        assert re.search(r"(--constraint|-c) constraints\.txt", run), run
+
+
+def test_every_dependency_of_the_core_and_the_connectors_is_pinned() -> None:
+    """Every requirement (dev extras too) of pyproject.toml and of each connector has an exact
+    version in constraints.txt; the SignalMesh distributions themselves never do.
+    On failure: `make constraints`."""
+    pins = constraint_pins()
+    projects = [REPO / "pyproject.toml", *sorted(REPO.glob("plugins/*/pyproject.toml"))]
+    projects = [path for path in projects if not path.parent.name.startswith("_")]
+    names = set()
+    own = set()
+    for path in projects:
+        project = tomllib.loads(path.read_text())["project"]
+        own.add(normalise(project["name"]))
+        names.update(requirement_name(item) for item in project.get("dependencies", []))
+        for extra in project.get("optional-dependencies", {}).values():
+            names.update(requirement_name(item) for item in extra)
+    unpinned = sorted(names - own - set(pins))
+    assert not unpinned, f"not pinned in constraints.txt (run `make constraints`): {unpinned}"
+    assert not own & set(pins), "constraints.txt pins a SignalMesh distribution"
+    assert "-c constraints.txt" in (REPO / "Makefile").read_text()
 
 
 # ------------------------------------------------------------------------------ example config
@@ -614,6 +741,7 @@ def test_every_pod_is_hardened(name: str) -> None:
     assert pod_security.get("seccompProfile", {}).get("type") == "RuntimeDefault"
     volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
     for container in containers(deployment):
+        assert "envFrom" not in container, f"{name}: secrets belong in files, not the environment"
         security = {**pod_security, **container.get("securityContext", {})}
         assert security.get("runAsNonRoot") is True
         assert security.get("runAsUser", 0) != 0
@@ -671,7 +799,7 @@ def test_every_service_selects_a_deployment_and_a_named_port() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(GRPC_PORTS))
-def test_prometheus_scrapes_the_port_signalmesh_serves_metrics_on(name: str) -> None:
+def test_prometheus_scrapes_the_port_signalmesh_serves_metrics_on(name: str, tmp_path: Path) -> None:
     """The pod's annotations, its named port, its Service and [telemetry] agree on one port."""
     deployment = deployments()[name]
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
@@ -682,14 +810,9 @@ def test_prometheus_scrapes_the_port_signalmesh_serves_metrics_on(name: str) -> 
     )
     (container,) = containers(deployment)
     assert {"name": "metrics", "containerPort": METRICS_PORT} in container["ports"]
-    for path in (
-        KUBERNETES / "base" / "signalmesh.toml",
-        KUBERNETES / "overlays" / "local" / "signalmesh.toml",
-    ):
-        config = config_from_mapping(
-            tomllib.loads(path.read_text()), {"META_PIXEL_ID": "1", "META_TOKEN": "t"}, None
-        )
-        assert config.telemetry.prometheus_listen == f"0.0.0.0:{METRICS_PORT}", path
+    for folder in CONFIG_FOLDERS:
+        config = kubernetes_config(folder, name, tmp_path / folder)
+        assert config.telemetry.prometheus_listen == f"0.0.0.0:{METRICS_PORT}", folder
 
 
 def test_compose_publishes_the_metrics_endpoints(
@@ -714,13 +837,71 @@ def generator_literals(kustomization: Path, name: str) -> dict[str, str]:
     return dict(literal.split("=", 1) for literal in generator["literals"])
 
 
-@pytest.mark.parametrize("folder", ["base", "overlays/local"])
-def test_kubernetes_configs_load_and_address_cluster_services(folder: str) -> None:
-    """The ConfigMap's toml loads, and its addresses are the Services the manifests define."""
-    secrets = {"META_TOKEN": "token", "META_PIXEL_ID": "1234567890"}
+CONFIG_FOLDERS = ("base", "overlays/local")
+# What base/kustomization.yaml documents the operator's Secrets to hold (made-up values).
+BASE_SECRETS = {
+    "signalmesh-policy-token": {"token": "policy-token"},
+    "signalmesh-redis": {"password": "pw", "url": "redis://:pw@redis:6379/0"},
+    "signalmesh-platform-tokens": {"META_TOKEN": "token", "META_PIXEL_ID": "1234567890"},
+}
+
+
+def folder_secrets(folder: str) -> dict[str, dict[str, str]]:
+    """Secret name → its data, as the folder's kustomization (or, for base, its documentation)
+    provides them; signalmesh-config is the folder's signalmesh.toml."""
+    secrets = {name: dict(data) for name, data in BASE_SECRETS.items()}
     if folder != "base":
-        secrets = generator_literals(KUBERNETES / folder / "kustomization.yaml", "signalmesh-secrets")
-    config = load_config(KUBERNETES / folder / "signalmesh.toml", environ=secrets)
+        kustomization = KUBERNETES / folder / "kustomization.yaml"
+        secrets = {name: generator_literals(kustomization, name) for name in BASE_SECRETS}
+    secrets["signalmesh-config"] = {"signalmesh.toml": (KUBERNETES / folder / "signalmesh.toml").read_text()}
+    return secrets
+
+
+def mounted_secret_files(
+    deployment: dict[str, Any], secrets: Mapping[str, Mapping[str, str]], where: Path
+) -> dict[str, Path]:
+    """Container path → a file holding what the pod's Secret volumes put there (``items`` honoured),
+    written under ``where``; every Secret volume must be mounted read-only."""
+    pod = deployment["spec"]["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
+    (container,) = containers(deployment)
+    files = {}
+    for mount in container.get("volumeMounts", []):
+        secret = volumes[mount["name"]].get("secret")
+        if secret is None:
+            continue
+        assert mount.get("readOnly") is True, f"{mount['name']} is a Secret mounted writable"
+        data = secrets[secret["secretName"]]
+        items = secret.get("items") or [{"key": key, "path": key} for key in data]
+        for item in items:
+            host = where / secret["secretName"] / item["path"]
+            host.parent.mkdir(parents=True, exist_ok=True)
+            host.write_text(data[item["key"]])
+            files[f"{mount['mountPath']}/{item['path']}"] = host
+    return files
+
+
+def pod_config(deployment: dict[str, Any], secrets: Mapping[str, Mapping[str, str]], where: Path) -> Config:
+    """The Config this pod's container loads: --config read from its mounts, file: secrets too,
+    with no environment (the manifests put no secret there)."""
+    files = mounted_secret_files(deployment, secrets, where)
+    (container,) = containers(deployment)
+    target = option(container["args"], "--config")
+    assert target in files, f"{deployment['metadata']['name']}: nothing mounted at {target}"
+    return load_with_secret_files(files[target], files, {}, where / "loaded.toml")
+
+
+def kubernetes_config(folder: str, name: str, where: Path) -> Config:
+    return pod_config(deployments()[name], folder_secrets(folder), where / name)
+
+
+@pytest.mark.parametrize("folder", CONFIG_FOLDERS)
+def test_kubernetes_configs_load_and_address_cluster_services(folder: str, tmp_path: Path) -> None:
+    """The config Secret's toml loads in gateway and policy with only what their Secret volumes
+    mount, and its addresses are the Services the manifests define."""
+    secrets = folder_secrets(folder)
+    configs = {name: kubernetes_config(folder, name, tmp_path) for name in GRPC_PORTS}
+    config = configs["gateway"]
     assert config.state_dir == Path(STATE_DIR)
     assert config.gateway.listen == f"0.0.0.0:{GRPC_PORTS['gateway']}"
     assert config.policy.listen == f"0.0.0.0:{GRPC_PORTS['policy']}"
@@ -729,7 +910,17 @@ def test_kubernetes_configs_load_and_address_cluster_services(folder: str) -> No
     assert config.store.backend == "redis"
     redis_host, redis_port = host_and_port(config.store.redis_url)
     assert redis_port == service_port(redis_host)
-    assert config.destinations["meta"].setting("access_token") == secrets["META_TOKEN"]
+    # Redis's password (the Secret the redis component passes to requirepass) is in the URL.
+    assert urlsplit(config.store.redis_url).password == secrets["signalmesh-redis"]["password"]
+    platform = secrets["signalmesh-platform-tokens"]
+    assert config.destinations["meta"].setting("access_token") == platform["META_TOKEN"]
+    assert config.destinations["meta"].setting("pixel_id") == platform["META_PIXEL_ID"]
+    # Finding 7: policy listens beyond loopback, so both sides hold the policy token.
+    token = secrets["signalmesh-policy-token"]["token"]
+    assert {configs[name].policy.token for name in GRPC_PORTS} == {token}
+    # API keys come from the config Secret: the gateway never makes up a per-pod key.
+    clients, generated_key = api_clients(config)
+    assert clients and generated_key is None
     if folder == "overlays/local":
         sandbox_host, sandbox_port = host_and_port(config.destinations["meta"].setting("base_url"))
         assert sandbox_port == service_port(sandbox_host) == SANDBOX_PORT
@@ -741,33 +932,322 @@ def test_kubernetes_configs_load_and_address_cluster_services(folder: str) -> No
         assert "kubectl port-forward svc/jaeger 16686:16686" in (DEPLOY / "README.md").read_text()
 
 
-@pytest.mark.skipif(
-    shutil.which("kubectl") is None, reason="kubectl (with built-in kustomize) is not installed"
-)
-def test_local_overlay_renders_with_tracing_on_every_signalmesh_deployment() -> None:
-    """`kubectl kustomize` builds overlays/local; the jaeger component reached every SignalMesh pod."""
+def test_base_clients_admit_nobody_until_an_overlay_sets_them(tmp_path: Path) -> None:
+    """The base's placeholder client is an all-zero hash no key produces (not a known demo key)."""
+    config = kubernetes_config("base", "gateway", tmp_path)
+    assert [client.key_sha256 for client in config.clients] == ["0" * 64]
+    assert hash_api_key(DEMO_KEY) != "0" * 64
+
+
+def test_redis_requires_the_password_of_the_redis_secret() -> None:
+    """requirepass is the `password` key of signalmesh-redis, the Secret whose `url` the mesh uses;
+    the probe authenticates with REDISCLI_AUTH from the same key."""
+    (container,) = containers(deployments()["redis"])
+    args = container["args"]
+    assert option(args, "--requirepass") == "$(REDIS_PASSWORD)"
+    references = {
+        item["name"]: item["valueFrom"]["secretKeyRef"] for item in container["env"] if "valueFrom" in item
+    }
+    expected = {"name": "signalmesh-redis", "key": "password"}
+    assert references == {"REDIS_PASSWORD": expected, "REDISCLI_AUTH": expected}
+    assert container["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+
+
+def test_the_sandbox_is_probed_on_its_health_endpoint() -> None:
+    """Readiness and liveness GET the sandbox's open health route (not a bare TCP connect)."""
+    (container,) = containers(deployments()["sandbox"])
+    app = build_app(tokens=["sandbox-token"])
+    routes = {(route.method, route.resource.canonical) for route in app.router.routes() if route.resource}
+    for probe in ("readinessProbe", "livenessProbe"):
+        check = container[probe]["httpGet"]
+        assert ("GET", check["path"]) in routes
+        assert check["port"] in {port["name"] for port in container["ports"]}
+
+
+# ------------------------------------------------------------------ rendered manifests (kustomize)
+
+# The Kubernetes version whose schemas every rendered object must satisfy (kubernetes-validate
+# ships them: the check is offline).
+KUBERNETES_VERSION = "1.32.0"
+OVERLAYS = ("base", "overlays/local")
+
+
+@functools.cache
+def render(folder: str) -> tuple[dict[str, Any], ...]:
+    """`kubectl kustomize FOLDER`: the objects `kubectl apply -k` would send."""
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl (with its built-in kustomize) is not installed: install it to render")
     rendered = subprocess.run(
-        ["kubectl", "kustomize", str(KUBERNETES / "overlays/local")],
-        capture_output=True,
-        text=True,
-        check=False,
+        ["kubectl", "kustomize", str(KUBERNETES / folder)], capture_output=True, text=True, check=False
     )
     assert rendered.returncode == 0, rendered.stderr
-    objects = [document for document in yaml.safe_load_all(rendered.stdout) if document]
-    names = {(document["kind"], document["metadata"]["name"]) for document in objects}
-    found = {
-        document["metadata"]["name"]: document for document in objects if document["kind"] == "Deployment"
+    return tuple(document for document in yaml.safe_load_all(rendered.stdout) if document)
+
+
+def of_kind(
+    objects: tuple[dict[str, Any], ...] | list[dict[str, Any]], kind: str
+) -> dict[str, dict[str, Any]]:
+    return {document["metadata"]["name"]: document for document in objects if document["kind"] == kind}
+
+
+def validate_strictly(document: dict[str, Any]) -> None:
+    """Schema-valid for KUBERNETES_VERSION, unknown fields refused (strict)."""
+    kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+
+
+def test_every_manifest_file_is_valid_against_the_kubernetes_schemas() -> None:
+    """Without kustomize too: each object written in deploy/kubernetes (patches aside) is valid."""
+    for path, document in manifests():
+        try:
+            validate_strictly(document)
+        except kubernetes_validate.ValidationError as error:
+            raise AssertionError(f"{path.relative_to(REPO)} {document['kind']}: {error.message}") from None
+
+
+def test_the_schema_check_refuses_a_misspelt_field() -> None:
+    """The validation bites: a typo in a Deployment is an error, not ignored."""
+    broken = json.loads(json.dumps(deployments()["gateway"]))
+    broken["spec"]["template"]["spec"]["containers"][0]["securityContexts"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate_strictly(broken)
+    broken = json.loads(json.dumps(deployments()["gateway"]))
+    broken["spec"]["replicas"] = "two"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate_strictly(broken)
+
+
+@pytest.mark.parametrize("folder", OVERLAYS)
+def test_every_rendered_object_is_valid_against_the_kubernetes_schemas(folder: str) -> None:
+    for document in render(folder):
+        try:
+            validate_strictly(document)
+        except kubernetes_validate.ValidationError as error:
+            name = f"{document['kind']}/{document['metadata']['name']}"
+            raise AssertionError(f"{folder}: {name}: {error.message}") from None
+
+
+@pytest.mark.parametrize("folder", OVERLAYS)
+def test_rendered_pods_take_secrets_only_as_files(folder: str) -> None:
+    """No envFrom at all, no secretKeyRef in a SignalMesh container; every pod's container has a
+    securityContext; the config comes from a Secret volume."""
+    for name, deployment in of_kind(render(folder), "Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        for container in pod["containers"]:
+            assert "envFrom" not in container, f"{folder}: {name} loads a whole object into its environment"
+            assert container.get("securityContext", {}).get("readOnlyRootFilesystem") is True, name
+            if container["name"] == "signalmesh":
+                assert not [item for item in container.get("env", []) if "valueFrom" in item], name
+        if name in GRPC_PORTS:
+            volumes = {volume["name"]: volume for volume in pod["volumes"]}
+            assert "secret" in volumes["config"] and "configMap" not in volumes["config"]
+
+
+@pytest.mark.parametrize("folder", OVERLAYS)
+@pytest.mark.parametrize("name", sorted(GRPC_PORTS))
+def test_gateway_and_policy_scale_and_survive_a_drain(folder: str, name: str) -> None:
+    """An autoscaling/v2 HPA scales the Deployment from two pods; a PDB selecting its pods keeps
+    at least one through a voluntary disruption, and never blocks a drain (fewer than min)."""
+    objects = render(folder)
+    deployment = of_kind(objects, "Deployment")[name]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    (autoscaler,) = [
+        hpa
+        for hpa in of_kind(objects, "HorizontalPodAutoscaler").values()
+        if hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+    ]
+    assert autoscaler["apiVersion"] == "autoscaling/v2"
+    assert 2 <= autoscaler["spec"]["minReplicas"] < autoscaler["spec"]["maxReplicas"]
+    (budget,) = [
+        pdb
+        for pdb in of_kind(objects, "PodDisruptionBudget").values()
+        if pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    ]
+    assert 1 <= budget["spec"]["minAvailable"] < autoscaler["spec"]["minReplicas"]
+    # Before the autoscaler first acts (or without metrics-server) the budget must not block a drain.
+    assert budget["spec"]["minAvailable"] < deployment["spec"]["replicas"]
+
+
+@pytest.mark.parametrize("folder", OVERLAYS)
+def test_rendered_configs_load_from_the_rendered_secrets(folder: str, tmp_path: Path) -> None:
+    """The objects `kubectl apply -k` sends (hashed Secret names and all) give each pod what its
+    config reads, and gateway and policy agree on the policy token."""
+    objects = render(folder)
+    secrets = {
+        name: {key: base64.b64decode(value).decode() for key, value in secret.get("data", {}).items()}
+        for name, secret in of_kind(objects, "Secret").items()
     }
+    if folder == "base":  # the base only names the operator's Secrets
+        secrets.update(BASE_SECRETS)
+    configs = {
+        name: pod_config(of_kind(objects, "Deployment")[name], secrets, tmp_path / name)
+        for name in GRPC_PORTS
+    }
+    tokens = {config.policy.token for config in configs.values()}
+    assert len(tokens) == 1 and None not in tokens
+
+
+@pytest.mark.parametrize("name", SIGNALMESH_SERVICES)
+def test_local_overlay_renders_with_tracing_on_every_signalmesh_deployment(name: str) -> None:
+    """`kubectl kustomize` builds overlays/local; the jaeger component reached every SignalMesh pod."""
+    found = of_kind(render("overlays/local"), "Deployment")
     assert {"gateway", "policy", "sandbox", "redis", "jaeger"} <= set(found)
-    for name in SIGNALMESH_SERVICES:
-        (container,) = containers(found[name])
-        env = {item["name"]: item["value"] for item in container["env"]}
-        assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4317"
-        assert env["OTEL_TRACES_EXPORTER"] == "otlp" and env["OTEL_SERVICE_NAME"] == f"signalmesh-{name}"
-        assert container["image"] == "signalmesh:dev"
-        pod = found[name]["spec"]["template"]["spec"]
-        for volume in pod["volumes"]:
-            if "configMap" in volume:
-                assert ("ConfigMap", volume["configMap"]["name"]) in names
-        for source in container.get("envFrom", []):
-            assert ("Secret", source["secretRef"]["name"]) in names
+    (container,) = containers(found[name])
+    env = {item["name"]: item["value"] for item in container["env"]}
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4317"
+    assert env["OTEL_TRACES_EXPORTER"] == "otlp" and env["OTEL_SERVICE_NAME"] == f"signalmesh-{name}"
+    assert container["image"] == "signalmesh:dev"
+
+
+# -------------------------------------------------------------------------- network reachability
+
+INTERNET = "203.0.113.7"  # an address outside the cluster
+OUTSIDE: dict[str, str] = {}  # labels of a pod in another, unlabelled namespace
+# An application pod of the namespace (not part of SignalMesh): the gateway's API caller.
+CLIENT = "client"
+
+
+def peer_matches(peer: Mapping[str, Any], labels: Mapping[str, str] | None, same_namespace: bool) -> bool:
+    """Whether a NetworkPolicy peer admits a pod (``labels``; None: an address outside the cluster)."""
+    if "ipBlock" in peer:
+        block = peer["ipBlock"]
+        inside = labels is None and ipaddress.ip_address(INTERNET) in ipaddress.ip_network(block["cidr"])
+        return inside and not any(
+            ipaddress.ip_address(INTERNET) in ipaddress.ip_network(cidr) for cidr in block.get("except", [])
+        )
+    if labels is None:
+        return False
+    if "namespaceSelector" in peer:
+        # Only an empty selector is known to select this (or an unlabelled) namespace.
+        if peer["namespaceSelector"]:
+            return False
+    elif not same_namespace:
+        return False
+    return selector_matches(peer.get("podSelector", {}), labels)
+
+
+def rule_admits(
+    rule: Mapping[str, Any], peers_key: str, labels: Mapping[str, str] | None, same_namespace: bool, port: int
+) -> bool:
+    ports = rule.get("ports")
+    if ports and not any(entry.get("port") == port for entry in ports):
+        return False
+    peers = rule.get(peers_key)
+    return not peers or any(peer_matches(peer, labels, same_namespace) for peer in peers)
+
+
+def selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """A label selector: matchLabels, and matchExpressions with In / NotIn / Exists."""
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expression in selector.get("matchExpressions", []):
+        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
+        matched = {
+            "In": labels.get(key) in values,
+            "NotIn": labels.get(key) not in values,
+            "Exists": key in labels,
+            "DoesNotExist": key not in labels,
+        }[operator]
+        if not matched:
+            return False
+    return True
+
+
+def selected(policy: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    return selector_matches(policy["spec"]["podSelector"], labels)
+
+
+def allowed(
+    policies: list[dict[str, Any]],
+    direction: str,
+    pod: Mapping[str, str],
+    peer: Mapping[str, str] | None,
+    same_namespace: bool,
+    port: int,
+) -> bool:
+    """Kubernetes' rule: a pod no policy of that direction selects is open; otherwise some
+    selecting policy must admit the peer on the port."""
+    relevant = [
+        policy for policy in policies if selected(policy, pod) and direction in policy["spec"]["policyTypes"]
+    ]
+    key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
+    return not relevant or any(
+        rule_admits(rule, peers_key, peer, same_namespace, port)
+        for policy in relevant
+        for rule in policy["spec"].get(key, [])
+    )
+
+
+@pytest.fixture(scope="module")
+def local_network() -> tuple[dict[str, dict[str, str]], list[dict[str, Any]]]:
+    """overlays/local: Deployment → its pods' labels, and every NetworkPolicy."""
+    objects = render("overlays/local")
+    pods = {
+        name: deployment["spec"]["template"]["metadata"]["labels"]
+        for name, deployment in of_kind(objects, "Deployment").items()
+    }
+    pods[CLIENT] = {"app.kubernetes.io/name": "shop-backend"}
+    return pods, list(of_kind(objects, "NetworkPolicy").values())
+
+
+def reaches(
+    network: tuple[dict[str, dict[str, str]], list[dict[str, Any]]], source: str, target: str, port: int
+) -> bool:
+    pods, policies = network
+    if source == "outside":
+        return allowed(policies, "Ingress", pods[target], OUTSIDE, False, port)
+    return allowed(policies, "Egress", pods[source], pods[target], True, port) and allowed(
+        policies, "Ingress", pods[target], pods[source], True, port
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "port", "callers"),
+    [
+        ("policy", 7401, {"gateway"}),
+        ("redis", 6379, {"gateway", "policy"}),
+        ("sandbox", 7480, {"gateway"}),
+        ("gateway", 7400, {CLIENT}),
+        ("jaeger", 4317, {"gateway", "policy", "sandbox"}),
+    ],
+)
+def test_network_policies_let_only_the_intended_callers_in(
+    local_network: tuple[dict[str, dict[str, str]], list[dict[str, Any]]],
+    target: str,
+    port: int,
+    callers: set[str],
+) -> None:
+    """Default deny, then exactly: only the gateway reaches policy (finding 7) and the sandbox;
+    only gateway and policy reach Redis; the namespace's applications call the gateway (mesh pods
+    have no reason to); the three SignalMesh services send spans to Jaeger. Nothing from another
+    (unlabelled) namespace reaches any of them."""
+    pods, _ = local_network
+    reaching = {
+        source for source in pods if source != target and reaches(local_network, source, target, port)
+    }
+    assert reaching == callers - {target}
+    assert reaches(local_network, "outside", target, port) is False
+
+
+def test_only_the_gateway_reaches_the_internet_and_only_over_https(
+    local_network: tuple[dict[str, dict[str, str]], list[dict[str, Any]]],
+) -> None:
+    pods, policies = local_network
+    mesh = {name: labels for name, labels in pods.items() if name != CLIENT}
+    out = {name for name, labels in mesh.items() if allowed(policies, "Egress", labels, None, False, 443)}
+    assert out == {"gateway"}
+    assert not [name for name, labels in mesh.items() if allowed(policies, "Egress", labels, None, False, 80)]
+
+
+def test_every_pod_is_denied_by_default_and_resolves_names(
+    local_network: tuple[dict[str, dict[str, str]], list[dict[str, Any]]],
+) -> None:
+    """Each pod is isolated both ways (a port no rule opens is closed) and may still ask DNS."""
+    pods, policies = local_network
+    dns = {"k8s-app": "kube-dns"}
+    for name, labels in pods.items():
+        if name == CLIENT:
+            continue
+        assert not allowed(policies, "Ingress", labels, {}, True, 1234), name
+        assert not allowed(policies, "Egress", labels, {}, True, 1234), name
+        assert allowed(policies, "Egress", labels, dns, False, 53), f"{name} cannot resolve names"
+        assert not allowed(policies, "Egress", labels, {}, False, 53), f"{name} may ask any pod on 53"

@@ -64,7 +64,7 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], sou
     state_dir = _state_dir(data, source)
     gateway = sections.load_gateway(section(data, "gateway"))
     policy = sections.load_policy(section(data, "policy"), environ)
-    store = sections.load_store(section(data, "store"), policy.dedup_window_seconds)
+    store = sections.load_store(section(data, "store"), policy.dedup_window_seconds, environ)
     dispatcher = sections.load_dispatcher(section(data, "dispatcher"))
     sandbox = sections.load_sandbox(section(data, "sandbox"))
     destinations = load_destinations(data.get("destinations"), environ)

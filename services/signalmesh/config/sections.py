@@ -113,7 +113,9 @@ def load_policy(data: Mapping[str, Any], environ: Mapping[str, str]) -> PolicyCo
     return policy
 
 
-def load_store(data: Mapping[str, Any], dedup_window_seconds: float) -> StoreConfig:
+def load_store(
+    data: Mapping[str, Any], dedup_window_seconds: float, environ: Mapping[str, str] | None = None
+) -> StoreConfig:
     backend = typed(data, "backend", str, "sqlite", "store")
     if backend not in ("sqlite", "redis"):
         raise ConfigError(f'store.backend: {backend!r} is not a backend; use "sqlite" (embedded) or "redis"')
@@ -121,7 +123,10 @@ def load_store(data: Mapping[str, Any], dedup_window_seconds: float) -> StoreCon
     store = StoreConfig(
         backend=backend,
         path=typed(data, "path", str, defaults.path, "store"),
-        redis_url=typed(data, "redis_url", str, defaults.redis_url, "store"),
+        # A URL with a password (redis://:PASSWORD@host) is a secret: env:/file: references work.
+        redis_url=resolve_secret(
+            typed(data, "redis_url", str, defaults.redis_url, "store"), "store.redis_url", environ or {}
+        ),
         redis_namespace=typed(data, "redis_namespace", str, defaults.redis_namespace, "store"),
         status_retention_seconds=duration(data, "status_retention", "30d", "store"),
     )

@@ -73,6 +73,16 @@ def test_the_policy_token_is_resolved_and_absent_means_no_token():
     assert load({}).policy.token is None
 
 
+def test_the_redis_url_may_be_a_secret_reference_read_from_a_file(tmp_path):
+    """A URL carrying Redis's password comes from a mounted Secret, like every other secret."""
+    secret = tmp_path / "redis-url"
+    secret.write_text("redis://:s3cret@redis:6379/0\n")
+    assert load({"store": {"redis_url": f"file:{secret}"}}).store.redis_url == "redis://:s3cret@redis:6379/0"
+    with pytest.raises(ConfigError, match=r"^store.redis_url: cannot read secret file"):
+        load({"store": {"redis_url": f"file:{tmp_path / 'missing'}"}})
+    assert load({"store": {"redis_url": "redis://redis:6379/1"}}).store.redis_url == "redis://redis:6379/1"
+
+
 def test_plugins_allow_is_a_tuple_and_absent_means_every_plugin():
     assert load({"plugins": {"allow": ["meta", "ga4"]}}).plugins_allow == ("meta", "ga4")
     assert load({}).plugins_allow is None
