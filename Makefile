@@ -34,6 +34,7 @@ protos: install
 	$(BIN)/python protos/generate.py
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.run
 
 chaos: install
