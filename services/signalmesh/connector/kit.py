@@ -30,6 +30,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import json
+import re
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -201,7 +202,7 @@ def hashed_one(value: str, normalise: Normaliser) -> str | None:
 
     A value that already is a SHA-256 digest passes through (``normalize.text.hashed``).
     """
-    return hashed(value, normalise) if value.strip() else None
+    return hashed(value, normalise) if value and value.strip() else None
 
 
 def hashed_list(values: Iterable[str], normalise: Normaliser) -> list[str]:
@@ -216,11 +217,18 @@ def put_present(target: dict[str, Any], key: str, value: str | list[str] | None)
         target[key] = value
 
 
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,30}(?:\.[0-9]{1,30})?")
+
+
 def json_number(decimal_text: str) -> float | None:
     """Our exact decimal string (``"29.99"``) as the JSON number a platform wants; None when it
     is not a finite decimal (validation has already refused it, so this only guards)."""
+    text = decimal_text.strip()
+    if _PLAIN_DECIMAL.fullmatch(text):
+        # float() and Decimal → float both round the exact decimal correctly: the same double.
+        return float(text)
     try:
-        amount = Decimal(decimal_text.strip())
+        amount = Decimal(text)
     except InvalidOperation:
         return None
     return float(amount) if amount.is_finite() else None
