@@ -45,6 +45,7 @@ protos: install
 	$(BIN)/python protos/generate.py
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.run
 
 chaos: install

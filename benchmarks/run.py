@@ -33,6 +33,8 @@ from signalmesh.cli.processes import ServiceProcess, start_service
 from signalmesh.sandbox.client import SandboxControl
 from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc
 
+from benchmarks import prepare_bench
+
 PIXEL = "1234567890"
 CONFIG = """\
 state_dir = "{state_dir}"
@@ -455,6 +457,7 @@ def main() -> None:
     # Stopped from outside (a timeout, Ctrl-C in make), still stop every process it started.
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     asyncio.run(run(parser.parse_args(), Console(width=160)))
+    prepare_bench.main([])  # the preparation microbenchmark: our Meta prepare + build vs the SDK
 
 
 if __name__ == "__main__":

@@ -434,7 +434,9 @@ def _level(method: str, code: grpc.StatusCode) -> str:
         return "error"
     if code in _WARNING_CODES:
         return "warning"
-    return "debug" if code == grpc.StatusCode.OK and method.startswith(OPEN_METHOD_PREFIXES) else "info"
+    # A successful call is routine: at info, one line per call (with its redaction) cost 12 % of
+    # unary CPU under load. Refusals (a client's mistake) stay at info, where an operator looks.
+    return "debug" if code == grpc.StatusCode.OK else "info"
 
 
 def final_status(context: grpc.aio.ServicerContext, error: BaseException | None) -> grpc.StatusCode:
@@ -456,7 +458,8 @@ class LoggingInterceptor(grpc.aio.ServerInterceptor):
 
     The line (``rpc finished``: method, code, duration_ms, client, peer) is written when the
     behaviour ends, before gRPC sends the status. Request and response messages are never
-    logged. Health and reflection calls, which probes make constantly, log at debug when OK.
+    logged. Successful calls log at debug (health probes and ``SendEvent`` alike: routine, and
+    frequent); refused ones at info, failures at warning or error.
     Put it after the tracing interceptor (the line carries the trace id) and before auth (a
     refused call is logged too).
     """

@@ -244,10 +244,10 @@ async def test_one_canonical_log_line_per_rpc_with_its_status_code(guarded: Any)
 
     lines = [line for line in logs if line["event"] == "rpc finished"]
     assert [(line["rpc.method"], line["code"], line["client"], line["log_level"]) for line in lines] == [
-        (f"/{SERVICE}/Write", "OK", "shop", "info"),
+        (f"/{SERVICE}/Write", "OK", "shop", "debug"),
         (f"/{SERVICE}/Admin", "PERMISSION_DENIED", "shop", "info"),
         (f"/{SERVICE}/Crash", "UNKNOWN", "ops", "error"),
-        (f"/{SERVICE}/Chat", "OK", "shop", "info"),
+        (f"/{SERVICE}/Chat", "OK", "shop", "debug"),
     ]
     assert all(
         isinstance(line["duration_ms"], float) and line["peer"].startswith("ipv4:127.0.0.1:")

@@ -166,7 +166,7 @@ def test_final_status_is_what_the_client_will_see(call, error, expected):
 @pytest.mark.parametrize(
     ("method", "status", "level"),
     [
-        ("/test.Echo/Write", None, "info"),
+        ("/test.Echo/Write", None, "debug"),
         ("/grpc.health.v1.Health/Check", None, "debug"),
         ("/grpc.health.v1.Health/Check", grpc.StatusCode.UNAVAILABLE, "warning"),
         ("/test.Echo/Write", grpc.StatusCode.RESOURCE_EXHAUSTED, "warning"),

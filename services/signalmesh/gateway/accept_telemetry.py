@@ -27,7 +27,7 @@ from signalmesh.connector import MatchQuality
 from signalmesh.gateway.accept import EventOutcome, TraceStamp
 from signalmesh.store.base import NewEntry
 from signalmesh.telemetry import tracing
-from signalmesh.telemetry.metrics import get_metrics
+from signalmesh.telemetry.metrics import get_metrics, metrics_recorded
 from signalmesh.v1 import event_pb2, policy_pb2
 
 _tracer = trace.get_tracer("signalmesh.gateway")
@@ -39,6 +39,8 @@ def _mode(test_mode: bool) -> str:
 
 def count_checked(outcomes: Sequence[EventOutcome]) -> None:
     """Events received, and each violation by its rule."""
+    if not metrics_recorded():
+        return
     metrics = get_metrics()
     for outcome in outcomes:
         mode = {"mode": _mode(outcome.event.test_mode)}
@@ -50,6 +52,8 @@ def count_checked(outcomes: Sequence[EventOutcome]) -> None:
 def record_match_quality(
     prepared_events: Sequence[event_pb2.PreparedEvent], qualities: Sequence[MatchQuality]
 ) -> None:
+    if not metrics_recorded():
+        return
     metrics = get_metrics()
     for prepared, quality in zip(prepared_events, qualities, strict=True):
         metrics.match_quality.record(quality.score, {"destination": prepared.destination})
@@ -145,6 +149,8 @@ def decide_span(event_ids: Sequence[str]) -> Iterator[None]:
 def count_decided(
     prepared_events: Sequence[event_pb2.PreparedEvent], decisions: Sequence[policy_pb2.DecisionOutput]
 ) -> None:
+    if not metrics_recorded():
+        return
     metrics = get_metrics()
     for prepared, decision in zip(prepared_events, decisions, strict=True):
         metrics.events_decided.add(

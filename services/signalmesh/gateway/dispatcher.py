@@ -35,7 +35,7 @@ from signalmesh.gateway.transport import Transport
 from signalmesh.plugins import ConnectorRegistry
 from signalmesh.store.base import DeliveryPayload, DeliveryResult, OutboxEntry, Store
 from signalmesh.telemetry import tracing
-from signalmesh.telemetry.metrics import get_metrics
+from signalmesh.telemetry.metrics import get_metrics, metrics_recorded
 from signalmesh.v1 import event_pb2, gateway_pb2
 
 _tracer = trace.get_tracer("signalmesh.dispatcher")
@@ -301,6 +301,7 @@ class Dispatcher:
         dispatch_context = dispatch_span.get_span_context()
         dispatch_links = [Link(dispatch_context)] if dispatch_context.trace_flags.sampled else []
         metrics = get_metrics()
+        recorded = metrics_recorded()
         results = []
         completed = []
         for outcome, payload, group, prepared in answered:
@@ -312,6 +313,8 @@ class Dispatcher:
                 self._record_span(
                     entry, outcome, destination.name, context_of[entry.entry_id], dispatch_links
                 )
+                if not recorded:
+                    continue
                 state = gateway_pb2.DeliveryState.Name(result.state).removeprefix("DELIVERY_STATE_").lower()
                 metrics.events_delivered.add(1, {"destination": destination.name, "outcome": state})
                 if result.state == gateway_pb2.DELIVERY_STATE_DELIVERED:

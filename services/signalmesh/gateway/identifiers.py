@@ -9,11 +9,11 @@ the business's tracking plan needs the field (``needed_by_plan``) does it stay a
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Collection, Iterator
 
 from signalmesh.config.model import TrackingRule
+from signalmesh.gateway.ip_check import is_ip_address
 from signalmesh.gateway.tracking_plan import is_present
 from signalmesh.normalize import geography
 from signalmesh.normalize.dates import birth_date
@@ -54,11 +54,8 @@ def unusable_identifiers(user_data: event_pb2.UserData, latest_year: int) -> Ite
             f"is not a phone number we can read{hint}: "
             "send E.164 such as +16505551212, or set user_data.country",
         )
-    if user_data.client_ip_address:
-        try:
-            ipaddress.ip_address(user_data.client_ip_address.strip())
-        except ValueError:
-            yield ("user_data.client_ip_address", "ip.format", "is not an IPv4 or IPv6 address")
+    if user_data.client_ip_address and not is_ip_address(user_data.client_ip_address.strip()):
+        yield ("user_data.client_ip_address", "ip.format", "is not an IPv4 or IPv6 address")
     if (
         user_data.gender
         and user_data.gender.strip().lower() not in ("m", "f", "male", "female")

@@ -17,7 +17,6 @@ An identifier is **required** only where the business's tracking plan makes it s
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import time
 from collections.abc import Collection, Mapping, Sequence
@@ -31,6 +30,7 @@ from signalmesh.gateway.identifiers import (
     unusable_identifiers,
     without_identifiers,
 )
+from signalmesh.gateway.ip_check import is_private_or_loopback
 from signalmesh.gateway.tracking_plan import TrackingRule
 from signalmesh.gateway.tracking_plan import check as tracking_plan_check
 from signalmesh.monitoring.formatting import duration
@@ -335,15 +335,17 @@ def _identifiers(
             "state.unknown",
             "is not a US state name or code: platforms will not match it",
         )
-    if user_data.client_ip_address and "user_data.client_ip_address" not in unusable:
-        address = ipaddress.ip_address(user_data.client_ip_address.strip())
-        if address.is_private or address.is_loopback:
-            report.warn(
-                "user_data.client_ip_address",
-                "ip.private",
-                "is a private, loopback or reserved (documentation) address: "
-                "platforms cannot match it to a person; send the client's public IP",
-            )
+    if (
+        user_data.client_ip_address
+        and "user_data.client_ip_address" not in unusable
+        and is_private_or_loopback(user_data.client_ip_address.strip())
+    ):
+        report.warn(
+            "user_data.client_ip_address",
+            "ip.private",
+            "is a private, loopback or reserved (documentation) address: "
+            "platforms cannot match it to a person; send the client's public IP",
+        )
 
 
 def _connector_checks(event: event_pb2.ConversionEvent, connectors: Sequence[object], report: Report) -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import functools
+import re
 
 import phonenumbers
 
@@ -17,14 +17,24 @@ from signalmesh.normalize.text import digits_only
 # national number: invalid (+81 0044…) or not a number at all.
 _INTERNATIONAL_PREFIX = "00"
 
+# A North American number already in E.164: +1, an area code (never 0 or 1), seven digits.
+# phonenumbers ignores the region for a "+" number, finds country code 1, strips no national
+# prefix (the national number cannot start with 1) and calls every 10-digit NANP number
+# possible, so it returns exactly this text (tests/unit/normalize/test_phones.py checks that
+# on a corpus). The commonest form clients send skips a ~20 µs parse.
+_NANP_E164 = re.compile(r"\+1[2-9][0-9]{9}")
 
-@functools.lru_cache(maxsize=65_536)
+
 def to_e164(raw: str, default_region: str | None = None) -> str | None:
     """``+16505551212`` for any way of writing that number, or None when it is not a possible
     number. ``default_region`` (ISO alpha-2, usually the event's country) supplies the country
     code of a national number such as ``(650) 555-1212``; it is never guessed. A number written
-    with the international prefix ``00`` is international whatever the region."""
+    with the international prefix ``00`` is international whatever the region.
+
+    Not cached: a cache would keep raw phone numbers across events."""
     text = raw.strip()
+    if _NANP_E164.fullmatch(text):
+        return text
     region = default_region.upper() if default_region else None
     number = _possible(text, region)
     if not text.startswith("+") and digits_only(text).startswith(_INTERNATIONAL_PREFIX):

@@ -77,7 +77,10 @@ class PolicyServicer(policy_pb2_grpc.PolicyServicer):
                     verdicts[index] = skip(policy_pb2.REASON_DUPLICATE, DUPLICATE_DETAIL)
 
         span = trace.get_current_span()
-        span.set_attribute(tracing.EVENT_IDS, sorted({item.event_id for item in request.items}))
+        # Not recorded (no exporter, or not sampled): the per-item events would be pure cost.
+        recording = span.is_recording()
+        if recording:
+            span.set_attribute(tracing.EVENT_IDS, sorted({item.event_id for item in request.items}))
         response = policy_pb2.DecideResponse()
         for item, verdict, strategy in zip(request.items, verdicts, used, strict=True):
             response.decisions.add(
@@ -88,15 +91,16 @@ class PolicyServicer(policy_pb2_grpc.PolicyServicer):
                 detail=verdict.detail,
                 strategy=STRATEGY_NAMES[strategy],
             )
-            span.add_event(
-                "decision",
-                {
-                    tracing.EVENT_ID: item.event_id,
-                    tracing.DESTINATION: item.destination,
-                    tracing.DECISION: policy_pb2.Decision.Name(verdict.decision),
-                    tracing.REASON: policy_pb2.Reason.Name(verdict.reason),
-                },
-            )
+            if recording:
+                span.add_event(
+                    "decision",
+                    {
+                        tracing.EVENT_ID: item.event_id,
+                        tracing.DESTINATION: item.destination,
+                        tracing.DECISION: policy_pb2.Decision.Name(verdict.decision),
+                        tracing.REASON: policy_pb2.Reason.Name(verdict.reason),
+                    },
+                )
         return response
 
     async def GetStrategy(

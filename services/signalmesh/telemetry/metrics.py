@@ -193,6 +193,16 @@ class Metrics:
         return self._outbox_depth_callbacks.add(callback)
 
 
+# False once start-up configured metrics with no reader (no exporter, no Prometheus endpoint):
+# then nothing would ever read a measurement, and per-event recording is skipped.
+_recorded = True
+
+
+def metrics_recorded() -> bool:
+    """Whether measurements reach a reader; callers skip per-event metric work when not."""
+    return _recorded
+
+
 @functools.cache
 def get_metrics() -> Metrics:
     """The process's instruments, on the global meter provider; created on first use."""
@@ -218,6 +228,8 @@ def setup_metrics(
     readers += extra_readers  # e.g. the Prometheus endpoint's reader
     provider = MeterProvider(resource=service_resource(service_name), metric_readers=readers)
     if set_global:
+        global _recorded
+        _recorded = bool(readers)
         metrics.set_meter_provider(provider)
     return provider
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import re
 from collections.abc import Mapping, Sequence
 
 import grpc
@@ -250,9 +251,25 @@ def new_unsampled_span_context() -> trace.SpanContext:
 _ids = RandomIdGenerator()
 
 
+# What ``traceparent_of`` writes (version 00, lower-case hex, no extra fields).
+_OUR_TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+
+
 def context_from_traceparent(traceparent: str) -> Context:
     """A context whose parent is the span ``traceparent`` names; pass it as ``context=`` when
-    starting a span. A malformed or empty value gives an empty context (a new trace)."""
+    starting a span. A malformed or empty value gives an empty context (a new trace).
+
+    Read once per outbox entry delivered: the form ``traceparent_of`` writes is parsed here
+    directly (the context the W3C propagator would build, without its carrier round trip);
+    anything else goes to the propagator."""
+    match = _OUR_TRACEPARENT.fullmatch(traceparent)
+    if match is not None:
+        trace_id, span_id = int(match.group(1), 16), int(match.group(2), 16)
+        if trace_id and span_id:
+            span_context = trace.SpanContext(
+                trace_id, span_id, is_remote=True, trace_flags=trace.TraceFlags(int(match.group(3), 16))
+            )
+            return trace.set_span_in_context(trace.NonRecordingSpan(span_context), Context())
     return _W3C.extract({"traceparent": traceparent}, context=Context())
 
 

@@ -300,3 +300,31 @@ def test_a_base_connector_subclass_satisfies_the_protocol_once_it_declares_the_p
 
     assert isinstance(AcmeConnector(), Connector)
     assert not isinstance(Undeclared(), Connector)
+
+
+def test_canonical_json_writes_the_bytes_json_dumps_sorted_writes() -> None:
+    """orjson's bytes equal json.dumps(sort_keys=True) for what payloads hold, nulls and huge
+    integers included (they take the json path); NaN is still refused."""
+    from signalmesh.connector.kit import canonical_json
+
+    documents = [
+        {"b": 1, "a": "é\u2028\x7f\x00\n\"\\/", "c": [1, 2.5, True, {"z": 0.1, "y": -0.0}]},
+        {"value": 29.99, "big": 1e16, "tiny_int": 2**63, "huge": 2**70, "none": None},
+        ["Purchase", 1780000000, 123456789012.5, 1e21],
+    ]
+    for document in documents:
+        expected = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert canonical_json(document) == expected.encode("utf-8")
+    with pytest.raises(ValueError):
+        canonical_json({"value": float("nan")})
+
+
+def test_json_number_reads_plain_decimals_as_decimal_would() -> None:
+    """The float() fast path gives Decimal's double for plain decimals; other forms keep Decimal's."""
+    from decimal import Decimal
+
+    from signalmesh.connector.kit import json_number
+
+    for text in ("29.99", " 0.1 ", "-0", "00.50", "123456789012345678901234567890.123", "1e3", "+5", "7."):
+        assert json_number(text) == float(Decimal(text.strip())), text
+    assert json_number("abc") is None and json_number("NaN") is None

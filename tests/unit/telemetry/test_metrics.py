@@ -50,3 +50,16 @@ def test_exporters_default_to_none_and_get_metrics_is_created_once() -> None:
     provider = setup_metrics("gateway", environ={}, set_global=False)
     provider.shutdown()
     assert get_metrics() is get_metrics()
+
+
+def test_per_event_metrics_are_skipped_only_when_no_reader_would_read_them(monkeypatch: Any) -> None:
+    """Start-up with no exporter and no extra reader turns per-event recording off; with a reader
+    (e.g. the Prometheus endpoint's) it stays on. The global provider itself is left alone."""
+    from signalmesh.telemetry import metrics as metrics_module
+
+    monkeypatch.setattr(metrics_module.metrics, "set_meter_provider", lambda provider: None)
+    monkeypatch.setattr(metrics_module, "_recorded", True)
+    setup_metrics("gateway", environ={}).shutdown()
+    assert not metrics_module.metrics_recorded()
+    setup_metrics("gateway", environ={}, extra_readers=[InMemoryMetricReader()]).shutdown()
+    assert metrics_module.metrics_recorded()

@@ -152,3 +152,22 @@ def test_an_unsampled_event_still_gets_a_trace_id_of_its_own():
     first, second = new_unsampled_span_context(), new_unsampled_span_context()
     assert first.is_valid and second.is_valid and first.trace_id != second.trace_id
     assert not first.trace_flags.sampled
+
+
+def test_a_stored_traceparent_reads_back_as_the_w3c_propagator_reads_it() -> None:
+    """The direct parse of our own traceparents gives the propagator's context, sampled or not;
+    other forms (zero ids, upper case, extra fields, garbage) are the propagator's answer too."""
+    from opentelemetry import trace
+    from opentelemetry.context import Context
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+    from signalmesh.telemetry.tracing import context_from_traceparent
+
+    trace_id, span_id = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
+    samples = [f"00-{trace_id}-{span_id}-01", f"00-{trace_id}-{span_id}-00", f"00-{'0' * 32}-{span_id}-01"]
+    samples += [f"00-{trace_id}-{'0' * 16}-01", f"00-{trace_id.upper()}-{span_id}-01"]
+    samples += [f"00-{trace_id}-{span_id}-01-x"]
+    samples += [f"01-{trace_id}-{span_id}-01-future", "", "garbage"]
+    for traceparent in samples:
+        ours = trace.get_current_span(context_from_traceparent(traceparent)).get_span_context()
+        extracted = TraceContextTextMapPropagator().extract({"traceparent": traceparent}, context=Context())
+        assert ours == trace.get_current_span(extracted).get_span_context(), traceparent

@@ -6,6 +6,7 @@ This is where raw personal data ends: every customer-information key leaves here
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import partial
 from types import MappingProxyType
 from typing import Any
@@ -31,6 +32,8 @@ ACTION_SOURCES: dict[int, str] = {
     event_pb2.ACTION_SOURCE_OTHER: "other",
 }
 
+_EPOCH = datetime(1970, 1, 1)
+
 # Every user_data key this connector can send, in Meta's spelling.
 # fmt: off
 USER_DATA_KEYS = (
@@ -55,12 +58,15 @@ def meta_event(event: event_pb2.ConversionEvent) -> kit.PlatformEvent:
         data["action_source"] = ACTION_SOURCES[event.action_source]
     if event.event_source_url:
         data["event_source_url"] = event.event_source_url
-    event_year = event.event_time.ToDatetime().year if event.event_time.seconds else None
+    # The year of the whole seconds is the timestamp's year (nanos never cross a new year).
+    seconds = event.event_time.seconds
+    event_year = (_EPOCH + timedelta(seconds=seconds)).year if seconds else None
     data["user_data"] = user_data(event.user_data, event.click_ids, event_year)
     if custom := custom_data(event):
         data["custom_data"] = custom
 
-    identifiers = {key for key in USER_DATA_KEYS if key in data["user_data"]}
+    # user_data holds only USER_DATA_KEYS, each present only when it has a value.
+    identifiers = set(data["user_data"])
     if event.event_source_url:
         identifiers.add("event_source_url")
     return kit.PlatformEvent(data=data, identifiers=tuple(sorted(identifiers)))
@@ -76,24 +82,36 @@ def user_data(
     country = normalize.country(raw_country) if raw_country and not is_sha256_hex(raw_country) else None
 
     result: dict[str, Any] = {}
-    kit.put_present(result, "em", kit.hashed_list(user.emails, normalize.email))
-    kit.put_present(
-        result, "ph", kit.hashed_list(user.phones, partial(normalize.phone, default_region=country))
-    )
-    kit.put_present(result, "fn", kit.hashed_one(user.first_name, normalize.name))
-    kit.put_present(result, "ln", kit.hashed_one(user.last_name, normalize.name))
-    kit.put_present(result, "ge", kit.hashed_one(user.gender, normalize.gender))
-    kit.put_present(
-        result,
-        "db",
-        kit.hashed_one(user.date_of_birth, partial(normalize.date_of_birth, latest_year=event_year)),
-    )
-    kit.put_present(result, "ct", kit.hashed_one(user.city, normalize.city))
-    kit.put_present(result, "st", kit.hashed_one(user.state, partial(normalize.state, country=country)))
-    kit.put_present(result, "zp", kit.hashed_one(user.zip, partial(normalize.zip_code, country=country)))
-    kit.put_present(result, "country", kit.hashed_one(raw_country, normalize.country))
+    # Fields left empty are skipped before any normaliser is built: most events carry a few.
+    if user.emails:
+        kit.put_present(result, "em", kit.hashed_list(user.emails, normalize.email))
+    if user.phones:
+        kit.put_present(
+            result, "ph", kit.hashed_list(user.phones, partial(normalize.phone, default_region=country))
+        )
+    if user.first_name:
+        kit.put_present(result, "fn", kit.hashed_one(user.first_name, normalize.name))
+    if user.last_name:
+        kit.put_present(result, "ln", kit.hashed_one(user.last_name, normalize.name))
+    if user.gender:
+        kit.put_present(result, "ge", kit.hashed_one(user.gender, normalize.gender))
+    if user.date_of_birth:
+        kit.put_present(
+            result,
+            "db",
+            kit.hashed_one(user.date_of_birth, partial(normalize.date_of_birth, latest_year=event_year)),
+        )
+    if user.city:
+        kit.put_present(result, "ct", kit.hashed_one(user.city, normalize.city))
+    if user.state:
+        kit.put_present(result, "st", kit.hashed_one(user.state, partial(normalize.state, country=country)))
+    if user.zip:
+        kit.put_present(result, "zp", kit.hashed_one(user.zip, partial(normalize.zip_code, country=country)))
+    if raw_country:
+        kit.put_present(result, "country", kit.hashed_one(raw_country, normalize.country))
     # Meta recommends hashing external_id; a list is allowed.
-    kit.put_present(result, "external_id", kit.hashed_list(user.external_ids, normalize.external_id))
+    if user.external_ids:
+        kit.put_present(result, "external_id", kit.hashed_list(user.external_ids, normalize.external_id))
     # Meta: client_ip_address, client_user_agent, fbc and fbp are never hashed.
     kit.put_present(result, "client_ip_address", user.client_ip_address.strip() or None)
     kit.put_present(result, "client_user_agent", user.client_user_agent.strip() or None)
