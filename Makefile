@@ -22,7 +22,7 @@ install: $(STAMP)
 constraints:
 	rm -rf $(VENV).constraints
 	$(PYTHON) -m venv $(VENV).constraints
-	$(VENV).constraints/bin/python -m pip install --quiet -e '.[dev]' $(foreach p,$(dir $(PLUGINS)),-e $(p))
+	$(VENV).constraints/bin/python -m pip install --quiet -e '.[dev,bench]' $(foreach p,$(dir $(PLUGINS)),-e $(p))
 	{ sed -n '/^#/p' constraints.txt; $(VENV).constraints/bin/python -m pip freeze --exclude-editable \
 	  | grep -iv '^signalmesh'; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
@@ -45,7 +45,7 @@ protos: install
 	$(BIN)/python protos/generate.py
 
 bench: install
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m benchmarks.run
 
 chaos: install
