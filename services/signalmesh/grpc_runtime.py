@@ -25,8 +25,10 @@ from signalmesh.telemetry.tracing import server_interceptors
 
 T = TypeVar("T")
 
-# A second server on a port already in use must fail, not silently share its traffic.
+# A second server on a port already in use must fail, not silently share its traffic; only the
+# gateway's own workers share one port on purpose (``reuse_port``, their supervisor checked it free).
 _SERVER_OPTIONS = (("grpc.so_reuseport", 0),)
+_SHARED_PORT_OPTIONS = (("grpc.so_reuseport", 1),)
 
 
 @dataclass(slots=True)
@@ -89,14 +91,17 @@ async def start_server(
     add_services: Callable[[grpc.aio.Server], None],
     service_names: Sequence[str],
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    reuse_port: bool = False,
 ) -> RunningServer:
     """Create, populate and start a grpc.aio server on ``listen`` ("127.0.0.1:0" picks a port).
 
     ``add_services`` adds the service's servicers; ``service_names`` are their full names
     (``signalmesh.v1.Gateway``), reported SERVING by health and listed by reflection.
-    Interceptors run in the order given, the first outermost.
+    Interceptors run in the order given, the first outermost. ``reuse_port`` lets sibling
+    processes bind the same port (SO_REUSEPORT; the kernel spreads connections over them).
     """
-    server = grpc.aio.server(interceptors=list(interceptors) or None, options=_SERVER_OPTIONS)
+    options = _SHARED_PORT_OPTIONS if reuse_port else _SERVER_OPTIONS
+    server = grpc.aio.server(interceptors=list(interceptors) or None, options=options)
     add_services(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -6,6 +6,7 @@ all. These types belong to config; the services import them from here, never the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,11 @@ class ApiClient:
     scopes: tuple[str, ...] = SCOPES
 
 
+def default_workers() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @dataclass(frozen=True, slots=True)
 class GatewayConfig:
     listen: str = "127.0.0.1:7400"
@@ -43,6 +49,9 @@ class GatewayConfig:
     # Past this many undelivered entries the gateway answers RESOURCE_EXHAUSTED with a retry
     # hint instead of growing without bound (a platform outage must not exhaust the disk).
     max_outbox_depth: int = 1_000_000
+    # Gateway processes sharing the listen port (SO_REUSEPORT), each with its own event loop:
+    # one per core by default, 1 for a single process as before.
+    workers: int = field(default_factory=lambda: default_workers())
 
 
 @dataclass(frozen=True, slots=True)

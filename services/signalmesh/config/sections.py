@@ -39,6 +39,7 @@ _GATEWAY_KEYS = {
     "max_batch_size",
     "generate_missing_event_id",
     "max_outbox_depth",
+    "workers",
 }
 _DISPATCHER_KEYS = {
     "linger",
@@ -65,6 +66,7 @@ def load_gateway(data: Mapping[str, Any]) -> GatewayConfig:
         max_batch_size=positive_int(data, "max_batch_size", defaults.max_batch_size, "gateway"),
         generate_missing_event_id=typed(data, "generate_missing_event_id", bool, False, "gateway"),
         max_outbox_depth=positive_int(data, "max_outbox_depth", defaults.max_outbox_depth, "gateway"),
+        workers=positive_int(data, "workers", defaults.workers, "gateway"),
     )
     reject_unknown(data, _GATEWAY_KEYS, "gateway")
     return gateway

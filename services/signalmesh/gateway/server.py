@@ -78,7 +78,11 @@ async def serve_gateway(
     listen: str | None = None,
     policy_address: str | None = None,
     dispatch: bool = True,
+    shared_port: bool = False,
 ) -> GatewayRuntime:
+    """Start the gateway. ``shared_port``: one of several worker processes on one port; each
+    runs everything a replica runs (dispatcher claims are leases in the shared store, the alert
+    watch holds the store's ``alerts`` lease, housekeeping is idempotent)."""
     registry = registry or load_registry(config.plugins_allow)
     check_destinations(config, registry)
     provider = trace.get_tracer_provider()
@@ -142,6 +146,7 @@ async def serve_gateway(
         add_services=add_services,
         service_names=[SERVICE_NAME, MONITORING_SERVICE_NAME],
         interceptors=interceptors,
+        reuse_port=shared_port,
     )
     if dispatch:
         dispatcher.start()
