@@ -34,7 +34,9 @@ def alive(pid: int) -> bool:
 
 
 def clicked(event_id: str) -> event_pb2.ConversionEvent:
-    return make_event(event_id, click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.{event_id}"))
+    return make_event(
+        event_id, click_ids=event_pb2.ClickIds(fbc=f"fb.1.{int(time.time() * 1000)}.{event_id}")
+    )
 
 
 async def start_two_workers(launcher, *, lease: str = "30s"):

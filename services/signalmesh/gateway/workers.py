@@ -46,7 +46,9 @@ def reserve_port(listen: str) -> tuple[socket.socket, str]:
         try:
             probe.bind((host, int(port)))
         except OSError as error:
-            raise OSError(f"cannot listen on {listen}: {error} (is another process using the port?)") from None
+            raise OSError(
+                f"cannot listen on {listen}: {error} (is another process using the port?)"
+            ) from None
         chosen = probe.getsockname()[1]
     reserved = socket.socket(family, socket.SOCK_STREAM)
     reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
