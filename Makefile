@@ -34,7 +34,7 @@ protos: install
 	$(BIN)/python protos/generate.py
 
 bench: install
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(ARGS)
 
 chaos: install
 	$(BIN)/python -m benchmarks.chaos
