@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,16 +192,23 @@ async def open_loop(address: str, key: str, rate: float, seconds: float, prefix:
         stubs = [gateway_pb2_grpc.GatewayStub(channel) for channel in channels]
         loop = asyncio.get_running_loop()
         latencies: list[float] = []
+        failures: Counter[str] = Counter()
 
         async def one(index: int, event: event_pb2.ConversionEvent, due: float) -> None:
             await asyncio.sleep(max(0.0, due - loop.time()))
-            await stubs[index % len(stubs)].SendEvent(
-                gateway_pb2.SendEventRequest(event=event), metadata=metadata, timeout=60
-            )
+            try:
+                await stubs[index % len(stubs)].SendEvent(
+                    gateway_pb2.SendEventRequest(event=event), metadata=metadata, timeout=60
+                )
+            except grpc.aio.AioRpcError as error:
+                failures[f"{error.code().name}: {error.details()}"] += 1
+                return
             latencies.append((loop.time() - due) * 1000)
 
         start = loop.time() + 0.2
         await asyncio.gather(*(one(index, event, start + index / rate) for index, event in enumerate(events)))
+        if failures:
+            print(f"open loop: {sum(failures.values())} calls failed: {dict(failures)}", file=sys.stderr)
         return Figures(f"mesh {rate:,.0f} req/s offered", len(events), loop.time() - start, latencies)
     finally:
         for channel in channels:
