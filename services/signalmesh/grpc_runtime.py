@@ -25,10 +25,8 @@ from signalmesh.telemetry.tracing import server_interceptors
 
 T = TypeVar("T")
 
-# A second server on a port already in use must fail, not silently share its traffic; only the
-# gateway's own workers share one port on purpose (``reuse_port``, their supervisor checked it free).
+# A second server on a port already in use must fail, not silently share its traffic.
 _SERVER_OPTIONS = (("grpc.so_reuseport", 0),)
-_SHARED_PORT_OPTIONS = (("grpc.so_reuseport", 1),)
 
 
 @dataclass(slots=True)
@@ -100,7 +98,12 @@ async def start_server(
     Interceptors run in the order given, the first outermost. ``reuse_port`` lets sibling
     processes bind the same port (SO_REUSEPORT; the kernel spreads connections over them).
     """
-    options = _SHARED_PORT_OPTIONS if reuse_port else _SERVER_OPTIONS
+    options: Sequence[tuple[str, int]] = _SERVER_OPTIONS
+    if reuse_port:  # only the gateway's own workers, on a port their supervisor checked free
+        options = (
+            *(option for option in options if option[0] != "grpc.so_reuseport"),
+            ("grpc.so_reuseport", 1),
+        )
     server = grpc.aio.server(interceptors=list(interceptors) or None, options=options)
     add_services(server)
     health_servicer = health.aio.HealthServicer()
