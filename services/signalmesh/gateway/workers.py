@@ -103,6 +103,7 @@ def supervise(
             _stop(workers)
             print("gateway: a worker did not start; see its output above", file=sys.stderr)
             return 1
+        reserved.close()  # the workers hold the port now
         write_ready_file(ready_file, address)
         print(f"gateway: {count} workers on {address}", file=sys.stderr)
         return _watch(workers)
