@@ -102,5 +102,5 @@ def test_gateway_workers_default_to_the_cores_this_process_may_use_and_must_be_p
 
     assert load({}).gateway.workers == len(os.sched_getaffinity(0))
     assert load({"gateway": {"workers": 1}}).gateway.workers == 1
-    with pytest.raises(ConfigError, match="gateway.workers"):
+    with pytest.raises(ConfigError, match=r"gateway\.workers"):
         load({"gateway": {"workers": 0}})
