@@ -46,7 +46,7 @@ protos: install
 
 bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(ARGS)
 
 chaos: install
 	$(BIN)/python -m benchmarks.chaos

@@ -702,11 +702,11 @@ async def duplicate_storm(mesh: Mesh, client: Client, sizes: Sizes, rng: random.
 
 
 def rss_mib(process: ServiceProcess) -> float:
-    """Resident memory of a service process, from /proc (Linux)."""
-    for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc status")
+    """Resident memory of a service process and its children (a gateway's workers), from /proc
+    (Linux)."""
+    from benchmarks.run import tree_rss_mb
+
+    return tree_rss_mb(process.process.pid)
 
 
 async def backpressure(mesh: Mesh, client: Client, sizes: Sizes, rng: random.Random) -> Audit:

@@ -122,6 +122,7 @@ async def start_server(
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     options: Sequence[tuple[str, int]] | None = None,
     tls: ServerTls | None = None,
+    reuse_port: bool = False,
 ) -> RunningServer:
     """Create, populate and start a grpc.aio server on ``listen`` ("127.0.0.1:0" picks a port).
 
@@ -130,11 +131,19 @@ async def start_server(
     Interceptors run in the order given, the first outermost. ``options`` are the connection
     limits (:func:`connection_options`; its defaults when None). With ``tls`` the port speaks
     only TLS (and, with its client CA, only to callers holding a certificate it signed).
+    ``reuse_port`` lets sibling processes bind the same port (SO_REUSEPORT; the kernel spreads
+    connections over them).
     """
     # Read first: a missing certificate is a configuration error before anything is created.
     credentials = _server_credentials(tls)
+    base: Sequence[tuple[str, int]] = _SERVER_OPTIONS
+    if reuse_port:  # only the gateway's own workers, on a port their supervisor checked free
+        base = (
+            *(option for option in base if option[0] != "grpc.so_reuseport"),
+            ("grpc.so_reuseport", 1),
+        )
     limits = tuple(options) if options is not None else connection_options()
-    server = grpc.aio.server(interceptors=list(interceptors) or None, options=_SERVER_OPTIONS + limits)
+    server = grpc.aio.server(interceptors=list(interceptors) or None, options=(*base, *limits))
     add_services(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -35,6 +36,23 @@ def write_ready_file(path: str | None, address: str) -> None:
         temporary = Path(path + ".tmp")
         temporary.write_text(address)
         temporary.replace(path)
+
+
+# Young-generation collections every 20,000 net allocations instead of 700: a busy loop
+# allocates a few hundred objects per event, and at the default it collected hundreds of times a
+# second. The older generations are scanned proportionally less often, and everything alive after
+# start-up (modules, descriptors, plugins: most of the heap) is frozen out of every scan, so a
+# full collection no longer walks it: those walks were the 57-100 ms pauses at p99.
+GC_THRESHOLDS = (20_000, 50, 100)
+
+
+def settle_heap() -> None:
+    """After start-up: collect once, move what survived out of the collector's sight
+    (``gc.freeze``), and set :data:`GC_THRESHOLDS`. Frozen objects are still freed by reference
+    counting; only the cycle scans skip them."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 async def until_signalled() -> None:
@@ -74,6 +92,7 @@ def run_grpc_service(
 
     async def run() -> None:
         runtime = await start()
+        settle_heap()
         write_ready_file(ready_file, runtime.address)
         await until_signalled()
         await runtime.stop()

@@ -68,3 +68,18 @@ def test_service_main_turns_a_broken_config_into_exit_code_2(tmp_path, capsys):
     argv = ["--config", str(config_file)]
     assert service_main("gateway", lambda parser: None, lambda config, args: 0, argv) == 2
     assert "configuration error" in capsys.readouterr().err
+
+
+def test_settling_the_heap_freezes_what_start_up_left_and_raises_the_thresholds():
+    import gc
+
+    from signalmesh.service_process import GC_THRESHOLDS, settle_heap
+
+    before = gc.get_threshold()
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -6,6 +6,7 @@ all. These types belong to config; the services import them from here, never the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,11 @@ class ClientTls:
     keys: str = "tls_"
 
 
+def default_workers() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @dataclass(frozen=True, slots=True)
 class GatewayConfig:
     listen: str = "127.0.0.1:7400"
@@ -91,6 +97,9 @@ class GatewayConfig:
     tls: ServerTls | None = None
     # [gateway] policy_tls_ca/policy_tls_cert/policy_tls_key: None dials policy in plaintext.
     policy_tls: ClientTls | None = None
+    # Gateway processes sharing the listen port (SO_REUSEPORT), each with its own event loop:
+    # one per core by default, 1 for a single process as before.
+    workers: int = field(default_factory=lambda: default_workers())
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ _GATEWAY_KEYS = {
     "min_client_ping_interval",
     *SERVER_TLS_KEYS,
     *client_tls_keys("policy_tls_"),
+    "workers",
 }
 _DISPATCHER_KEYS = {
     "linger",
@@ -90,6 +91,7 @@ def load_gateway(data: Mapping[str, Any]) -> GatewayConfig:
         min_client_ping_interval_seconds=duration(data, "min_client_ping_interval", "10s", "gateway"),
         tls=load_server_tls(data, "gateway"),
         policy_tls=load_client_tls(data, "gateway", prefix="policy_tls_"),
+        workers=positive_int(data, "workers", defaults.workers, "gateway"),
     )
     reject_unknown(data, _GATEWAY_KEYS, "gateway")
     return gateway

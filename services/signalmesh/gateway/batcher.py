@@ -1,5 +1,10 @@
 """Micro-batching for unary and streamed calls: events arriving within a few milliseconds share
-one policy call and one outbox transaction, so per-event cost stays that of a batch."""
+one policy call and one outbox transaction, so per-event cost stays that of a batch.
+
+Only a bounded number of batches is in flight at once. While they all are, new events wait and
+go out together the moment one completes: under load batches grow with the load (each paying
+one policy call and one fsync for many events) instead of a tiny batch per linger period; a
+lone call, with nothing in flight, still goes out after the linger."""
 
 from __future__ import annotations
 
@@ -24,7 +29,8 @@ class _Waiter(Generic[Result]):
 
 
 class MicroBatcher(Generic[Result]):
-    """Collects events for up to ``linger_seconds`` (or ``max_size``) and submits them together."""
+    """Collects events for up to ``linger_seconds`` (or ``max_size``) and submits them together,
+    with at most ``max_in_flight`` submissions running; the next is flushed when one completes."""
 
     def __init__(
         self,
@@ -34,12 +40,16 @@ class MicroBatcher(Generic[Result]):
         *,
         linger_seconds: float,
         max_size: int,
+        max_in_flight: int = 2,
     ) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
         self._submit = submit
         self._linger = linger_seconds
         self._max_size = max_size
         self._pending: list[_Waiter[Result]] = []
         self._flush_handle: asyncio.TimerHandle | None = None
+        self._max_in_flight = max_in_flight
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def submit(
@@ -52,21 +62,34 @@ class MicroBatcher(Generic[Result]):
             event, otel_context.get_current() if context is None else context, loop.create_future()
         )
         self._pending.append(waiter)
-        if len(self._pending) >= self._max_size:
+        if not self._slot_free():
+            pass  # flushed when a batch in flight completes (_on_done)
+        elif len(self._pending) >= self._max_size:
             self._flush()
         elif self._flush_handle is None:
             self._flush_handle = loop.call_later(self._linger, self._flush)
         return await waiter.future
 
-    def _flush(self) -> None:
+    def _slot_free(self) -> bool:
+        return len(self._tasks) < self._max_in_flight
+
+    def _flush(self, *, ignore_bound: bool = False) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
-        batch, self._pending = self._pending, []
-        if batch:
+        while self._pending and (ignore_bound or self._slot_free()):
+            batch = self._pending[: self._max_size]
+            del self._pending[: self._max_size]
             task = asyncio.get_running_loop().create_task(self._run(batch))
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._on_done)
+
+    def _on_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        # What waited while every slot was busy goes now: it has already waited longer than a
+        # linger, and waiting more would only add latency.
+        if self._pending:
+            self._flush()
 
     async def _run(self, batch: list[_Waiter[Result]]) -> None:
         try:
@@ -86,6 +109,7 @@ class MicroBatcher(Generic[Result]):
 
     async def drain(self) -> None:
         """Submit what is pending and wait for every batch in flight (graceful shutdown)."""
-        self._flush()
-        if self._tasks:
+        self._flush(ignore_bound=True)
+        while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._flush(ignore_bound=True)

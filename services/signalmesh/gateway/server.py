@@ -110,7 +110,11 @@ async def serve_gateway(
     listen: str | None = None,
     policy_address: str | None = None,
     dispatch: bool = True,
+    shared_port: bool = False,
 ) -> GatewayRuntime:
+    """Start the gateway. ``shared_port``: one of several worker processes on one port; each
+    runs everything a replica runs (dispatcher claims are leases in the shared store, the alert
+    watch holds the store's ``alerts`` lease, housekeeping is idempotent)."""
     registry = registry or load_registry(config.plugins_allow)
     check_destinations(config, registry)
     check_files(config.gateway.tls, config.gateway.policy_tls)
@@ -191,6 +195,7 @@ async def serve_gateway(
             min_client_ping_interval_seconds=config.gateway.min_client_ping_interval_seconds,
         ),
         tls=config.gateway.tls,
+        reuse_port=shared_port,
     )
     if dispatch:
         dispatcher.start()

@@ -105,3 +105,12 @@ def test_clients_get_every_scope_unless_they_name_theirs():
     with pytest.raises(ConfigError) as error:
         load({"clients": [{"name": "shop", "key_sha256": digest, "scopes": ["root"]}]})
     assert str(error.value).startswith("clients[0].scopes: unknown scope(s) ['root']")
+
+
+def test_gateway_workers_default_to_the_cores_this_process_may_use_and_must_be_positive():
+    import os
+
+    assert load({}).gateway.workers == len(os.sched_getaffinity(0))
+    assert load({"gateway": {"workers": 1}}).gateway.workers == 1
+    with pytest.raises(ConfigError, match=r"gateway\.workers"):
+        load({"gateway": {"workers": 0}})
