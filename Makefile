@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Every connector distribution; _template is a copy-me skeleton, never installed.
 PLUGINS := $(filter-out plugins/_template/%,$(wildcard plugins/*/pyproject.toml))
 
-.PHONY: install chromium demo test protos bench chaos lint clean
+.PHONY: install chromium demo test protos bench chaos fuzz lint clean
 
 $(STAMP): pyproject.toml $(PLUGINS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ bench: install
 
 chaos: install
 	$(BIN)/python -m benchmarks.chaos
+
+# The fuzz target of tests/fuzz/ for longer (make test runs 2,000 inputs): FUZZ_EXAMPLES=N.
+FUZZ_EXAMPLES ?= 20000
+fuzz: install
+	@FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -q -s -p no:randomly >$(VENV)/fuzz.log 2>&1; \
+	  status=$$?; grep -E "^fuzz:|passed|failed|Falsifying" $(VENV)/fuzz.log; exit $$status
 
 lint: install
 	$(BIN)/ruff check services plugins tests benchmarks

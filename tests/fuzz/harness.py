@@ -87,7 +87,9 @@ class Target:
             if not outcome.accepted:
                 self.tally.counts["refused"] += 1
                 return
-            for prepared in prepare_event(outcome.event, route(outcome.event, self.destinations), self.registry):
+            for prepared in prepare_event(
+                outcome.event, route(outcome.event, self.destinations), self.registry
+            ):
                 connector = self.registry.get(prepared.connector)
                 connector.match_quality(prepared)
                 connector.build_requests([prepared], self.destinations[prepared.destination])

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from signalmesh.v1 import event_pb2, gateway_pb2, gateway_pb2_grpc
 
-from tests.fuzz.harness import Target, Tally
+from tests.fuzz.harness import Tally, Target
 from tests.fuzz.live_gateway import live_gateway
 from tests.fuzz.strategies import conversion_events
 
@@ -44,7 +44,9 @@ def print_tally() -> Iterator[None]:
 
 
 # Random bytes, and serialised events with bytes flipped: the decoder's hostile half.
-MUTATED = st.tuples(conversion_events(), st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=4))
+MUTATED = st.tuples(
+    conversion_events(), st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=4)
+)
 
 
 def _mutate(pair: tuple[event_pb2.ConversionEvent, list[tuple[int, int]]]) -> bytes:
@@ -69,10 +71,14 @@ def test_hostile_events_are_refused_or_built_never_raised(event: event_pb2.Conve
 
 
 @pytest.fixture(scope="module")
-def gateway_stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[gateway_pb2_grpc.GatewayStub, tuple]]:
-    with live_gateway(Path(tmp_path_factory.mktemp("fuzz-mesh"))) as gateway:
-        with grpc.insecure_channel(gateway.address) as channel:
-            yield gateway_pb2_grpc.GatewayStub(channel), gateway.metadata
+def gateway_stub(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[gateway_pb2_grpc.GatewayStub, tuple]]:
+    with (
+        live_gateway(Path(tmp_path_factory.mktemp("fuzz-mesh"))) as gateway,
+        grpc.insecure_channel(gateway.address) as channel,
+    ):
+        yield gateway_pb2_grpc.GatewayStub(channel), gateway.metadata
 
 
 def test_hostile_events_over_grpc_are_never_unknown_or_internal(gateway_stub) -> None:
@@ -87,7 +93,9 @@ def test_hostile_events_over_grpc_are_never_unknown_or_internal(gateway_stub) ->
             if unary:
                 stub.SendEvent(gateway_pb2.SendEventRequest(event=events[0]), metadata=metadata, timeout=10)
             else:
-                response = stub.SendEvents(gateway_pb2.SendEventsRequest(events=events), metadata=metadata, timeout=10)
+                response = stub.SendEvents(
+                    gateway_pb2.SendEventsRequest(events=events), metadata=metadata, timeout=10
+                )
                 assert len(response.results) == len(events)
             code = grpc.StatusCode.OK
         except grpc.RpcError as error:

@@ -32,7 +32,6 @@ from signalmesh.plugins import ConnectorRegistry
 from signalmesh.store.base import Store
 from signalmesh.v1 import event_pb2, policy_pb2
 
-
 _log = logging.getLogger(__name__)
 
 
@@ -131,9 +130,7 @@ class AcceptPipeline:
             if history is not None:
                 history.merge(count_decided(prepared_events, decisions, qualities, now))
                 history.merge(
-                    count_strategies(
-                        prepared_events, decisions, self._registry.get, self._destinations, now
-                    )
+                    count_strategies(prepared_events, decisions, self._registry.get, self._destinations, now)
                 )
             with observe.enqueue_span(acceptance.entries):
                 await self._store.accept(acceptance.entries, acceptance.statuses, now, history=history)
@@ -151,7 +148,7 @@ class AcceptPipeline:
             outcome = self._check(event, now)
             if outcome.accepted:
                 self._prepare(outcome)
-        except Exception as error:  # noqa: BLE001 - the last line of defence, logged once
+        except Exception as error:
             # The type and the event's position only: the message may quote personal data.
             _log.warning(
                 "event could not be processed, refused as event.unprocessable: %s", type(error).__name__

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from google.protobuf import struct_pb2, timestamp_pb2
 
@@ -108,8 +109,8 @@ def _entries(event: event_pb2.ConversionEvent) -> Iterator[Problem]:
             yield (path, "entries.max", f"has {count} entries; at most {cap} are accepted")
 
 
-def _resolve(event: event_pb2.ConversionEvent, path: str) -> object:
-    value: object = event
+def _resolve(event: event_pb2.ConversionEvent, path: str) -> Any:
+    value: Any = event
     for part in path.split("."):
         value = getattr(value, part)
     return value
@@ -118,10 +119,10 @@ def _resolve(event: event_pb2.ConversionEvent, path: str) -> object:
 def _lengths(event: event_pb2.ConversionEvent) -> Iterator[Problem]:
     for path, cap in MAX_LENGTH.items():
         if path.endswith("[]"):
-            for index, text in enumerate(_resolve(event, path[:-2])):  # type: ignore[call-overload]
+            for index, text in enumerate(_resolve(event, path[:-2])):
                 yield from _length(f"{path[:-2]}[{index}]", text, cap)
         else:
-            yield from _length(path, _resolve(event, path), cap)  # type: ignore[arg-type]
+            yield from _length(path, _resolve(event, path), cap)
     for descriptor in event_pb2.ClickIds.DESCRIPTOR.fields:
         if descriptor.type == descriptor.TYPE_STRING:
             text = getattr(event.click_ids, descriptor.name)
@@ -134,25 +135,32 @@ def _lengths(event: event_pb2.ConversionEvent) -> Iterator[Problem]:
 
 def _length(path: str, text: str, cap: int) -> Iterator[Problem]:
     if len(text) > cap:
-        yield (path, "length.max", f"is {len(text)} characters long ({cut(text)}); at most {cap} are accepted")
+        yield (
+            path,
+            "length.max",
+            f"is {len(text)} characters long ({cut(text)}); at most {cap} are accepted",
+        )
 
 
 def _enums(event: event_pb2.ConversionEvent) -> Iterator[Problem]:
     """An enum number the proto does not define (proto3 keeps unknown numbers as they came)."""
+    enums = event_pb2.DESCRIPTOR.enum_types_by_name
     fields = [
-        ("action_source", event.action_source, event_pb2.ActionSource),
-        ("consent.ad_user_data", event.consent.ad_user_data, event_pb2.ConsentStatus),
-        ("consent.ad_personalization", event.consent.ad_personalization, event_pb2.ConsentStatus),
+        ("action_source", event.action_source, enums["ActionSource"]),
+        ("consent.ad_user_data", event.consent.ad_user_data, enums["ConsentStatus"]),
+        ("consent.ad_personalization", event.consent.ad_personalization, enums["ConsentStatus"]),
     ]
     for path, number, enum in fields:
-        if number not in enum.values():
-            known = ", ".join(enum.keys()[1:])
+        if number not in enum.values_by_number:
+            known = ", ".join(value.name for value in enum.values[1:])
             yield (path, "enum.unknown", f"{number} is not a defined value; use one of: {known}")
 
 
 def _timestamps(event: event_pb2.ConversionEvent, now: float) -> Iterator[Problem]:
     stamps = [("event_time", event.HasField("event_time"), event.event_time)]
-    stamps.append(("click_ids.click_time", event.click_ids.HasField("click_time"), event.click_ids.click_time))
+    stamps.append(
+        ("click_ids.click_time", event.click_ids.HasField("click_time"), event.click_ids.click_time)
+    )
     for path, present, stamp in stamps:
         if present and not _in_range(stamp):
             yield (
@@ -162,12 +170,17 @@ def _timestamps(event: event_pb2.ConversionEvent, now: float) -> Iterator[Proble
                 "0001-01-01 to 9999-12-31 and nanos from 0 to 999999999",
             )
     click = event.click_ids.click_time
-    if event.click_ids.HasField("click_time") and _in_range(click) and now - click.seconds > MAX_CLICK_AGE_SECONDS:
+    if (
+        event.click_ids.HasField("click_time")
+        and _in_range(click)
+        and now - click.seconds > MAX_CLICK_AGE_SECONDS
+    ):
         yield (
             "click_ids.click_time",
             "click_time.too_old",
             f"is {int((now - click.seconds) // 86_400)} days ago; a click older than "
-            f"{MAX_CLICK_AGE_SECONDS // 86_400} days builds an fbc Meta refuses (its _fbc cookie lives 90 days)",
+            f"{MAX_CLICK_AGE_SECONDS // 86_400} days builds an fbc Meta refuses "
+            "(its _fbc cookie lives 90 days)",
         )
 
 
@@ -196,7 +209,7 @@ def _custom_properties(properties: struct_pb2.Struct) -> Iterator[Problem]:
         )
         return
     for key, value in properties.fields.items():
-        path = f"custom_properties.{key[: PROPERTY_KEY_LENGTH]}"
+        path = f"custom_properties.{key[:PROPERTY_KEY_LENGTH]}"
         if len(key) > PROPERTY_KEY_LENGTH:
             yield (
                 path,
@@ -209,7 +222,11 @@ def _custom_properties(properties: struct_pb2.Struct) -> Iterator[Problem]:
 def _property_value(path: str, value: struct_pb2.Value, depth: int) -> Iterator[Problem]:
     kind = value.WhichOneof("kind")
     if kind == "number_value" and not math.isfinite(value.number_value):
-        yield (path, "number.finite", f"is {value.number_value}: send a finite number (NaN and Infinity are no JSON)")
+        yield (
+            path,
+            "number.finite",
+            f"is {value.number_value}: send a finite number (NaN and Infinity are no JSON)",
+        )
     elif kind == "string_value":
         yield from _length(path, value.string_value, PROPERTY_STRING_LENGTH)
     elif kind in ("struct_value", "list_value"):
@@ -217,10 +234,16 @@ def _property_value(path: str, value: struct_pb2.Value, depth: int) -> Iterator[
             yield (path, "depth.max", f"nests deeper than {MAX_CUSTOM_DEPTH} levels")
             return
         children = (
-            list(value.struct_value.fields.values()) if kind == "struct_value" else list(value.list_value.values)
+            list(value.struct_value.fields.values())
+            if kind == "struct_value"
+            else list(value.list_value.values)
         )
         if len(children) > MAX_CUSTOM_PROPERTIES:
-            yield (path, "entries.max", f"has {len(children)} entries; at most {MAX_CUSTOM_PROPERTIES} are accepted")
+            yield (
+                path,
+                "entries.max",
+                f"has {len(children)} entries; at most {MAX_CUSTOM_PROPERTIES} are accepted",
+            )
             return
         for child in children:
             yield from _property_value(path, child, depth + 1)

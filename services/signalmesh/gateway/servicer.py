@@ -293,7 +293,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         if request.limit < 0:
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT,
-                f"limit: {request.limit} is negative; send 1 to {MAX_DEAD_LETTER_PAGE}, or 0 for {DEAD_LETTER_PAGE}",
+                f"limit: {request.limit} is negative; "
+                f"send 1 to {MAX_DEAD_LETTER_PAGE}, or 0 for {DEAD_LETTER_PAGE}",
             )
         letters = await list_dead_letters(
             self._store,

@@ -279,7 +279,9 @@ def decimal_problem(text: str) -> str | None:
     if stripped.lower() in ("nan", "inf", "-inf", "infinity"):
         return f"{cut(text)} is not a number: send the amount as a decimal string such as 29.99"
     if stripped.startswith("-"):
-        return f"{cut(text)} is negative: conversion values must be 0 or more (send refunds as their own event)"
+        return (
+            f"{cut(text)} is negative: conversion values must be 0 or more (send refunds as their own event)"
+        )
     cleaned = re.sub(r"[^\d.,eE+-]", "", stripped)
     if "," in cleaned and "." not in cleaned and re.fullmatch(r"\d+,\d{1,3}", cleaned):
         return f"{cut(text)} uses a decimal comma: send {cleaned.replace(',', '.')}"

@@ -102,13 +102,17 @@ def _violations_of(error: grpc.aio.AioRpcError) -> dict[str, error_details_pb2.B
 
 
 async def _send_one(mesh, event: event_pb2.ConversionEvent) -> gateway_pb2.SendEventResponse:
-    return await mesh.stub.SendEvent(gateway_pb2.SendEventRequest(event=event), metadata=mesh.metadata, timeout=10)
+    return await mesh.stub.SendEvent(
+        gateway_pb2.SendEventRequest(event=event), metadata=mesh.metadata, timeout=10
+    )
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 async def test_a_hostile_event_is_a_violation_of_its_own_and_the_batch_goes_on(mesh, name):
     change, field, reason = HOSTILE[name]
-    response = await mesh.send(make_event(f"{name}-before"), _with(change)(f"{name}-bad"), make_event(f"{name}-after"))
+    response = await mesh.send(
+        make_event(f"{name}-before"), _with(change)(f"{name}-bad"), make_event(f"{name}-after")
+    )
     assert (response.accepted, response.rejected) == (2, 1)
     rejected = response.results[1]
     assert rejected.disposition == gateway_pb2.DISPOSITION_REJECTED
@@ -136,7 +140,10 @@ async def test_a_stream_goes_on_past_a_hostile_event(mesh):
         for event in events:
             yield gateway_pb2.SendEventRequest(event=event)
 
-    answers = [answer.result async for answer in mesh.stub.StreamEvents(requests(), metadata=mesh.metadata, timeout=10)]
+    answers = [
+        answer.result
+        async for answer in mesh.stub.StreamEvents(requests(), metadata=mesh.metadata, timeout=10)
+    ]
     assert [answer.event_id for answer in answers] == ["stream-1", "stream-bad", "stream-nan", "stream-2"]
     assert [answer.disposition for answer in answers] == [
         gateway_pb2.DISPOSITION_ACCEPTED,
@@ -147,7 +154,9 @@ async def test_a_stream_goes_on_past_a_hostile_event(mesh):
 
 
 async def test_thirty_thousand_emails_are_refused_naming_the_field_and_cap_while_another_call_is_served(mesh):
-    flood = make_event("flood", user_data=event_pb2.UserData(emails=[f"user{n}@example.com" for n in range(30_000)]))
+    flood = make_event(
+        "flood", user_data=event_pb2.UserData(emails=[f"user{n}@example.com" for n in range(30_000)])
+    )
     refused, served = await asyncio.gather(
         _send_one(mesh, flood), _send_one(mesh, make_event("other-client")), return_exceptions=True
     )
