@@ -85,18 +85,23 @@ def test_hostile_events_over_grpc_are_never_unknown_or_internal(gateway_stub) ->
     stub, metadata = gateway_stub
 
     @_budget(0.1)
-    @given(st.lists(conversion_events(), min_size=1, max_size=3), st.booleans())
-    def call(events: list[event_pb2.ConversionEvent], unary: bool) -> None:
-        TALLY.counts["inputs"] += len(events)
-        TALLY.counts["grpc_events"] += len(events)
+    @given(
+        st.lists(conversion_events(), min_size=1, max_size=3), st.sampled_from(["unary", "batch", "check"])
+    )
+    def call(events: list[event_pb2.ConversionEvent], method: str) -> None:
+        sent = events if method == "batch" else events[:1]
+        TALLY.counts["inputs"] += len(sent)
+        TALLY.counts["grpc_events"] += len(sent)
         try:
-            if unary:
-                stub.SendEvent(gateway_pb2.SendEventRequest(event=events[0]), metadata=metadata, timeout=10)
+            if method == "unary":
+                stub.SendEvent(gateway_pb2.SendEventRequest(event=sent[0]), metadata=metadata, timeout=10)
+            elif method == "check":
+                stub.CheckEvent(gateway_pb2.CheckEventRequest(event=sent[0]), metadata=metadata, timeout=10)
             else:
                 response = stub.SendEvents(
-                    gateway_pb2.SendEventsRequest(events=events), metadata=metadata, timeout=10
+                    gateway_pb2.SendEventsRequest(events=sent), metadata=metadata, timeout=10
                 )
-                assert len(response.results) == len(events)
+                assert len(response.results) == len(sent)
             code = grpc.StatusCode.OK
         except grpc.RpcError as error:
             code = error.code()  # type: ignore[attr-defined]
