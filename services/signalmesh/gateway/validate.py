@@ -43,7 +43,9 @@ from signalmesh.v1 import event_pb2
 MAX_FUTURE_SKEW_SECONDS = 600
 _EVENT_ID = re.compile(r"[\x21-\x7e]{1,256}")
 _EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
-_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+# ASCII digits only, around ASCII spaces only: float() and Decimal() take exactly these.
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_ASCII_SPACE = " \t\n\r"
 STANDARD_EVENT_NAMES = frozenset(
     {
         "Purchase",
@@ -273,7 +275,7 @@ def _money(event: event_pb2.ConversionEvent, report: Report) -> None:
 
 def decimal_problem(text: str) -> str | None:
     """Why ``text`` is not an exact non-negative decimal, with the corrected form; None if it is."""
-    stripped = text.strip()
+    stripped = text.strip(_ASCII_SPACE)
     if _DECIMAL.fullmatch(stripped):
         return None
     if stripped.lower() in ("nan", "inf", "-inf", "infinity"):

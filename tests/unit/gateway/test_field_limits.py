@@ -72,6 +72,7 @@ def test_unknown_enum_numbers_negative_quantities_and_non_finite_numbers_are_ref
 def test_timestamps_outside_protobufs_range_and_clicks_older_than_90_days():
     event = purchase()
     event.event_time.nanos = -1
+    event.click_ids.fbclid = "IwAR-old"
     event.click_ids.click_time.FromSeconds(int(NOW) - 91 * 86_400)
     found = problems(event)
     assert found["event_time"][0] == "timestamp.range"
