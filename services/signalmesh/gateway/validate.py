@@ -212,8 +212,7 @@ def _source(event: event_pb2.ConversionEvent, report: Report) -> None:
             "required: where the conversion happened, e.g. ACTION_SOURCE_WEBSITE",
         )
     if event.event_source_url:
-        parts = urlsplit(event.event_source_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not _is_page_url(event.event_source_url):
             report.error(
                 "event_source_url",
                 "event_source_url.format",
@@ -225,6 +224,14 @@ def _source(event: event_pb2.ConversionEvent, report: Report) -> None:
             "event_source_url.required",
             "required for website events: the page URL where the conversion happened",
         )
+
+
+def _is_page_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[": urlsplit refuses a malformed IPv6 host (found by the fuzz target)
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _money(event: event_pb2.ConversionEvent, report: Report) -> None:

@@ -42,6 +42,10 @@ def _value_with_a_separator_character(event: event_pb2.ConversionEvent) -> None:
     event.value = "0.5\x1c"  # str.strip() drops \x1c, float() does not (found by the fuzz target)
 
 
+def _malformed_ipv6_url(event: event_pb2.ConversionEvent) -> None:
+    event.event_source_url = "http://[shop.example.com/thanks"  # urlsplit raises (found by the fuzz target)
+
+
 def _time_past_year_9999(event: event_pb2.ConversionEvent) -> None:
     event.event_time.CopyFrom(timestamp_pb2.Timestamp(seconds=2**62))
 
@@ -85,6 +89,7 @@ HOSTILE = {
     "item-price-309-zeros": (_huge_item_price, "contents[0].item_price", "length.max"),
     "value-too-large": (_big_value, "value", "value.range"),
     "value-with-separator": (_value_with_a_separator_character, "value", "value.decimal"),
+    "url-malformed-ipv6": (_malformed_ipv6_url, "event_source_url", "event_source_url.format"),
     "event-time-past-9999": (_time_past_year_9999, "event_time", "timestamp.range"),
     "nanos-out-of-range": (_nanos_out_of_range, "event_time", "timestamp.range"),
     "nan-property": (_nan_property, "custom_properties.score", "number.finite"),
