@@ -1,4 +1,4 @@
-# The only commands a user needs: demo · test · protos · bench · chaos.
+# The only commands a user needs: demo · test · protos · bench · chaos · fuzz.
 # Every target installs what it needs into .venv first, so a fresh clone needs nothing else.
 PYTHON ?= python3
 VENV   := .venv
