@@ -1,4 +1,4 @@
-# The only commands a user needs: demo · test · protos · bench · chaos · fairness.
+# The only commands a user needs: demo · test · protos · bench · chaos · fairness · fuzz.
 # Every target installs what it needs into .venv first, so a fresh clone needs nothing else.
 PYTHON ?= python3
 VENV   := .venv
@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Every connector distribution; _template is a copy-me skeleton, never installed.
 PLUGINS := $(filter-out plugins/_template/%,$(wildcard plugins/*/pyproject.toml))
 
-.PHONY: install constraints chromium demo test protos bench chaos fairness lint clean
+.PHONY: install constraints chromium demo test protos bench chaos fairness fuzz lint clean
 
 # constraints.txt pins every dependency's version (the image installs with it too).
 $(STAMP): pyproject.toml constraints.txt $(PLUGINS)
@@ -53,6 +53,12 @@ chaos: install
 
 fairness: install
 	$(BIN)/python -m benchmarks.fairness
+
+# The fuzz target of tests/fuzz/ for longer (make test runs 2,000 inputs): FUZZ_EXAMPLES=N.
+FUZZ_EXAMPLES ?= 20000
+fuzz: install
+	@FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -q -s -p no:randomly >$(VENV)/fuzz.log 2>&1; \
+	  status=$$?; grep -E "^fuzz:|passed|failed|Falsifying" $(VENV)/fuzz.log; exit $$status
 
 lint: install
 	$(BIN)/ruff check services plugins tests benchmarks

@@ -9,6 +9,7 @@ around each stage (``accept_telemetry.py``).
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -28,9 +29,24 @@ from signalmesh.gateway.policy_client import PolicyClient
 from signalmesh.gateway.prepare import decision_input, prepare_event, route
 from signalmesh.gateway.strategy_counts import count_strategies
 from signalmesh.gateway.tracking_plan import TrackingRule
+from signalmesh.gateway.validate import Report
 from signalmesh.plugins import ConnectorRegistry
 from signalmesh.store.base import Store
 from signalmesh.v1 import event_pb2, policy_pb2
+
+_log = logging.getLogger(__name__)
+
+
+def unprocessable(event: event_pb2.ConversionEvent) -> EventOutcome:
+    """A refusal for an event the gateway failed on: INVALID_ARGUMENT for it alone."""
+    report = Report()
+    report.error(
+        "event",
+        "event.unprocessable",
+        "could not be processed; nothing was accepted for it: check its values against the "
+        "README's field limits (the gateway logged the error's type)",
+    )
+    return EventOutcome(event, report)
 
 
 def generated_event_id() -> str:
@@ -90,11 +106,8 @@ class AcceptPipeline:
         event_contexts = (
             list(contexts) if contexts is not None else [otel_context.get_current()] * len(events)
         )
-        outcomes = [self._check(event, now) for event in events]
+        outcomes = [self._check_and_prepare(event, now) for event in events]
         observe.count_checked(outcomes)
-        for outcome in outcomes:
-            if outcome.accepted:
-                self._prepare(outcome)
 
         keep = self._keep_history and not dry_run
         history = count_checked(outcomes, self._destinations, now) if keep else None
@@ -133,6 +146,22 @@ class AcceptPipeline:
                 self._on_enqueued(acceptance.destinations)
             self._orphaned_claims.enqueued(acceptance.enqueued)
         return outcomes
+
+    def _check_and_prepare(self, event: event_pb2.ConversionEvent, now: float) -> EventOutcome:
+        """The event checked and, when valid, prepared; an unexpected error doing so costs only
+        this event (``unprocessable``), never its batch, the micro-batch's other callers or a
+        stream: the limits of ``field_limits`` should keep it from ever happening."""
+        try:
+            outcome = self._check(event, now)
+            if outcome.accepted:
+                self._prepare(outcome)
+        except Exception as error:
+            # The type and the event's position only: the message may quote personal data.
+            _log.warning(
+                "event could not be processed, refused as event.unprocessable: %s", type(error).__name__
+            )
+            return unprocessable(event)
+        return outcome
 
     def _check(self, event: event_pb2.ConversionEvent, now: float) -> EventOutcome:
         return check_event(

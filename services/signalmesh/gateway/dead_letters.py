@@ -13,6 +13,8 @@ from signalmesh.store.base import StatusRecord, Store
 from signalmesh.v1 import event_pb2
 
 DEAD_LETTER_PAGE = 100
+# ListDeadLetters' largest page: a bigger limit is clamped to it (a negative one is refused).
+MAX_DEAD_LETTER_PAGE = 1000
 # Filtering by reason happens after the store read, so that read is generous.
 _READ_WHEN_FILTERING = 100_000
 _READ_ALL = 1_000_000

@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection, Iterator
 
 from signalmesh.config.model import TrackingRule
+from signalmesh.gateway.field_limits import cut
 from signalmesh.gateway.ip_check import is_ip_address
 from signalmesh.gateway.tracking_plan import is_present
 from signalmesh.normalize import geography
@@ -31,7 +32,7 @@ def unusable_identifiers(user_data: event_pb2.UserData, latest_year: int) -> Ite
         yield (
             "user_data.country",
             "country.iso3166",
-            f"{user_data.country!r} is not a country: send an ISO 3166-1 alpha-2 code, e.g. US",
+            f"{cut(user_data.country)} is not a country: send an ISO 3166-1 alpha-2 code, e.g. US",
         )
     for index, email in enumerate(user_data.emails):
         if not is_sha256_hex(email) and not EMAIL.fullmatch(email.strip()):
@@ -96,6 +97,8 @@ def without_identifiers(
     ``event`` itself when there are none."""
     if not paths:
         return event
+    # A set, so dropping n of n identifiers is linear (``in`` on a list made it quadratic).
+    paths = frozenset(paths)
     copy = event_pb2.ConversionEvent()
     copy.CopyFrom(event)
     user_data = copy.user_data

@@ -18,8 +18,14 @@ from signalmesh.gateway.accept import EventOutcome
 from signalmesh.gateway.accept_pipeline import AcceptPipeline
 from signalmesh.gateway.batcher import MicroBatcher
 from signalmesh.gateway.client_limits import ClientLimits, OverLimit
-from signalmesh.gateway.dead_letters import DEAD_LETTER_PAGE, entries_to_replay, list_dead_letters
+from signalmesh.gateway.dead_letters import (
+    DEAD_LETTER_PAGE,
+    MAX_DEAD_LETTER_PAGE,
+    entries_to_replay,
+    list_dead_letters,
+)
 from signalmesh.gateway.destination_scopes import OutsideScope, scoped
+from signalmesh.gateway.field_limits import cut
 from signalmesh.gateway.outbox_limit import OutboxFull
 from signalmesh.gateway.policy_client import PolicyUnavailable
 from signalmesh.gateway.previews import previews
@@ -45,6 +51,8 @@ METHOD_SCOPES = {
     "/signalmesh.v1.Gateway/UpdateStrategy": "admin",
 }
 RETRY_WHEN_FULL_SECONDS = 5
+STATUS_VIOLATIONS = 20
+STATUS_MESSAGE_CHARACTERS = 2000
 
 
 def _violations(items: list[Violation]) -> list[gateway_pb2.FieldViolation]:
@@ -101,19 +109,28 @@ def outbox_full_status(error: OutboxFull) -> grpc.Status:
 
 
 def bad_request_status(outcome: EventOutcome) -> grpc.Status:
-    """INVALID_ARGUMENT with google.rpc.BadRequest: every violation, each naming its field."""
+    """INVALID_ARGUMENT with google.rpc.BadRequest: the violations, each naming its field.
+
+    Both travel in trailing metadata (gRPC's limit is 8 KiB by default), so the details keep the
+    first ``STATUS_VIOLATIONS`` and the message the first ``STATUS_MESSAGE_CHARACTERS``."""
+    violations = outcome.report.violations
     bad_request = error_details_pb2.BadRequest(
         field_violations=[
             error_details_pb2.BadRequest.FieldViolation(
                 field=item.field, description=item.description, reason=item.reason
             )
-            for item in outcome.report.violations
+            for item in violations[:STATUS_VIOLATIONS]
         ]
     )
     detail = any_pb2.Any()
     detail.Pack(bad_request)
-    summary = "; ".join(f"{item.field}: {item.description}" for item in outcome.report.violations)
-    message = f"event {outcome.event.event_id or '(no event_id)'} is invalid: {summary}"
+    summary = "; ".join(f"{item.field}: {item.description}" for item in violations[:STATUS_VIOLATIONS])
+    if len(violations) > STATUS_VIOLATIONS:
+        summary += f"; and {len(violations) - STATUS_VIOLATIONS} more"
+    event_id = cut(outcome.event.event_id) if outcome.event.event_id else "(no event_id)"
+    message = f"event {event_id} is invalid: {summary}"
+    if len(message) > STATUS_MESSAGE_CHARACTERS:
+        message = message[:STATUS_MESSAGE_CHARACTERS] + "…"
     return rpc_status.to_status(
         status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail])
     )
@@ -294,7 +311,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
         records = await self._store.event_status(request.event_id)
         if not records:
             await context.abort(
-                grpc.StatusCode.NOT_FOUND, f"event_id: no event {request.event_id!r} was accepted here"
+                grpc.StatusCode.NOT_FOUND, f"event_id: no event {cut(request.event_id)} was accepted here"
             )
         payloads = (
             {
@@ -328,7 +345,13 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
     ) -> gateway_pb2.ListDeadLettersResponse:
         if request.destination and request.destination not in self._destinations:
             await context.abort(
-                grpc.StatusCode.NOT_FOUND, f"destination: no destination named {request.destination!r}"
+                grpc.StatusCode.NOT_FOUND, f"destination: no destination named {cut(request.destination)}"
+            )
+        if request.limit < 0:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"limit: {request.limit} is negative; "
+                f"send 1 to {MAX_DEAD_LETTER_PAGE}, or 0 for {DEAD_LETTER_PAGE}",
             )
         letters = await list_dead_letters(
             self._store,
@@ -336,7 +359,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
             self._registry,
             destination=request.destination or None,
             reason_contains=request.reason_contains,
-            limit=request.limit or DEAD_LETTER_PAGE,
+            # Larger pages are clamped: one call never reads the whole table.
+            limit=min(request.limit or DEAD_LETTER_PAGE, MAX_DEAD_LETTER_PAGE),
         )
         response = gateway_pb2.ListDeadLettersResponse()
         for letter in letters:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from signalmesh.connector import problems_of
+from signalmesh.gateway.field_limits import cut, limit_problems
 from signalmesh.gateway.identifiers import (
     list_path,
     needed_by_plan,
@@ -42,7 +43,9 @@ from signalmesh.v1 import event_pb2
 MAX_FUTURE_SKEW_SECONDS = 600
 _EVENT_ID = re.compile(r"[\x21-\x7e]{1,256}")
 _EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
-_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+# ASCII digits only, around ASCII spaces only: float() and Decimal() take exactly these.
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_ASCII_SPACE = " \t\n\r"
 STANDARD_EVENT_NAMES = frozenset(
     {
         "Purchase",
@@ -106,6 +109,11 @@ def validate_event(
     connectors, whose ``check_event`` rules apply to every event. With ``stale_after_seconds``,
     an event older than that when it arrives is warned about (``event_time.stale``)."""
     report = Report()
+    for path, reason, description in limit_problems(event, now):
+        report.error(path, reason, description)
+    if not report.ok:
+        # Over a limit, the other rules (and their cost) are not run: the limits say what to fix.
+        return report
     rule = (tracking_plan or {}).get(event.event_name)
     _identity(event, report)
     _timing(event, now, report, stale_after_seconds)
@@ -119,7 +127,7 @@ def validate_event(
             report.error(
                 f"destinations[{index}]",
                 "destination.unknown",
-                f"{name!r} is not a configured destination; use one of: {known}",
+                f"{cut(name)} is not a configured destination; use one of: {known}",
             )
     if rule is not None:
         # A field the built-in rules already flagged needs no second message saying it is required.
@@ -160,7 +168,7 @@ def _identity(event: event_pb2.ConversionEvent, report: Report) -> None:
         report.error(
             "event_name",
             "event_name.format",
-            f"{event.event_name!r} is not a valid name: "
+            f"{cut(event.event_name)} is not a valid name: "
             "start with a letter; letters, digits and '_' only; at most 40 characters",
         )
 
@@ -204,8 +212,7 @@ def _source(event: event_pb2.ConversionEvent, report: Report) -> None:
             "required: where the conversion happened, e.g. ACTION_SOURCE_WEBSITE",
         )
     if event.event_source_url:
-        parts = urlsplit(event.event_source_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not _is_page_url(event.event_source_url):
             report.error(
                 "event_source_url",
                 "event_source_url.format",
@@ -219,13 +226,21 @@ def _source(event: event_pb2.ConversionEvent, report: Report) -> None:
         )
 
 
+def _is_page_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[": urlsplit refuses a malformed IPv6 host (found by the fuzz target)
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def _money(event: event_pb2.ConversionEvent, report: Report) -> None:
     currency = event.currency.strip().upper()
     if event.currency and not is_active_currency(currency):
         report.error(
             "currency",
             "currency.iso4217",
-            f"{event.currency!r} is not an active ISO 4217 code; send e.g. USD, EUR, JPY",
+            f"{cut(event.currency)} is not an active ISO 4217 code; send e.g. USD, EUR, JPY",
         )
     if event.value:
         problem = decimal_problem(event.value)
@@ -235,7 +250,7 @@ def _money(event: event_pb2.ConversionEvent, report: Report) -> None:
             report.error(
                 "value",
                 "value.currency_required",
-                f"value {event.value} needs a currency: add currency, e.g. USD (none is assumed)",
+                f"value {cut(event.value)} needs a currency: add currency, e.g. USD (none is assumed)",
             )
         elif is_active_currency(currency):
             _check_minor_units("value", event.value, currency, report)
@@ -267,28 +282,30 @@ def _money(event: event_pb2.ConversionEvent, report: Report) -> None:
 
 def decimal_problem(text: str) -> str | None:
     """Why ``text`` is not an exact non-negative decimal, with the corrected form; None if it is."""
-    stripped = text.strip()
+    stripped = text.strip(_ASCII_SPACE)
     if _DECIMAL.fullmatch(stripped):
         return None
     if stripped.lower() in ("nan", "inf", "-inf", "infinity"):
-        return f"{text!r} is not a number: send the amount as a decimal string such as 29.99"
+        return f"{cut(text)} is not a number: send the amount as a decimal string such as 29.99"
     if stripped.startswith("-"):
-        return f"{text!r} is negative: conversion values must be 0 or more (send refunds as their own event)"
+        return (
+            f"{cut(text)} is negative: conversion values must be 0 or more (send refunds as their own event)"
+        )
     cleaned = re.sub(r"[^\d.,eE+-]", "", stripped)
     if "," in cleaned and "." not in cleaned and re.fullmatch(r"\d+,\d{1,3}", cleaned):
-        return f"{text!r} uses a decimal comma: send {cleaned.replace(',', '.')}"
+        return f"{cut(text)} uses a decimal comma: send {cleaned.replace(',', '.')}"
     if re.fullmatch(r"\d+(\.\d+)?[eE][+-]?\d+", cleaned):
         try:
             expanded = format(float(cleaned), "f").rstrip("0").rstrip(".")
         except ValueError:
             expanded = "a plain decimal"
-        return f"{text!r} uses exponent notation: send {expanded}"
+        return f"{cut(text)} uses exponent notation: send {expanded}"
     if cleaned and _DECIMAL.fullmatch(cleaned.replace(",", "")):
         return (
-            f"{text!r} is not a decimal number: "
+            f"{cut(text)} is not a decimal number: "
             f"send {cleaned.replace(',', '')} and the currency code in currency"
         )
-    return f"{text!r} is not a decimal number: send digits with an optional '.' fraction, e.g. 29.99"
+    return f"{cut(text)} is not a decimal number: send digits with an optional '.' fraction, e.g. 29.99"
 
 
 def _check_minor_units(path: str, value: str, currency: str, report: Report) -> None:
@@ -298,7 +315,7 @@ def _check_minor_units(path: str, value: str, currency: str, report: Report) -> 
         report.error(
             path,
             "value.minor_units",
-            f"{value} has more decimals than {currency} allows ({allowed}); "
+            f"{cut(value)} has more decimals than {currency} allows ({allowed}); "
             f"round to {allowed} decimal place(s)",
         )
 
@@ -313,7 +330,7 @@ def _identifiers(
     """Each unusable ``user_data`` identifier: an error where the tracking plan needs it, else a
     warning naming the destinations it is dropped for (see the module docstring)."""
     problems = list(unusable_identifiers(event.user_data, time.gmtime(now).tm_year))
-    unusable = [path for path, _, _ in problems]
+    unusable = {path for path, _, _ in problems}
     needed = needed_by_plan(without_identifiers(event, unusable), rule) if rule else set()
     going_to = ", ".join(routed) if routed else "its destinations"
     for path, reason, description in problems:

@@ -22,11 +22,15 @@ def decisions(result: gateway_pb2.EventResult) -> dict[str, tuple[int, int]]:
     return {item.destination: (item.decision, item.reason) for item in result.decisions}
 
 
+# An hour ago: a click older than 90 days is refused (it builds an fbc Meta refuses).
+CLICK_SECONDS = int(time.time()) - 3600
+
+
 def clicked(event_id: str, **fields) -> event_pb2.ConversionEvent:
     return make_event(
         event_id,
         click_ids=event_pb2.ClickIds(
-            fbclid="IwAR_Case_Kept", click_time=Timestamp(seconds=1_700_000_000, nanos=123_000_000)
+            fbclid="IwAR_Case_Kept", click_time=Timestamp(seconds=CLICK_SECONDS, nanos=123_000_000)
         ),
         **fields,
     )
@@ -42,7 +46,7 @@ async def test_a_clicked_purchase_is_delivered_to_both_pixels_with_fbc_built_fro
     statuses = await mesh.wait_delivered("order-1", "meta_strict", "meta_send_all")
     assert statuses["meta_strict"].attempts == 1
     [recorded] = (await mesh.sandbox.events("meta", STRICT_PIXEL)).events
-    assert recorded["user_data"]["fbc"] == "fb.1.1700000000123.IwAR_Case_Kept"
+    assert recorded["user_data"]["fbc"] == f"fb.1.{CLICK_SECONDS}123.IwAR_Case_Kept"
     assert recorded["event_id"] == "order-1" and recorded["custom_data"]["value"] == 29.99
 
 
