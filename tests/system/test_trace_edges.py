@@ -56,7 +56,12 @@ async def test_one_event_is_one_trace_from_client_to_platform_call(launcher):
                 and span.attributes.get(tracing.EVENT_ID) == "traced-1"
                 for span in spans
             )
-            return http_done and {"signalmesh-gateway", "signalmesh-policy"} <= services_with_server_spans
+            names = {span.name for span in spans}
+            return (
+                http_done
+                and {"decision meta", "dispatch meta"} <= names
+                and {"signalmesh-gateway", "signalmesh-policy"} <= services_with_server_spans
+            )
 
         spans = await receiver.wait_for(complete, timeout=20)
         [client_span] = [span for span in spans if span.service_name == "checkout-service"]
@@ -166,15 +171,23 @@ async def test_sampling_follows_otel_traces_sampler_and_a_sampled_out_batch_is_s
                 )
         await asyncio.to_thread(provider.force_flush)
         trace_of = {result.event_id: result.trace_id for result in sampled.results}
+        caller_trace = format(caller.get_span_context().trace_id, "032x")
 
-        def every_delivery_arrived(spans) -> bool:
+        def every_delivery_and_the_call_arrived(spans) -> bool:
+            # Another gateway worker may deliver (and export) before the accepting worker exports
+            # the call's own span, so wait for both.
             delivered_ids = {
                 span.attributes.get(tracing.EVENT_ID) for span in spans if span.name == "deliver meta"
             }
-            return set(sampled_ids) <= delivered_ids
+            call_exported = any(
+                span.service_name == "signalmesh-gateway"
+                and span.kind == SERVER
+                and span.trace_id == caller_trace
+                for span in spans
+            )
+            return set(sampled_ids) <= delivered_ids and call_exported
 
-        spans = await receiver.wait_for(every_delivery_arrived, timeout=20)
-        caller_trace = format(caller.get_span_context().trace_id, "032x")
+        spans = await receiver.wait_for(every_delivery_and_the_call_arrived, timeout=20)
         [call] = [
             span
             for span in spans

@@ -114,7 +114,10 @@ def _refusal(path: str, kind: str) -> str:
 
 
 def _scan_url(url: str, mode: str, scan: Scan) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all (e.g. "http://["): validation refuses its format
+        return
     where = parts.netloc + parts.path
     kind = personal_data_kind(where)
     if kind:

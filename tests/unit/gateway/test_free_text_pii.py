@@ -116,3 +116,9 @@ def test_an_event_without_personal_data_in_free_text_is_untouched():
     )
     scan = scan_event(event, STRIP)
     assert scan.refused == [] and scan.stripped == [] and scan.event_source_url is None
+
+
+def test_a_url_that_does_not_parse_is_left_to_the_format_rule():
+    event = event_pb2.ConversionEvent(event_source_url="http://[")
+    scan = scan_event(event)
+    assert scan.refused == [] and scan.event_source_url is None
