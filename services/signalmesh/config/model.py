@@ -6,6 +6,7 @@ all. These types belong to config; the services import them from here, never the
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,9 +62,23 @@ class ClientTls:
     keys: str = "tls_"
 
 
-def default_workers() -> int:
-    """The cores this process may run on (a container's CPU set, not the host's count)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def default_workers(cpu_max: Path = CGROUP_CPU_MAX) -> int:
+    """The cores this process may run on: its CPU set, capped by a container's CPU limit
+    (cgroup v2 ``cpu.max``, e.g. a pod's ``limits.cpu: 1`` → 1 worker, not the node's cores)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, cpu_limit_cores(cpu_max) or cores))
+
+
+def cpu_limit_cores(cpu_max: Path) -> int | None:
+    """Whole cores a cgroup v2 quota allows, rounded up ("150000 100000" → 2); None: no limit."""
+    try:
+        quota, period = cpu_max.read_text().split()[:2]
+        return None if quota == "max" else max(1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from signalmesh.config import ApiClient, Config, ConfigError, config_from_mapping
+from signalmesh.config.model import cpu_limit_cores, default_workers
 
 
 def load(data: dict) -> Config:
@@ -110,7 +111,27 @@ def test_clients_get_every_scope_unless_they_name_theirs():
 def test_gateway_workers_default_to_the_cores_this_process_may_use_and_must_be_positive():
     import os
 
-    assert load({}).gateway.workers == len(os.sched_getaffinity(0))
+    assert load({}).gateway.workers == default_workers()
+    assert default_workers() <= len(os.sched_getaffinity(0))
     assert load({"gateway": {"workers": 1}}).gateway.workers == 1
     with pytest.raises(ConfigError, match=r"gateway\.workers"):
         load({"gateway": {"workers": 0}})
+
+
+@pytest.mark.parametrize(
+    ("cpu_max", "cores"),
+    [("max 100000\n", None), ("100000 100000\n", 1), ("150000 100000\n", 2), ("5000 100000\n", 1)],
+)
+def test_a_containers_cpu_limit_is_read_from_cgroup_cpu_max(tmp_path, cpu_max, cores):
+    path = tmp_path / "cpu.max"
+    path.write_text(cpu_max)
+    assert cpu_limit_cores(path) == cores
+
+
+def test_a_cpu_limit_caps_the_default_workers_and_a_missing_file_does_not(tmp_path):
+    import os
+
+    one_core = tmp_path / "cpu.max"
+    one_core.write_text("100000 100000\n")
+    assert default_workers(one_core) == 1
+    assert default_workers(tmp_path / "absent") == len(os.sched_getaffinity(0))
