@@ -31,20 +31,26 @@ _SERVER_OPTIONS = (("grpc.so_reuseport", 0),)
 
 def connection_options(
     *,
-    max_streams_per_connection: int = 100,
+    max_streams_per_connection: int = 0,
     keepalive_time_seconds: float = 60.0,
     keepalive_timeout_seconds: float = 20.0,
     min_client_ping_interval_seconds: float = 10.0,
 ) -> tuple[tuple[str, int], ...]:
-    """HTTP/2 limits every connection gets: no connection holds more than
-    ``max_streams_per_connection`` streams at once (more wait in the client); the server pings
+    """HTTP/2 limits every connection gets: with ``max_streams_per_connection`` (0: gRPC's own,
+    unbounded) no connection holds more than that many streams at once; the server pings
     a quiet connection every ``keepalive_time`` and drops it when no answer comes within
     ``keepalive_timeout`` (a vanished client frees its streams); a client pinging more often
     than ``min_client_ping_interval`` is disconnected (GOAWAY too_many_pings) after two strikes,
     so pings cannot be a flood. Keepalive pings are allowed on connections with no call
     (a client keeping an idle channel warm is not punished)."""
+    # Off by default: with it set, grpcio 1.85's server refuses some streams under load
+    # (RST_STREAM REFUSED_STREAM → UNAVAILABLE at the client) even far below the limit, seen in
+    # `make bench` at 8 streams per connection against a limit of 100. Per-client stream limits
+    # ([gateway] client_max_concurrent_streams) are the fairness control; this is a ceiling.
+    ceiling = max_streams_per_connection
+    streams = (("grpc.max_concurrent_streams", ceiling),) if ceiling else ()
     return (
-        ("grpc.max_concurrent_streams", max_streams_per_connection),
+        *streams,
         ("grpc.keepalive_time_ms", int(keepalive_time_seconds * 1000)),
         ("grpc.keepalive_timeout_ms", int(keepalive_timeout_seconds * 1000)),
         ("grpc.keepalive_permit_without_calls", 1),

@@ -104,7 +104,7 @@ class GatewayConfig:
     # HTTP/2 transport hygiene for every connection: streams in flight on one connection
     # (more wait in the client), server keepalive pings to find dead peers, and the shortest
     # interval at which a client may ping (faster pingers are disconnected: too_many_pings).
-    max_streams_per_connection: int = 100
+    max_streams_per_connection: int = 0  # 0: gRPC's own (unbounded); see connection_options
     keepalive_time_seconds: float = 60.0
     keepalive_timeout_seconds: float = 20.0
     min_client_ping_interval_seconds: float = 10.0

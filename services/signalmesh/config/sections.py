@@ -83,7 +83,7 @@ def load_gateway(data: Mapping[str, Any]) -> GatewayConfig:
         client_max_concurrent_streams=non_negative_int(
             data, "client_max_concurrent_streams", defaults.client_max_concurrent_streams, "gateway"
         ),
-        max_streams_per_connection=positive_int(
+        max_streams_per_connection=non_negative_int(
             data, "max_streams_per_connection", defaults.max_streams_per_connection, "gateway"
         ),
         keepalive_time_seconds=duration(data, "keepalive_time", "60s", "gateway"),

@@ -68,7 +68,7 @@ def test_connection_limits_become_grpc_server_options():
     [
         ({"gateway": {"client_events_per_second": -1}}, "client_events_per_second: must be a number ≥ 0"),
         ({"gateway": {"client_burst": "lots"}}, "gateway.client_burst: must be a number ≥ 0"),
-        ({"gateway": {"max_streams_per_connection": 0}}, "max_streams_per_connection: must be a positive"),
+        ({"gateway": {"max_streams_per_connection": -1}}, "max_streams_per_connection: must be"),
         ({"gateway": {"keepalive_time": "soon"}}, "gateway.keepalive_time: 'soon' is not a duration"),
         (
             {"clients": [{"name": "x", "key_sha256": DIGEST, "events_per_second": float("nan")}]},
@@ -88,3 +88,8 @@ def test_a_wrong_limit_names_its_key_and_the_rule(data, message):
     with pytest.raises(ConfigError) as error:
         load(data)
     assert message in str(error.value)
+
+
+def test_no_stream_ceiling_per_connection_unless_one_is_set():
+    assert "grpc.max_concurrent_streams" not in dict(connection_options())
+    assert dict(connection_options(max_streams_per_connection=8))["grpc.max_concurrent_streams"] == 8
