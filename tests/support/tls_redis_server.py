@@ -13,25 +13,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import redis
 from signalmesh.certs import CertificateFiles
 
-from tests.support.redis_server import _port_the_os_picks
+from tests.support.redis_server import _port_the_os_picks, answers_ping
 
 
 def tls_url(port: int, ca: Path) -> str:
     """The store's URL for it: rediss:// trusting the development CA (redis-py's URL option)."""
     return f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={ca}"
-
-
-def _answers(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.2, socket_timeout=0.2)
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-    finally:
-        client.close()
 
 
 @contextmanager
@@ -59,7 +48,7 @@ def tls_redis_server(
     url = tls_url(port, certs.ca_cert)
     try:
         deadline = time.monotonic() + deadline_seconds
-        while not _answers(url):
+        while not answers_ping(url, timeout_seconds=0.2):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(
                     "redis-server did not answer over TLS (is it built with TLS? Debian's is; "
