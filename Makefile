@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Every connector distribution; _template is a copy-me skeleton, never installed.
 PLUGINS := $(filter-out plugins/_template/%,$(wildcard plugins/*/pyproject.toml))
 
-.PHONY: install constraints chromium demo test protos bench chaos fairness fuzz lint clean
+.PHONY: install constraints chromium kubectl demo test protos bench chaos fairness fuzz lint clean
 
 # constraints.txt pins every dependency's version (the image installs with it too).
 $(STAMP): pyproject.toml constraints.txt $(PLUGINS)
@@ -38,7 +38,16 @@ chromium:
 	  $$SUDO apt-get install -y chromium || { $$SUDO apt-get update && $$SUDO apt-get install -y chromium; }; \
 	}
 
-test: install chromium
+# The deploy tests render the Kubernetes overlays with `kubectl kustomize` (kubectl's own
+# kustomize; the apt package of the machine's repositories, Debian's kubernetes-client else).
+kubectl:
+	@command -v kubectl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get install -y kubectl || $$SUDO apt-get install -y kubernetes-client || \
+	  { $$SUDO apt-get update && { $$SUDO apt-get install -y kubectl || $$SUDO apt-get install -y kubernetes-client; }; }; \
+	}
+
+test: install chromium kubectl
 	$(BIN)/python -m pytest
 
 protos: install

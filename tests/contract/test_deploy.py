@@ -975,8 +975,11 @@ OVERLAYS = ("base", "overlays/local")
 @functools.cache
 def render(folder: str) -> tuple[dict[str, Any], ...]:
     """`kubectl kustomize FOLDER`: the objects `kubectl apply -k` would send."""
-    if shutil.which("kubectl") is None:
-        pytest.skip("kubectl (with its built-in kustomize) is not installed: install it to render")
+    # Never a skip: without kubectl the rendered manifests would go unchecked unnoticed.
+    assert shutil.which("kubectl") is not None, (
+        "kubectl (with its built-in kustomize) is not installed: `make test` installs it, "
+        "or run `apt-get install -y kubectl` (with sudo when not root)"
+    )
     rendered = subprocess.run(
         ["kubectl", "kustomize", str(KUBERNETES / folder)], capture_output=True, text=True, check=False
     )
