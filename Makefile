@@ -53,9 +53,11 @@ test: install chromium kubectl
 protos: install
 	$(BIN)/python protos/generate.py
 
+# The mesh's figures, then fair sharing: a victim's latency under a 200-stream hammer (`make fairness` alone).
 bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m benchmarks.run $(ARGS)
+	$(BIN)/python -m benchmarks.fairness
 
 chaos: install
 	$(BIN)/python -m benchmarks.chaos
