@@ -98,6 +98,68 @@ async def test_entries_enqueued_since_the_sample_count_at_once(store: CountingSt
     assert await sampler.total() == 10
 
 
+class StoreWrittenDuringItsRead(SqliteStore):
+    """A real SQLite store where this process's intake writes a burst while the depth is being
+    read, landing before the count (``in_the_read``) or after it: the two races a busy gateway
+    has with its background sample."""
+
+    def __init__(self, path: Path, *, in_the_read: bool) -> None:
+        super().__init__(path)
+        self.in_the_read = in_the_read
+        self.burst: tuple[OutboxLimit, int] | None = None
+        self.depth_reads = 0
+
+    async def outbox_depths(self) -> dict[str, int]:
+        self.depth_reads += 1
+        burst, self.burst = self.burst, None
+        if burst is not None and self.in_the_read:
+            await self._write(*burst)
+        depths = await super().outbox_depths()
+        if burst is not None and not self.in_the_read:
+            await self._write(*burst)
+        return depths
+
+    async def _write(self, limit: OutboxLimit, count: int) -> None:
+        await enqueue(self, count)
+        limit.added(count)  # what the intake reports after its write
+
+
+async def test_a_burst_written_during_the_read_and_counted_in_it_is_not_counted_twice(
+    tmp_path: Path,
+) -> None:
+    store = StoreWrittenDuringItsRead(tmp_path / "signalmesh.db", in_the_read=True)
+    try:
+        sampler = OutboxDepthSampler(store, ["meta"], clock=StoppedClock())
+        limit = OutboxLimit(sampler, max_depth=50)
+        store.burst = (limit, 40)
+        await sampler.sample()
+        assert await sampler.bounds() == (40, 80)  # the read saw 40; 40 were added meanwhile
+
+        await limit.refuse_when_full()  # 40 of 50: accepted, after one more read
+
+        assert store.depth_reads == 2
+        assert await sampler.bounds() == (40, 40)
+    finally:
+        await store.close()
+
+
+async def test_a_burst_written_during_the_read_but_after_the_count_is_not_missed(tmp_path: Path) -> None:
+    store = StoreWrittenDuringItsRead(tmp_path / "signalmesh.db", in_the_read=False)
+    try:
+        sampler = OutboxDepthSampler(store, ["meta"], clock=StoppedClock())
+        limit = OutboxLimit(sampler, max_depth=40)
+        store.burst = (limit, 40)
+        await sampler.sample()
+        assert await sampler.bounds() == (0, 40)  # the read saw none of the 40
+
+        with pytest.raises(OutboxFull) as refused:
+            await limit.refuse_when_full()
+
+        assert (refused.value.depth, store.depth_reads) == (40, 2)
+    finally:
+        await store.close()
+
+
 async def test_the_background_task_keeps_the_sample_and_gauge_fresh(store: CountingStore) -> None:
     sampler = OutboxDepthSampler(store, ["meta", "google"], interval_seconds=0.01)
     await enqueue(store, 3)

@@ -28,9 +28,16 @@ class OutboxLimit:
         """Raise OutboxFull when the outbox is at its limit (never, without a limit)."""
         if self._max_depth is None:
             return
-        depth = await self._sampler.total()
-        if depth >= self._max_depth:
-            raise OutboxFull(depth, self._max_depth)
+        at_least, at_most = await self._sampler.bounds()
+        if at_most < self._max_depth:
+            return
+        if at_least < self._max_depth:
+            # Entries written during the last read make the sample ambiguous right at the limit:
+            # read again rather than refuse on a burst counted twice (or accept one missed).
+            await self._sampler.sample()
+            at_least, _ = await self._sampler.bounds()
+        if at_least >= self._max_depth:
+            raise OutboxFull(at_least, self._max_depth)
 
     def added(self, entries: int) -> None:
         self._sampler.added(entries)
