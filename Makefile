@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Every connector distribution; _template is a copy-me skeleton, never installed.
 PLUGINS := $(filter-out plugins/_template/%,$(wildcard plugins/*/pyproject.toml))
 
-.PHONY: install constraints chromium kubectl demo test protos bench chaos fairness fuzz lint clean
+.PHONY: install constraints chromium kubectl demo test protos bench profile chaos fairness fuzz lint clean
 
 # constraints.txt pins every dependency's version (the image installs with it too).
 $(STAMP): pyproject.toml constraints.txt $(PLUGINS)
@@ -61,6 +61,11 @@ bench: install
 
 chaos: install
 	$(BIN)/python -m benchmarks.chaos
+
+# Where one gateway worker's CPU goes under make bench's SendEvents load (py-spy, from outside).
+profile: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
+	$(BIN)/python -m benchmarks.profile_gateway $(ARGS)
 
 fairness: install
 	$(BIN)/python -m benchmarks.fairness

@@ -1,0 +1,167 @@
+"""`make profile`: where one gateway worker's CPU goes under `make bench`'s SendEvents load.
+
+Starts the sandbox, policy and a one-worker gateway as processes (as `make bench` does), drives
+batches of 500 through it and records the gateway with py-spy (a sampling profiler: it reads the
+process from outside, so the figures are the gateway's own, not the profiler's). Prints the
+hottest functions by own time and by total time, and writes py-spy's raw collapsed stacks
+(``--raw FILE``) for a flame graph. The load and the processes are those of ``benchmarks.run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from signalmesh.cli.processes import ServiceProcess, start_service
+from signalmesh.sandbox.client import SandboxControl
+
+from benchmarks.run import CONFIG, PIXEL, cpu_seconds, make_events, measure, start_gateway
+
+LINE_NUMBER = re.compile(r":\d+\)$")
+
+
+def py_spy() -> str:
+    found = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(found).exists():
+        raise SystemExit("py-spy is not installed: `make profile` installs it (pip install py-spy)")
+    return found
+
+
+def thread_cpu_seconds(pid: int) -> Counter[str]:
+    """CPU seconds per thread name (``/proc/PID/task/*/comm``): the event loop, SQLite's
+    thread and gRPC's own C threads, which a Python profiler cannot see."""
+    seconds: Counter[str] = Counter()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        seconds[name] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def summarise(raw: Path, top: int) -> tuple[int, list[tuple[str, int]], list[tuple[str, int]]]:
+    """(samples, hottest by own time, hottest by total time) from py-spy's collapsed stacks."""
+    own: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    samples = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack:
+            continue
+        count = int(count_text)
+        samples += count
+        # "function (file:line)" → "function (file)": one row per function, whatever the line.
+        frames = [LINE_NUMBER.sub(")", frame) for frame in stack.split(";")]
+        own[frames[-1]] += count
+        for frame in set(frames):
+            total[frame] += count
+    return samples, own.most_common(top), total.most_common(top)
+
+
+async def profile(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="signalmesh-profile-") as directory:
+        run_dir = Path(directory)
+        processes: list[ServiceProcess] = []
+        try:
+            sandbox = start_service("sandbox", ["sandbox", "--listen", "127.0.0.1:0"], run_dir)
+            processes.append(sandbox)
+            config = run_dir / "signalmesh.toml"
+            config.write_text(
+                CONFIG.format(state_dir=run_dir / "state", pixel=PIXEL, sandbox=sandbox.address, workers=1)
+            )
+            policy = start_service(
+                "policy", ["policy", "--config", str(config), "--listen", "127.0.0.1:0"], run_dir
+            )
+            processes.append(policy)
+            gateway = start_gateway("gateway", config, policy, run_dir)
+            processes.append(gateway)
+            key = (run_dir / "state" / "local-api-key").read_text().strip()
+            control = SandboxControl(f"http://{sandbox.address}")
+
+            async def delivered() -> int:
+                return int((await control.stats())["meta"]["accepted_events"])
+
+            # Warm up (imports, caches, the first connections), then record the measured load.
+            await measure(gateway.address, key, "warm-up", make_events(5_000, "warm"), 500, 8, None)
+            raw = Path(args.raw)
+            recorder = subprocess.Popen(
+                [
+                    py_spy(),
+                    "record",
+                    "-p",
+                    str(gateway.process.pid),
+                    "-r",
+                    str(args.rate),
+                    "-f",
+                    "raw",
+                    "-o",
+                    str(raw),
+                    "--nonblocking",
+                    "-d",
+                    "600",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            cpu_before = cpu_seconds(gateway.process.pid)
+            threads_before = thread_cpu_seconds(gateway.process.pid)
+            before = await delivered()
+            figures = await measure(
+                gateway.address,
+                key,
+                "profiled",
+                make_events(args.events, "profiled"),
+                500,
+                args.concurrency,
+                lambda: _since(delivered, before),
+            )
+            cpu = cpu_seconds(gateway.process.pid) - cpu_before
+            threads = thread_cpu_seconds(gateway.process.pid)
+            threads.subtract(threads_before)
+            recorder.send_signal(2)
+            recorder.wait(timeout=60)
+            await control.close()
+        finally:
+            for process in reversed(processes):
+                process.stop()
+    samples, own, total = summarise(raw, args.top)
+    print(
+        f"{figures.events:,} events in {figures.seconds:.2f} s"
+        f" = {figures.events / figures.seconds:,.0f} events/s;"
+        f" gateway CPU {cpu / figures.events * 1e6:.0f} µs/event; {samples:,} samples"
+    )
+    print("\nCPU by thread (from /proc):")
+    for name, seconds in threads.most_common():
+        print(f"  {seconds / figures.events * 1e6:6.0f} µs/event  {name}")
+    for title, rows in (("own time", own), ("total time", total)):
+        print(f"\nhottest by {title}:")
+        for frame, count in rows:
+            print(f"  {count / samples:6.1%}  {frame}")
+
+
+async def _since(delivered, before: int) -> int:  # type: ignore[no-untyped-def]
+    return await delivered() - before
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=60_000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--raw", default="gateway-profile.txt", help="py-spy's collapsed stacks")
+    asyncio.run(profile(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
