@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Every connector distribution; _template is a copy-me skeleton, never installed.
 PLUGINS := $(filter-out plugins/_template/%,$(wildcard plugins/*/pyproject.toml))
 
-.PHONY: install constraints chromium kubectl demo test protos bench profile chaos fairness fuzz lint clean
+.PHONY: install constraints chromium kubectl demo test protos bench profile soak chaos fairness fuzz lint clean
 
 # constraints.txt pins every dependency's version (the image installs with it too).
 $(STAMP): pyproject.toml constraints.txt $(PLUGINS)
@@ -66,6 +66,10 @@ chaos: install
 profile: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m benchmarks.profile_gateway $(ARGS)
+
+# The gateway's RSS over a million events, chunk by chunk (must grow < 50 MB): ARGS=--workers 2.
+soak: install
+	$(BIN)/python -m benchmarks.soak $(ARGS)
 
 fairness: install
 	$(BIN)/python -m benchmarks.fairness

@@ -35,17 +35,18 @@ def py_spy() -> str:
     return found
 
 
-def thread_cpu_seconds(pid: int) -> Counter[str]:
+def thread_cpu_seconds(pid: int) -> dict[str, float]:
     """CPU seconds per thread name (``/proc/PID/task/*/comm``): the event loop, SQLite's
     thread and gRPC's own C threads, which a Python profiler cannot see."""
-    seconds: Counter[str] = Counter()
+    seconds: dict[str, float] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             name = (task / "comm").read_text().strip()
             fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the thread ended meanwhile
-        seconds[name] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        seconds[name] = seconds.get(name, 0.0) + ticks / os.sysconf("SC_CLK_TCK")
     return seconds
 
 
@@ -126,8 +127,8 @@ async def profile(args: argparse.Namespace) -> None:
                 lambda: _since(delivered, before),
             )
             cpu = cpu_seconds(gateway.process.pid) - cpu_before
-            threads = thread_cpu_seconds(gateway.process.pid)
-            threads.subtract(threads_before)
+            threads_after = thread_cpu_seconds(gateway.process.pid)
+            threads = {name: spent - threads_before.get(name, 0.0) for name, spent in threads_after.items()}
             recorder.send_signal(2)
             recorder.wait(timeout=60)
             await control.close()
@@ -141,7 +142,7 @@ async def profile(args: argparse.Namespace) -> None:
         f" gateway CPU {cpu / figures.events * 1e6:.0f} µs/event; {samples:,} samples"
     )
     print("\nCPU by thread (from /proc):")
-    for name, seconds in threads.most_common():
+    for name, seconds in sorted(threads.items(), key=lambda item: -item[1]):
         print(f"  {seconds / figures.events * 1e6:6.0f} µs/event  {name}")
     for title, rows in (("own time", own), ("total time", total)):
         print(f"\nhottest by {title}:")
