@@ -45,6 +45,7 @@ from signalmesh.store.redis_layout import (
     text,
 )
 from signalmesh.store.redis_monitoring import RedisMonitoring, queue_deliveries, queue_history
+from signalmesh.store.redis_scripts import queue_script
 from signalmesh.store.redis_strategy import RedisStrategy
 from signalmesh.v1 import gateway_pb2, policy_pb2
 
@@ -86,10 +87,9 @@ class RedisStore(RedisMonitoring, RedisStrategy, RedisApiKeys):
         # Names this process in the group's pending lists (XPENDING shows who holds what).
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
         self._status_ttl = max(1, math.ceil(status_ttl_seconds))
-        self._claim_dedup_key = self._redis.register_script(redis_scripts.CLAIM_DEDUP_KEY)
+        # Called on their own (EVALSHA, loaded again by redis-py after a NOSCRIPT): one round trip.
+        self._claim_dedup_keys = self._redis.register_script(redis_scripts.CLAIM_DEDUP_KEYS)
         self._claim_outbox = self._redis.register_script(redis_scripts.CLAIM_OUTBOX)
-        self._complete = self._redis.register_script(redis_scripts.COMPLETE)
-        self._replay = self._redis.register_script(redis_scripts.REPLAY_DEAD_LETTER)
         self._register_monitoring_scripts()
         self._register_strategy_scripts()
 
@@ -100,15 +100,12 @@ class RedisStore(RedisMonitoring, RedisStrategy, RedisApiKeys):
         for position, key in enumerate(keys):
             first.setdefault(key, position)
         ttl_ms = max(1, math.ceil(window_seconds * 1000))
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key in first:
-                await self._claim_dedup_key(
-                    keys=[self._keys.dedup(key)],
-                    args=[repr(now), repr(now - window_seconds), ttl_ms],
-                    client=pipe,
-                )
-            answers = dict(zip(first.values(), await pipe.execute(), strict=True))
-        return [answers.get(position) == 1 for position in range(len(keys))]
+        answers = await self._claim_dedup_keys(
+            keys=[self._keys.dedup(key) for key in first],
+            args=[repr(now), repr(now - window_seconds), ttl_ms],
+        )
+        claimed = dict(zip(first.values(), answers, strict=True))
+        return [claimed.get(position) == 1 for position in range(len(keys))]
 
     async def dedup_keys_claimed(self, keys: Sequence[str], window_seconds: float, now: float) -> list[bool]:
         if not keys:
@@ -208,14 +205,15 @@ class RedisStore(RedisMonitoring, RedisStrategy, RedisApiKeys):
                         *(stream_id, _ACTIONS[result.state], result.state, result.platform_response),
                         *(repr(result.next_attempt_at), payload_json(result.payload, now)),
                     ]
-                await self._complete(
+                queue_script(
+                    pipe,
+                    redis_scripts.COMPLETE,
                     keys=[
                         *(keys.stream(destination), keys.due(destination), keys.attempts(destination)),
                         *(keys.responses(destination), keys.dead(destination)),
                         *entry_keys,
                     ],
                     args=[GROUP, repr(now), self._status_ttl, destination, *entry_args],
-                    client=pipe,
                 )
             queue_history(pipe, keys, increments)
             queue_deliveries(pipe, keys, deliveries)
@@ -312,7 +310,9 @@ class RedisStore(RedisMonitoring, RedisStrategy, RedisApiKeys):
         async with self._redis.pipeline(transaction=False) as pipe:
             for (name, stream_id), event_id in zip(targets, event_ids, strict=True):
                 if event_id is not None:
-                    await self._replay(
+                    queue_script(
+                        pipe,
+                        redis_scripts.REPLAY_DEAD_LETTER,
                         keys=[
                             *(keys.stream(name), keys.dead(name), keys.dead_entry(name, stream_id)),
                             *(keys.responses(name), keys.status(text(event_id))),
@@ -325,7 +325,6 @@ class RedisStore(RedisMonitoring, RedisStrategy, RedisApiKeys):
                             gateway_pb2.DELIVERY_STATE_PENDING,
                             self._status_ttl,
                         ],
-                        client=pipe,
                     )
             return sum(await pipe.execute())
 

@@ -8,15 +8,42 @@ re-formatted with 14 digits and lose the fraction of an epoch timestamp.
 
 from __future__ import annotations
 
-# KEYS: the claim. ARGV: now, expired_before (now - window), ttl_ms.
+from collections.abc import Sequence
+from typing import Any
+
+
+def queue_script(pipe: Any, source: str, keys: Sequence[str], args: Sequence[str | int | float]) -> None:
+    """Queue ``source`` on ``pipe`` (a redis-py pipeline) as an EVAL of its text.
+
+    Not a registered script: redis-py sends ``SCRIPT EXISTS`` before executing any pipeline that
+    holds one, a second round trip per batch; and a bare EVALSHA could fail NOSCRIPT (Redis
+    restarted, scripts flushed) inside a MULTI whose other commands have then been applied.
+    The text is a few hundred bytes beside a batch's arguments, and Redis compiles it once
+    (it caches scripts by their SHA1).
+    """
+    pipe.eval(source, len(keys), *keys, *args)
+
+
+# KEYS: the claims, each once. ARGV: now, expired_before (now - window), ttl_ms. Returns 1 (claimed)
+# or 0 (a duplicate) per key, in order: a whole batch's claims in one call, one round trip.
 # The value is the claim time in the callers' clock, so expiry follows the ``now`` the caller
 # passes (as in SQLite); PX lets Redis forget the key once the window has passed in real time.
-CLAIM_DEDUP_KEY = """
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[3]) then return 1 end
-local claimed_at = tonumber(redis.call('GET', KEYS[1]))
-if claimed_at and claimed_at > tonumber(ARGV[2]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-return 1
+CLAIM_DEDUP_KEYS = """
+local answers = {}
+for position, key in ipairs(KEYS) do
+  if redis.call('SET', key, ARGV[1], 'NX', 'PX', ARGV[3]) then
+    answers[position] = 1
+  else
+    local claimed_at = tonumber(redis.call('GET', key))
+    if claimed_at and claimed_at > tonumber(ARGV[2]) then
+      answers[position] = 0
+    else
+      redis.call('SET', key, ARGV[1], 'PX', ARGV[3])
+      answers[position] = 1
+    end
+  end
+end
+return answers
 """
 
 # KEYS: stream, due, attempts. ARGV: group, consumer, limit, now, lease_until.
