@@ -16,6 +16,7 @@ import asyncio
 import json
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from signalmesh.cli.processes import ServiceProcess, start_service
@@ -48,6 +49,8 @@ async def soak(args: argparse.Namespace) -> dict[str, object]:
             key = (run_dir / "state" / "local-api-key").read_text().strip()
             control = SandboxControl(f"http://{sandbox.address}")
 
+            retried: Counter[str] = Counter()
+
             async def send(count: int, prefix: str) -> float:
                 before = int((await control.stats())["meta"]["accepted_events"])
 
@@ -55,7 +58,7 @@ async def soak(args: argparse.Namespace) -> dict[str, object]:
                     return int((await control.stats())["meta"]["accepted_events"]) - before
 
                 figures = await measure(
-                    gateway.address, key, prefix, make_events(count, prefix), 500, 8, delivered
+                    gateway.address, key, prefix, make_events(count, prefix), 500, 8, delivered, retried
                 )
                 return figures.events / figures.seconds
 
@@ -80,9 +83,15 @@ async def soak(args: argparse.Namespace) -> dict[str, object]:
     print(
         f"RSS {series[0]['rss_mb']:.1f} → {series[-1]['rss_mb']:.1f} MB over {sent:,} events"
         f" (growth {growth:+.1f} MB; bound 50 MB); {sent / seconds:,.0f} events/s,"
-        f" gateway CPU {cpu / sent * 1e6:.0f} µs/event"
+        f" gateway CPU {cpu / sent * 1e6:.0f} µs/event; batches sent again: {dict(retried) or 0}"
     )
-    return {"workers": args.workers, "series": series, "growth_mb": growth, "seconds": seconds}
+    return {
+        "workers": args.workers,
+        "series": series,
+        "growth_mb": growth,
+        "seconds": seconds,
+        "retried": dict(retried),
+    }
 
 
 def main() -> None:
