@@ -69,21 +69,24 @@ def count_strategies(
             prepared, decision, connector, destinations.get(prepared.destination)
         ):
             continue
-        identifiers = (connector_name, tuple(prepared.identifiers))
+        # A slice copies a repeated field in one step, faster than iterating it.
+        identifiers = (connector_name, tuple(prepared.identifiers[:]))
         strategies = sending.get(identifiers)
         if strategies is None:
             strategies = sending[identifiers] = strategies_sending(connector, identifiers[1])
         mode = history.TEST if prepared.test_mode else history.LIVE
         bucket = (prepared.destination, prepared.event_name, mode)
-        value, currency = prepared.value, prepared.currency
+        currency = prepared.currency
+        valued = bool(prepared.value and currency)
+        amount = float(prepared.value) if valued else 0.0
         for strategy in strategies:
             history.tally(counts, (*bucket, counter_of[strategy]))
-            if value and currency:
+            if valued:
                 named = (strategy, currency)
                 counter = value_counters.get(named)
                 if counter is None:
                     counter = value_counters[named] = would_send_value_counter(strategy, currency)
-                history.tally(counts, (*bucket, counter), float(value))
+                history.tally(counts, (*bucket, counter), amount)
     delta = history.HistoryDelta()
     delta.add_tally(now, counts)
     return delta
