@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from signalmesh.connector import STRICT, Connector, Destination, MatchQuality, Outcome
+from signalmesh.connector import STRICT, Connector, Destination, EligibilityRule, MatchQuality, Outcome
 from signalmesh.gateway.accept import EventOutcome
 from signalmesh.gateway.prepare import route
 from signalmesh.monitoring import history
@@ -32,25 +32,47 @@ def reason_name(reason: int) -> str:
     return policy_pb2.Reason.Name(reason).removeprefix("REASON_").lower()
 
 
+def routed_modes(
+    event: event_pb2.ConversionEvent, destinations: Mapping[str, Destination]
+) -> list[tuple[str, str]]:
+    """(destination name, mode) per destination the event is counted under: the routed ones,
+    or ``UNROUTED`` when none is; test mode when the event or that destination says so."""
+    names = [destination.name for destination in route(event, destinations)] or [UNROUTED]
+    return [
+        (name, mode_of(event.test_mode or (name in destinations and destinations[name].test_mode)))
+        for name in names
+    ]
+
+
 def count_checked(
     outcomes: Sequence[EventOutcome], destinations: Mapping[str, Destination], now: float
 ) -> history.HistoryDelta:
     """Received, rejected by the first rule each rejected event broke, and accepted but stale
     (``event_time.stale``), per routed destination."""
-    delta = history.HistoryDelta()
+    counts: dict[history.TallyKey, float] = {}
+    # Where an event is counted depends only on its own destination list and test flag, so it
+    # is worked out once per distinct pair in the batch (nearly always one: every destination).
+    modes_by_route: dict[tuple[tuple[str, ...], bool], list[tuple[str, str]]] = {}
     for outcome in outcomes:
         event = outcome.event
-        names = [destination.name for destination in route(event, destinations)] or [UNROUTED]
-        stale = outcome.accepted and any(item.reason == STALE_WARNING for item in outcome.report.warnings)
-        for name in names:
-            test = event.test_mode or (name in destinations and destinations[name].test_mode)
-            mode = mode_of(test)
-            delta.add(now, name, event.event_name, history.RECEIVED, mode=mode)
-            if not outcome.accepted:
-                rule = outcome.report.violations[0].reason
-                delta.add(now, name, event.event_name, history.REJECTED + rule, mode=mode)
-            elif stale:
-                delta.add(now, name, event.event_name, history.STALE, mode=mode)
+        route_key = (tuple(event.destinations), event.test_mode)
+        modes = modes_by_route.get(route_key)
+        if modes is None:
+            modes = modes_by_route[route_key] = routed_modes(event, destinations)
+        report = outcome.report
+        if not outcome.accepted:
+            fate = history.REJECTED + report.violations[0].reason
+        elif report.warnings and any(item.reason == STALE_WARNING for item in report.warnings):
+            fate = history.STALE
+        else:
+            fate = ""
+        event_name = event.event_name
+        for name, mode in modes:
+            history.tally(counts, (name, event_name, mode, history.RECEIVED))
+            if fate:
+                history.tally(counts, (name, event_name, mode, fate))
+    delta = history.HistoryDelta()
+    delta.add_tally(now, counts)
     return delta
 
 
@@ -61,16 +83,22 @@ def count_decided(
     now: float,
 ) -> history.HistoryDelta:
     """SEND, SKIP by reason, and the match quality of what is sent (the three sequences align)."""
-    delta = history.HistoryDelta()
+    counts: dict[history.TallyKey, float] = {}
+    skipped: dict[int, str] = {}  # each reason's counter, named once per batch
     for prepared, decision, quality in zip(prepared_events, decisions, qualities, strict=True):
-        mode = mode_of(prepared.test_mode)
-        where = (now, prepared.destination, prepared.event_name)
+        bucket = (prepared.destination, prepared.event_name, mode_of(prepared.test_mode))
         if decision.decision == policy_pb2.DECISION_SEND:
-            delta.add(*where, history.DECIDED_SEND, mode=mode)
-            delta.add(*where, history.MATCH_QUALITY_SUM, quality.score, mode=mode)
-            delta.add(*where, history.MATCH_QUALITY_COUNT, mode=mode)
+            history.tally(counts, (*bucket, history.DECIDED_SEND))
+            history.tally(counts, (*bucket, history.MATCH_QUALITY_SUM), quality.score)
+            history.tally(counts, (*bucket, history.MATCH_QUALITY_COUNT))
         else:
-            delta.add(*where, history.SKIPPED + reason_name(decision.reason), mode=mode)
+            reason = decision.reason
+            counter = skipped.get(reason)
+            if counter is None:
+                counter = skipped[reason] = history.SKIPPED + reason_name(reason)
+            history.tally(counts, (*bucket, counter))
+    delta = history.HistoryDelta()
+    delta.add_tally(now, counts)
     return delta
 
 
@@ -111,8 +139,11 @@ def has_click_id(prepared: event_pb2.PreparedEvent, connector: Connector) -> boo
     """Would strict have sent it? Strict's rule is the connector's notion of what the platform
     can attribute (an ad click id; for Google Ads also enhanced conversions' hashed email or
     phone), so a delivered event failing it is exactly what ``send_all`` adds over ``strict``."""
-    rule = connector.eligibility.get(STRICT)
-    return rule is None or rule.is_satisfied_by(frozenset(prepared.identifiers))
+    return _satisfies(connector.eligibility.get(STRICT), tuple(prepared.identifiers))
+
+
+def _satisfies(rule: EligibilityRule | None, identifiers: tuple[str, ...]) -> bool:
+    return rule is None or rule.is_satisfied_by(frozenset(identifiers))
 
 
 def count_completed(
@@ -122,38 +153,50 @@ def count_completed(
 ) -> tuple[history.HistoryDelta, list[DeliveryRecord]]:
     """What the platform made of each answered entry: counters, and a delivery record for each
     accepted event (the server layer of reconciliation)."""
-    delta = history.HistoryDelta()
+    counts: dict[history.TallyKey, float] = {}
     deliveries: list[DeliveryRecord] = []
+    strict = connector.eligibility.get(STRICT)
+    # ``has_click_id`` per distinct set of identifier *names* (never values) in the batch.
+    clicked_by_identifiers: dict[tuple[str, ...], bool] = {}
     for result, outcome, prepared in answered:
+        state = result.state
         mode = mode_of(prepared.test_mode)
-        where = (now, prepared.destination, prepared.event_name)
-        if result.state == gateway_pb2.DELIVERY_STATE_DELIVERED:
-            event_time = prepared.event_time.seconds + prepared.event_time.nanos / 1e9
-            clicked = has_click_id(prepared, connector)
-            delta.add(*where, history.DELIVERED, mode=mode)
-            delta.add(*where, history.latency_counter(now - event_time), mode=mode)
+        bucket = (prepared.destination, prepared.event_name, mode)
+        if state == gateway_pb2.DELIVERY_STATE_DELIVERED:
+            stamp = prepared.event_time
+            event_time = stamp.seconds + stamp.nanos / 1e9
+            # A slice copies a repeated field in one step, faster than iterating it.
+            identifiers = tuple(prepared.identifiers[:])
+            clicked = clicked_by_identifiers.get(identifiers)
+            if clicked is None:
+                clicked = clicked_by_identifiers[identifiers] = _satisfies(strict, identifiers)
+            history.tally(counts, (*bucket, history.DELIVERED))
+            history.tally(counts, (*bucket, history.latency_counter(now - event_time)))
             if not clicked:
-                delta.add(*where, history.DELIVERED_NO_CLICK_ID, mode=mode)
-            if prepared.value and prepared.currency:
-                delta.add(*where, history.VALUE + prepared.currency, float(prepared.value), mode=mode)
+                history.tally(counts, (*bucket, history.DELIVERED_NO_CLICK_ID))
+            value, currency = prepared.value, prepared.currency
+            if value and currency:
+                history.tally(counts, (*bucket, history.VALUE + currency), float(value))
             deliveries.append(
                 DeliveryRecord(
                     event_id=prepared.event_id,
-                    destination=prepared.destination,
-                    event_name=prepared.event_name,
+                    destination=bucket[0],
+                    event_name=bucket[1],
                     event_time=event_time,
                     delivered_at=now,
-                    value=prepared.value,
-                    currency=prepared.currency,
+                    value=value,
+                    currency=currency,
                     has_click_id=clicked,
                     mode=mode,
                 )
             )
-        elif result.state == gateway_pb2.DELIVERY_STATE_REJECTED:
-            delta.add(*where, history.REFUSED + refusal_reason(outcome), mode=mode)
-        elif result.state == gateway_pb2.DELIVERY_STATE_RETRYING:
-            delta.add(*where, history.RETRIED + retry_reason(outcome), mode=mode)
-        elif result.state == gateway_pb2.DELIVERY_STATE_DEAD_LETTERED:
+        elif state == gateway_pb2.DELIVERY_STATE_REJECTED:
+            history.tally(counts, (*bucket, history.REFUSED + refusal_reason(outcome)))
+        elif state == gateway_pb2.DELIVERY_STATE_RETRYING:
+            history.tally(counts, (*bucket, history.RETRIED + retry_reason(outcome)))
+        elif state == gateway_pb2.DELIVERY_STATE_DEAD_LETTERED:
             reason = dead_letter_reason(result.platform_response)
-            delta.add(*where, history.DEAD_LETTERED + reason, mode=mode)
+            history.tally(counts, (*bucket, history.DEAD_LETTERED + reason))
+    delta = history.HistoryDelta()
+    delta.add_tally(now, counts)
     return delta, deliveries

@@ -53,20 +53,50 @@ def count_strategies(
     now: float,
 ) -> history.HistoryDelta:
     """``would_send.<strategy>`` and its value per currency, for both strategies."""
-    delta = history.HistoryDelta()
+    counts: dict[history.TallyKey, float] = {}
+    connectors: dict[str, Connector] = {}
+    # Worked out once per batch: which strategies' rules each distinct set of identifier
+    # *names* (never values) meets per connector, and each counter's name.
+    sending: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+    counter_of = {strategy: would_send_counter(strategy) for strategy in STRATEGIES}
+    value_counters: dict[tuple[str, str], str] = {}
     for prepared, decision in zip(prepared_events, decisions, strict=True):
-        connector = connector_of(prepared.connector)
-        if not reached_the_rule(prepared, decision, connector, destinations.get(prepared.destination)):
+        connector_name = prepared.connector
+        connector = connectors.get(connector_name)
+        if connector is None:
+            connector = connectors[connector_name] = connector_of(connector_name)
+        if decision.decision != policy_pb2.DECISION_SEND and not reached_the_rule(
+            prepared, decision, connector, destinations.get(prepared.destination)
+        ):
             continue
-        identifiers = frozenset(prepared.identifiers)
+        # A slice copies a repeated field in one step, faster than iterating it.
+        identifiers = (connector_name, tuple(prepared.identifiers[:]))
+        strategies = sending.get(identifiers)
+        if strategies is None:
+            strategies = sending[identifiers] = strategies_sending(connector, identifiers[1])
         mode = history.TEST if prepared.test_mode else history.LIVE
-        where = (now, prepared.destination, prepared.event_name)
-        for strategy in STRATEGIES:
-            rule = connector.eligibility.get(strategy)
-            if rule is not None and not rule.is_satisfied_by(identifiers):
-                continue
-            delta.add(*where, would_send_counter(strategy), mode=mode)
-            if prepared.value and prepared.currency:
-                counter = would_send_value_counter(strategy, prepared.currency)
-                delta.add(*where, counter, float(prepared.value), mode=mode)
+        bucket = (prepared.destination, prepared.event_name, mode)
+        currency = prepared.currency
+        valued = bool(prepared.value and currency)
+        amount = float(prepared.value) if valued else 0.0
+        for strategy in strategies:
+            history.tally(counts, (*bucket, counter_of[strategy]))
+            if valued:
+                named = (strategy, currency)
+                counter = value_counters.get(named)
+                if counter is None:
+                    counter = value_counters[named] = would_send_value_counter(strategy, currency)
+                history.tally(counts, (*bucket, counter), amount)
+    delta = history.HistoryDelta()
+    delta.add_tally(now, counts)
     return delta
+
+
+def strategies_sending(connector: Connector, identifiers: Sequence[str]) -> tuple[str, ...]:
+    """The strategies (of ``STRATEGIES``, in order) whose rule an event with ``identifiers`` meets."""
+    present = frozenset(identifiers)
+    return tuple(
+        strategy
+        for strategy in STRATEGIES
+        if (rule := connector.eligibility.get(strategy)) is None or rule.is_satisfied_by(present)
+    )

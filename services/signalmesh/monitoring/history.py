@@ -58,14 +58,17 @@ LATENCY_BUCKETS: tuple[float, ...] = (
 )
 
 
-def latency_counter(seconds: float) -> str:
-    """The histogram counter a latency falls in (a bucket holds latencies ≤ its bound)."""
-    bound = LATENCY_BUCKETS[bisect.bisect_left(LATENCY_BUCKETS, max(seconds, 0.0))]
-    return f"{LATENCY}{_bound_name(bound)}"
-
-
 def _bound_name(bound: float) -> str:
     return "inf" if math.isinf(bound) else str(int(bound))
+
+
+# Each bucket's counter name, spelt once: the dispatcher names one per delivered event.
+_LATENCY_COUNTERS: tuple[str, ...] = tuple(f"{LATENCY}{_bound_name(bound)}" for bound in LATENCY_BUCKETS)
+
+
+def latency_counter(seconds: float) -> str:
+    """The histogram counter a latency falls in (a bucket holds latencies ≤ its bound)."""
+    return _LATENCY_COUNTERS[bisect.bisect_left(LATENCY_BUCKETS, max(seconds, 0.0))]
 
 
 def latency_bound(counter: str) -> float:
@@ -93,6 +96,15 @@ class BucketKey:
     mode: str = LIVE
 
 
+# (destination, event name, mode, counter): one counter of one bucket of a batch's hour.
+TallyKey = tuple[str, str, str, str]
+
+
+def tally(counts: dict[TallyKey, float], key: TallyKey, amount: float = 1.0) -> None:
+    """Add ``amount`` to ``counts[key]``: a batch's counting before it becomes a delta."""
+    counts[key] = counts.get(key, 0.0) + amount
+
+
 @dataclass(slots=True)
 class HistoryDelta:
     """Counter increments gathered during one batch, written by the store in that batch's
@@ -112,6 +124,23 @@ class HistoryDelta:
         key = BucketKey(hour_start(at), destination, event_name, mode)
         counters = self.counts.setdefault(key, {})
         counters[counter] = counters.get(counter, 0.0) + amount
+
+    def add_tally(self, at: float, tally: Mapping[TallyKey, float]) -> None:
+        """``add`` for each of ``tally``'s increments, in its order, all at ``at``.
+
+        A batch counts into a plain dict keyed by tuples and hands it over once: a bucket key
+        is built (and hashed) per distinct bucket of the batch, not per counted event. Into an
+        empty delta the sums are exactly those of ``add`` per increment: ``tally`` adds each
+        counter's increments in the same order, from the same 0.0.
+        """
+        start = hour_start(at)
+        buckets: dict[tuple[str, str, str], dict[str, float]] = {}
+        for (destination, event_name, mode, counter), amount in tally.items():
+            counters = buckets.get((destination, event_name, mode))
+            if counters is None:
+                key = BucketKey(start, destination, event_name, mode)
+                counters = buckets[destination, event_name, mode] = self.counts.setdefault(key, {})
+            counters[counter] = counters.get(counter, 0.0) + amount
 
     def merge(self, other: HistoryDelta) -> None:
         for key, counters in other.counts.items():

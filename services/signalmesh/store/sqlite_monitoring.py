@@ -9,6 +9,7 @@ Times are the callers' clock.
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +34,7 @@ _ADD_COUNTER = (
 _DELIVERY_COLUMNS = (
     "event_id, destination, event_name, event_time, delivered_at, value, currency, has_click_id, mode"
 )
+_delivery_row = operator.attrgetter(*_DELIVERY_COLUMNS.split(", "))
 _ALERT_COLUMNS = (
     "alert_key, rule, severity, state, destination, fired_at, resolved_at, details, notified_state"
 )
@@ -62,16 +64,13 @@ def add_history(connection: sqlite3.Connection, increments: Sequence[tuple[Bucke
 
 
 def add_deliveries(connection: sqlite3.Connection, records: Sequence[DeliveryRecord]) -> None:
-    """One record per (event_id, destination): a repeat (a replay delivered again) replaces."""
+    """One record per (event_id, destination): a repeat (a replay delivered again) replaces.
+
+    Each row is read in one C call; ``has_click_id`` binds as the integer 0 or 1 (a bool is an
+    int to sqlite3), as the column holds it."""
     connection.executemany(
         f"INSERT OR REPLACE INTO deliveries ({_DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                *(item.event_id, item.destination, item.event_name, item.event_time, item.delivered_at),
-                *(item.value, item.currency, int(item.has_click_id), item.mode),
-            )
-            for item in records
-        ],
+        map(_delivery_row, records),
     )
 
 

@@ -177,3 +177,97 @@ def test_refusal_and_dead_letter_reasons() -> None:
     assert dead_letter_reason("gave up after 24 h of retries (9 attempts) · retry") == "retry_horizon"
     assert dead_letter_reason("gave up after 5 attempts · retry") == "max_attempts"
     assert dead_letter_reason("something new") == "other"
+
+
+def one_at_a_time(deltas: list[history.HistoryDelta]) -> list[tuple[history.BucketKey, str, float]]:
+    merged = history.HistoryDelta()
+    for delta in deltas:
+        merged.merge(delta)
+    return sorted(merged.items())
+
+
+def test_a_mixed_batch_is_checked_as_its_events_would_be_one_at_a_time() -> None:
+    """What a batch works out once (routes, modes, counter names) never leaks between events."""
+    late = outcome("late", destinations=("staging",))
+    late.report.warn("event_time", "event_time.stale", "arrived 2 h after the event happened")
+    test_event = outcome("test")
+    test_event.event.test_mode = True
+    batch = [
+        outcome("a"),
+        outcome("b", destinations=("live",), rule="value.decimal"),
+        late,
+        test_event,
+        outcome("c", destinations=("gone",), rule="destinations.unknown"),
+        outcome("d", destinations=("staging", "live", "staging")),
+        outcome("e", destinations=("live",), rule="currency.unknown"),
+    ]
+    together = count_checked(batch, DESTINATIONS, NOW)
+    assert sorted(together.items()) == one_at_a_time(
+        [count_checked([item], DESTINATIONS, NOW) for item in batch]
+    )
+
+
+def test_mixed_decisions_count_as_they_would_one_at_a_time_to_the_last_bit() -> None:
+    events = [prepared(f"e{index}") for index in range(6)]
+    events[2].test_mode = True
+    events[4].destination = "staging"
+    send = policy_pb2.DecisionOutput(decision=policy_pb2.DECISION_SEND, reason=policy_pb2.REASON_ELIGIBLE)
+    decisions = [
+        send,
+        policy_pb2.DecisionOutput(decision=policy_pb2.DECISION_SKIP, reason=policy_pb2.REASON_DUPLICATE),
+        send,
+        send,
+        policy_pb2.DecisionOutput(decision=policy_pb2.DECISION_SKIP, reason=policy_pb2.REASON_CONSENT_DENIED),
+        send,
+    ]
+    # Scores whose float sum depends on the order it is added in.
+    qualities = [MatchQuality(score) for score in (0.1, 9.0, 0.7, 0.2, 5.0, 0.3)]
+    together = count_decided(events, decisions, qualities, NOW)
+    singles = [
+        count_decided([event], [decision], [quality], NOW)
+        for event, decision, quality in zip(events, decisions, qualities, strict=True)
+    ]
+    assert sorted(together.items()) == one_at_a_time(singles)
+    assert counters(together, "live")[history.MATCH_QUALITY_SUM] == 0.0 + 0.1 + 0.2 + 0.3
+
+
+def test_mixed_completions_count_as_they_would_one_at_a_time() -> None:
+    """Click ids are told per event's own identifiers, latency per its own event_time."""
+    old = prepared("old", identifiers=("click",), value="0.10")
+    old.event_time.seconds = int(NOW - 3 * history.HOUR)
+    test_event = prepared("test", value="0.20")
+    test_event.test_mode = True
+    answered = [
+        (
+            result("a", gateway_pb2.DELIVERY_STATE_DELIVERED),
+            Outcome("a", OutcomeKind.DELIVERED),
+            prepared("a"),
+        ),
+        (result("old", gateway_pb2.DELIVERY_STATE_DELIVERED), Outcome("old", OutcomeKind.DELIVERED), old),
+        (
+            result("b", gateway_pb2.DELIVERY_STATE_DELIVERED),
+            Outcome("b", OutcomeKind.DELIVERED),
+            prepared("b", identifiers=("email", "click"), value="0.20"),
+        ),
+        (
+            result("test", gateway_pb2.DELIVERY_STATE_DELIVERED),
+            Outcome("test", OutcomeKind.DELIVERED),
+            test_event,
+        ),
+        (
+            result("c", gateway_pb2.DELIVERY_STATE_DELIVERED),
+            Outcome("c", OutcomeKind.DELIVERED),
+            prepared("c", identifiers=("click",), value="0.30"),
+        ),
+        (
+            result("later", gateway_pb2.DELIVERY_STATE_RETRYING),
+            Outcome("later", OutcomeKind.RETRY, message="connection reset"),
+            prepared("later"),
+        ),
+    ]
+    delta, deliveries = count_completed(answered, FakeConnector(), NOW)
+    singles = [count_completed([item], FakeConnector(), NOW) for item in answered]
+    assert sorted(delta.items()) == one_at_a_time([single for single, _ in singles])
+    assert deliveries == [record for _, records in singles for record in records]
+    assert [record.has_click_id for record in deliveries] == [False, True, True, False, True]
+    assert counters(delta, "live")["value.EUR"] == 0.0 + 0.1 + 0.2 + 0.3

@@ -81,3 +81,33 @@ def test_an_event_outside_the_rollout_share_counts_for_neither_strategy() -> Non
     events = [prepared(outside, "email"), prepared(inside, "email")]
     decisions = [decided(SKIP, policy_pb2.REASON_MISSING_CLICK_ID, STRICT)] * 2
     assert counted(events, decisions, destinations)["would_send.send_all"] == 1
+
+
+def test_a_mixed_batch_counts_as_its_events_would_one_at_a_time() -> None:
+    """Eligibility worked out once per set of identifier names never leaks between events, and
+    value sums match adding each event's value in turn to the last bit."""
+    events = [
+        prepared("a", "click", "email", value="0.10"),
+        prepared("b", "email", value="0.20"),
+        prepared("c", value="0.70"),
+        prepared("d", "email", "click", value="0.30"),
+        prepared("e", "click"),
+        prepared("f", "click", value=""),
+    ]
+    events[3].test_mode = True
+    events[4].currency = "USD"
+    events[4].value = "3.00"
+    decisions = [
+        decided(SEND, policy_pb2.REASON_ELIGIBLE, STRICT),
+        decided(SKIP, policy_pb2.REASON_MISSING_CLICK_ID, STRICT),
+        decided(SKIP, policy_pb2.REASON_INSUFFICIENT_USER_DATA, SEND_ALL),
+        decided(SEND, policy_pb2.REASON_ELIGIBLE, SEND_ALL),
+        decided(SEND, policy_pb2.REASON_ELIGIBLE, STRICT),
+        decided(SKIP, policy_pb2.REASON_DUPLICATE, STRICT),
+    ]
+    together = count_strategies(events, decisions, lambda name: FakeConnector(), DESTINATIONS, NOW)
+    merged = history.HistoryDelta()
+    for event, decision in zip(events, decisions, strict=True):
+        merged.merge(count_strategies([event], [decision], lambda name: FakeConnector(), DESTINATIONS, NOW))
+    assert sorted(together.items()) == sorted(merged.items())
+    assert counted(events, decisions)["would_send_value.send_all.EUR"] == 0.0 + 0.1 + 0.2
