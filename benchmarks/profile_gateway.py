@@ -5,6 +5,11 @@ batches of 500 through it and records the gateway with py-spy (a sampling profil
 process from outside, so the figures are the gateway's own, not the profiler's). Prints the
 hottest functions by own time and by total time, and writes py-spy's raw collapsed stacks
 (``--raw FILE``) for a flame graph. The load and the processes are those of ``benchmarks.run``.
+
+With ``--unary``, the load is ``make bench``'s unary one instead: first closed loop (``--events``
+SendEvent calls from 64 callers, beside the echo server's figure for the same calls), then the
+recorded part, open loop at ``--offered-rate`` req/s for ``--offered-seconds`` (p50/p99 from each
+call's slot); CPU is per unary call.
 """
 
 from __future__ import annotations
@@ -18,12 +23,22 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from signalmesh.cli.processes import ServiceProcess, start_service
 from signalmesh.sandbox.client import SandboxControl
 
-from benchmarks.run import CONFIG, PIXEL, cpu_seconds, make_events, measure, start_gateway
+from benchmarks.run import (
+    CONFIG,
+    PIXEL,
+    Figures,
+    make_events,
+    measure,
+    open_loop,
+    start_gateway,
+    tree_cpu_seconds,
+)
 
 LINE_NUMBER = re.compile(r":\d+\)$")
 
@@ -78,7 +93,9 @@ async def profile(args: argparse.Namespace) -> None:
             processes.append(sandbox)
             config = run_dir / "signalmesh.toml"
             config.write_text(
-                CONFIG.format(state_dir=run_dir / "state", pixel=PIXEL, sandbox=sandbox.address, workers=1)
+                CONFIG.format(
+                    state_dir=run_dir / "state", pixel=PIXEL, sandbox=sandbox.address, workers=args.workers
+                )
             )
             policy = start_service(
                 "policy", ["policy", "--config", str(config), "--listen", "127.0.0.1:0"], run_dir
@@ -92,50 +109,30 @@ async def profile(args: argparse.Namespace) -> None:
             async def delivered() -> int:
                 return int((await control.stats())["meta"]["accepted_events"])
 
-            # Warm up (imports, caches, the first connections), then record the measured load.
-            await measure(gateway.address, key, "warm-up", make_events(5_000, "warm"), 500, 8, None)
-            raw = Path(args.raw)
-            recorder = subprocess.Popen(
-                [
-                    py_spy(),
-                    "record",
-                    "-p",
-                    str(gateway.process.pid),
-                    "-r",
-                    str(args.rate),
-                    "-f",
-                    "raw",
-                    "-o",
-                    str(raw),
-                    "--nonblocking",
-                    "-d",
-                    "600",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            cpu_before = cpu_seconds(gateway.process.pid)
-            threads_before = thread_cpu_seconds(gateway.process.pid)
-            before = await delivered()
-            figures = await measure(
-                gateway.address,
-                key,
-                "profiled",
-                make_events(args.events, "profiled"),
-                500,
-                args.concurrency,
-                lambda: _since(delivered, before),
-            )
-            cpu = cpu_seconds(gateway.process.pid) - cpu_before
-            threads_after = thread_cpu_seconds(gateway.process.pid)
-            threads = {name: spent - threads_before.get(name, 0.0) for name, spent in threads_after.items()}
-            recorder.send_signal(2)
-            recorder.wait(timeout=60)
+            if args.unary:
+                figures, cpu, threads, raw, floor = await _unary(args, run_dir, gateway, key, delivered)
+            else:
+                figures, cpu, threads, raw = await _batches(args, gateway, key, delivered)
+                floor = None
             await control.close()
         finally:
             for process in reversed(processes):
                 process.stop()
     samples, own, total = summarise(raw, args.top)
+    if floor is not None:
+        closed, echo, closed_cpu = floor
+        print(
+            f"closed loop: {closed.events:,} unary calls, {closed.events_per_second:,.0f} req/s"
+            f" (echo {echo.events_per_second:,.0f},"
+            f" ratio {closed.events_per_second / echo.events_per_second:.2f}×);"
+            f" p50 {closed.percentile(0.5):.1f} ms, p99 {closed.percentile(0.99):.1f} ms;"
+            f" gateway CPU {closed_cpu / closed.events * 1e6:.0f} µs/call"
+        )
+        print(
+            f"open loop: {figures.events:,} calls at {args.offered_rate:,.0f} req/s offered,"
+            f" p50 {figures.percentile(0.5):.1f} ms, p99 {figures.percentile(0.99):.1f} ms,"
+            f" max {max(figures.latencies_ms):.1f} ms ({len(figures.latencies_ms):,} answered)"
+        )
     print(
         f"{figures.events:,} events in {figures.seconds:.2f} s"
         f" = {figures.events / figures.seconds:,.0f} events/s;"
@@ -150,6 +147,89 @@ async def profile(args: argparse.Namespace) -> None:
             print(f"  {count / samples:6.1%}  {frame}")
 
 
+def _record(args: argparse.Namespace, pid: int) -> subprocess.Popen[bytes]:
+    command = [py_spy(), "record", "-p", str(pid), "-r", str(args.rate), "-f", "raw", "-o", args.raw]
+    if args.workers > 1:
+        command.append("--subprocesses")  # the supervisor's workers
+    return subprocess.Popen(
+        [*command, "--nonblocking", "-d", "600"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def _tree_threads(pid: int) -> Counter[str]:
+    from benchmarks.run import process_tree
+
+    seconds: Counter[str] = Counter()
+    for each in process_tree(pid):
+        seconds.update(thread_cpu_seconds(each))
+    return seconds
+
+
+async def _batches(
+    args: argparse.Namespace, gateway: ServiceProcess, key: str, delivered: Callable[[], Awaitable[int]]
+) -> tuple[Figures, float, Counter[str], Path]:
+    # Warm up (imports, caches, the first connections), then record the measured load.
+    await measure(gateway.address, key, "warm-up", make_events(5_000, "warm"), 500, 8, None)
+    pid = gateway.process.pid
+    recorder = _record(args, pid)
+    cpu_before = tree_cpu_seconds(pid)
+    threads_before = _tree_threads(pid)
+    before = await delivered()
+    figures = await measure(
+        gateway.address,
+        key,
+        "profiled",
+        make_events(args.events, "profiled"),
+        500,
+        args.concurrency,
+        lambda: _since(delivered, before),
+    )
+    cpu = tree_cpu_seconds(pid) - cpu_before
+    threads = _tree_threads(pid)
+    threads.subtract(threads_before)
+    recorder.send_signal(2)
+    recorder.wait(timeout=60)
+    return figures, cpu, threads, Path(args.raw)
+
+
+async def _unary(
+    args: argparse.Namespace,
+    run_dir: Path,
+    gateway: ServiceProcess,
+    key: str,
+    delivered: Callable[[], Awaitable[int]],
+) -> tuple[Figures, float, Counter[str], Path, tuple[Figures, Figures, float]]:
+    echo = start_service("echo", [], run_dir, module="benchmarks.echo_server")
+    try:
+        await measure(gateway.address, key, "warm-up", make_events(2_000, "warm"), 1, 64, None)
+        pid = gateway.process.pid
+        echo_figures = await measure(echo.address, key, "echo", make_events(args.events, "echo"), 1, 64, None)
+    finally:
+        echo.stop()
+    cpu_before = tree_cpu_seconds(pid)
+    before = await delivered()
+    closed = await measure(
+        gateway.address,
+        key,
+        "closed",
+        make_events(args.events, "closed"),
+        1,
+        64,
+        lambda: _since(delivered, before),
+    )
+    closed_cpu = tree_cpu_seconds(pid) - cpu_before
+    recorder = _record(args, pid)
+    cpu_before = tree_cpu_seconds(pid)
+    threads_before = _tree_threads(pid)
+    figures = await open_loop(gateway.address, key, args.offered_rate, args.offered_seconds, "open")
+    cpu = tree_cpu_seconds(pid) - cpu_before
+    threads = _tree_threads(pid)
+    threads.subtract(threads_before)
+    recorder.send_signal(2)
+    recorder.wait(timeout=60)
+    return figures, cpu, threads, Path(args.raw), (closed, echo_figures, closed_cpu)
+
+
 async def _since(delivered, before: int) -> int:  # type: ignore[no-untyped-def]
     return await delivered() - before
 
@@ -161,6 +241,10 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--raw", default="gateway-profile.txt", help="py-spy's collapsed stacks")
+    parser.add_argument("--unary", action="store_true", help="unary SendEvent load (closed, then open loop)")
+    parser.add_argument("--offered-rate", type=float, default=1_000.0, help="--unary: req/s, open loop")
+    parser.add_argument("--offered-seconds", type=float, default=10.0, help="--unary: open loop length")
+    parser.add_argument("--workers", type=int, default=1, help="the gateway's workers")
     asyncio.run(profile(parser.parse_args()))
 
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
+import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,12 +22,14 @@ from signalmesh.interceptors import (
     AuthInterceptor,
     LoggingInterceptor,
     around,
+    dropped_by_level,
     final_status,
     generate_api_key,
     hash_api_key,
     load_or_create_local_key,
     wrap_rpc_handler,
 )
+from signalmesh.telemetry.logging import setup_logging
 from structlog.testing import capture_logs
 
 SHOP_KEY, OPS_KEY = generate_api_key(), generate_api_key()
@@ -187,6 +192,64 @@ async def test_one_log_line_per_call_at_a_level_that_matches_its_status(method, 
     assert line["event"] == "rpc finished" and line["log_level"] == level
     assert line["rpc.method"] == method and line["code"] == (status or grpc.StatusCode.OK).name
     assert line["duration_ms"] >= 0 and "ping" not in str(line), "messages are never logged"
+
+
+@pytest.mark.parametrize(
+    ("configured", "status", "logged"),
+    [
+        ("info", None, False),  # no line for a successful call (and none is built)
+        ("info", grpc.StatusCode.INVALID_ARGUMENT, True),
+        ("info", grpc.StatusCode.UNAVAILABLE, True),
+        ("debug", None, True),
+        ("warning", grpc.StatusCode.INVALID_ARGUMENT, False),
+    ],
+)
+async def test_under_the_configured_level_a_call_writes_no_line_and_at_it_the_line_is_whole(
+    configured, status, logged
+):
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    stream = io.StringIO()
+
+    async def continuation(details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        return grpc.unary_unary_rpc_method_handler(echo)
+
+    structlog.contextvars.clear_contextvars()
+    try:
+        setup_logging("test-service", json=True, level=configured, stream=stream)
+        handler = await LoggingInterceptor().intercept_service(continuation, CallDetails("/test.Echo/Write"))
+        assert handler is not None
+        assert await handler.unary_unary(b"ping", FinishedCall(status=status)) == b"ping"
+    finally:
+        structlog.reset_defaults()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    if not logged:
+        assert lines == []
+        return
+    [line] = lines
+    assert line["event"] == "rpc finished" and line["code"] == (status or grpc.StatusCode.OK).name
+    assert line["rpc.method"] == "/test.Echo/Write" and line["peer"] == "ipv4:127.0.0.1:50000"
+
+
+def test_only_a_chain_that_filters_by_level_drops_lines_early():
+    """structlog's defaults and capture_logs have no level filter: every line is kept for them."""
+    root = logging.getLogger()
+    level = root.level
+    structlog.reset_defaults()
+    try:
+        root.setLevel(logging.WARNING)
+        assert not dropped_by_level("signalmesh.rpc", "debug")
+        with capture_logs():
+            assert not dropped_by_level("signalmesh.rpc", "debug")
+        structlog.configure(processors=[structlog.stdlib.filter_by_level])
+        assert dropped_by_level("signalmesh.rpc", "debug")
+        assert dropped_by_level("signalmesh.rpc", "info")
+        assert not dropped_by_level("signalmesh.rpc", "warning")
+    finally:
+        structlog.reset_defaults()
+        root.setLevel(level)
 
 
 def test_an_empty_local_key_file_is_refused_with_the_fix(tmp_path):
