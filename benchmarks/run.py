@@ -130,6 +130,13 @@ async def drive(
 CONNECTIONS = 8
 
 
+def own_connection(address: str) -> grpc.aio.Channel:
+    """A channel with a TCP connection of its own. gRPC shares one connection among channels to
+    the same address by default, so eight plain channels were one connection, and a gateway's
+    second worker (SO_REUSEPORT spreads connections) was never sent a call."""
+    return grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
+
+
 # What the gateway answers when it accepted nothing and asks for the batch again.
 RETRY_LATER = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED)
 
@@ -184,7 +191,7 @@ async def measure(
     retried: Counter[str] | None = None,
 ) -> Figures:
     metadata = (("authorization", f"Bearer {key}"),)
-    channels = [grpc.aio.insecure_channel(address) for _ in range(min(CONNECTIONS, concurrency))]
+    channels = [own_connection(address) for _ in range(min(CONNECTIONS, concurrency))]
     try:
         calls = [
             caller_for(gateway_pb2_grpc.GatewayStub(channel), metadata, batch_size, retried)
@@ -206,7 +213,7 @@ async def open_loop(address: str, key: str, rate: float, seconds: float, prefix:
     whatever happened to the others, and its latency counts from then (no coordinated omission)."""
     metadata = (("authorization", f"Bearer {key}"),)
     events = make_events(int(rate * seconds), prefix)
-    channels = [grpc.aio.insecure_channel(address) for _ in range(CONNECTIONS)]
+    channels = [own_connection(address) for _ in range(CONNECTIONS)]
     try:
         stubs = [gateway_pb2_grpc.GatewayStub(channel) for channel in channels]
         loop = asyncio.get_running_loop()
