@@ -26,7 +26,7 @@ from signalmesh.gateway.orphaned_claims import OrphanedClaims, sent_keys
 from signalmesh.gateway.outbox_depth import OutboxDepthSampler
 from signalmesh.gateway.outbox_limit import OutboxLimit
 from signalmesh.gateway.policy_client import PolicyClient
-from signalmesh.gateway.prepare import decision_input, prepare_event, route
+from signalmesh.gateway.prepare import decide_request, prepare_event, route
 from signalmesh.gateway.strategy_counts import count_strategies
 from signalmesh.gateway.tracking_plan import TrackingRule
 from signalmesh.gateway.validate import Report
@@ -118,9 +118,7 @@ class AcceptPipeline:
             return outcomes
         prepared_events = [prepared for _, prepared in pairs]
         with observe.decide_span([event.event_id for event in events]):
-            decisions = await self._policy.decide(
-                [decision_input(prepared) for prepared in prepared_events], dry_run=dry_run
-            )
+            decisions = await self._policy.decide_request(decide_request(prepared_events, dry_run))
         if dry_run:
             self._attach(outcomes, pairs, decisions)
             return outcomes
