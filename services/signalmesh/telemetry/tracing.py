@@ -241,14 +241,13 @@ def new_unsampled_span_context() -> trace.SpanContext:
     """A fresh trace id and span id, not sampled: an event's trace that no one records still has
     its own id (for its status and result), at the cost of two random numbers."""
     return trace.SpanContext(
-        _ids.generate_trace_id(),
-        _ids.generate_span_id(),
-        is_remote=False,
-        trace_flags=trace.TraceFlags(trace.TraceFlags.DEFAULT),
+        _ids.generate_trace_id(), _ids.generate_span_id(), is_remote=False, trace_flags=_NOT_SAMPLED
     )
 
 
 _ids = RandomIdGenerator()
+# Made once: one such context is made per event of every call no one traces.
+_NOT_SAMPLED = trace.TraceFlags(trace.TraceFlags.DEFAULT)
 
 
 # What ``traceparent_of`` writes (version 00, lower-case hex, no extra fields).
