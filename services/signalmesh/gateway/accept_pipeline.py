@@ -74,6 +74,8 @@ class AcceptPipeline:
     ) -> None:
         self._destinations = destinations
         self._registry = registry
+        # Whose check_event rules apply to every event: the registry is fixed once built.
+        self._connectors = tuple(registry.connectors())
         self._policy = policy
         self._store = store
         self._on_enqueued = on_enqueued
@@ -168,7 +170,7 @@ class AcceptPipeline:
             self._destinations,
             self._tracking_plan,
             self._new_event_id,
-            self._registry.connectors(),
+            self._connectors,
             self._quality.stale_after_seconds,
             self._free_text_pii,
         )
