@@ -207,8 +207,13 @@ def hashed_one(value: str, normalise: Normaliser) -> str | None:
 
 def hashed_list(values: Iterable[str], normalise: Normaliser) -> list[str]:
     """The digests of every value that normalises, duplicates removed, in the client's order."""
-    digests = (hashed_one(value, normalise) for value in values)
-    return list(dict.fromkeys(digest for digest in digests if digest))
+    # ``hashed_one`` per value, as a plain loop: most lists hold one value, where two nested
+    # generators cost more than the hashing.
+    digests: dict[str, None] = {}
+    for value in values:
+        if value and value.strip() and (digest := hashed(value, normalise)):
+            digests[digest] = None
+    return list(digests)
 
 
 def put_present(target: dict[str, Any], key: str, value: str | list[str] | None) -> None:
