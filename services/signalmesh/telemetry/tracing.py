@@ -263,13 +263,21 @@ def context_from_traceparent(traceparent: str) -> Context:
     anything else goes to the propagator."""
     match = _OUR_TRACEPARENT.fullmatch(traceparent)
     if match is not None:
-        trace_id, span_id = int(match.group(1), 16), int(match.group(2), 16)
+        trace_hex, span_hex, flags = match.groups()
+        trace_id, span_id = int(trace_hex, 16), int(span_hex, 16)
         if trace_id and span_id:
-            span_context = trace.SpanContext(
-                trace_id, span_id, is_remote=True, trace_flags=trace.TraceFlags(int(match.group(3), 16))
-            )
-            return trace.set_span_in_context(trace.NonRecordingSpan(span_context), Context())
+            trace_flags = _FLAGS.get(flags)
+            if trace_flags is None:
+                trace_flags = trace.TraceFlags(int(flags, 16))
+            span_context = trace.SpanContext(trace_id, span_id, is_remote=True, trace_flags=trace_flags)
+            # Contexts are never changed in place (each set makes a new one): one empty base.
+            return trace.set_span_in_context(trace.NonRecordingSpan(span_context), _EMPTY_CONTEXT)
     return _W3C.extract({"traceparent": traceparent}, context=Context())
+
+
+# The flags nearly every stored traceparent carries (not sampled, sampled), made once.
+_FLAGS = {"00": trace.TraceFlags(0), "01": trace.TraceFlags(1)}
+_EMPTY_CONTEXT = Context()
 
 
 def trace_id_hex() -> str:
