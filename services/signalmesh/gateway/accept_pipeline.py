@@ -119,7 +119,7 @@ class AcceptPipeline:
                 await self._store.add_history(history, now)
             return outcomes
         prepared_events = [prepared for _, prepared in pairs]
-        with observe.decide_span([event.event_id for event in events]):
+        with observe.decide_span(events):
             decisions = await self._policy.decide_request(decide_request(prepared_events, dry_run))
         if dry_run:
             self._attach(outcomes, pairs, decisions)

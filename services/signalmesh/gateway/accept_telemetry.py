@@ -142,11 +142,11 @@ def micro_batch_context(contexts: Sequence[otel_context.Context]) -> Iterator[No
 
 
 @contextmanager
-def decide_span(event_ids: Sequence[str]) -> Iterator[None]:
-    """Around the one policy call of a batch."""
+def decide_span(events: Sequence[event_pb2.ConversionEvent]) -> Iterator[None]:
+    """Around the one policy call of a batch (the events' ids are read only when it is recorded)."""
     with _tracer.start_as_current_span("policy.decide") as span:
         if span.is_recording():
-            span.set_attribute(tracing.EVENT_IDS, list(dict.fromkeys(event_ids)))
+            span.set_attribute(tracing.EVENT_IDS, list(dict.fromkeys(event.event_id for event in events)))
         yield
 
 

@@ -60,7 +60,8 @@ def duplicates_to_check(
         for prepared, decision in zip(prepared_events, decisions, strict=True)
         if decision.reason == policy_pb2.REASON_DUPLICATE
     }
-    return duplicates - sent_keys(prepared_events, decisions)
+    # Most batches hold no duplicate: then there is nothing to subtract from.
+    return duplicates - sent_keys(prepared_events, decisions) if duplicates else duplicates
 
 
 def resend(
