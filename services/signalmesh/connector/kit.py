@@ -188,12 +188,12 @@ def prepared_event(
         action_source=event.action_source,
         identifiers=platform_event.identifiers,
         test_mode=event.test_mode,
+        payload_json=canonical_json(platform_event.data),
     )
     if event.HasField("event_time"):
         prepared.event_time.CopyFrom(event.event_time)
     if event.HasField("consent"):
         prepared.consent.CopyFrom(event.consent)
-    prepared.payload_json = canonical_json(platform_event.data)
     return prepared
 
 

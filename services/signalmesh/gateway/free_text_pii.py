@@ -106,16 +106,21 @@ def scan_event(event: event_pb2.ConversionEvent, mode: str = STRIP) -> Scan:
             scan.refused.append(Finding(path, _refusal(path, kind)))
     if event.event_source_url:
         _scan_url(event.event_source_url, mode, scan)
-    _scan_struct(event.custom_properties, "custom_properties", scan)
+    if event.HasField("custom_properties"):  # an unset Struct has no fields to scan
+        _scan_struct(event.custom_properties, "custom_properties", scan)
     return scan
 
 
 def _plain_fields(event: event_pb2.ConversionEvent) -> Iterator[tuple[str, str]]:
-    yield "event_id", event.event_id
-    yield "order_id", event.order_id
+    """The free-form fields that hold text (an empty one holds nothing to find)."""
+    if event_id := event.event_id:
+        yield "event_id", event_id
+    if order_id := event.order_id:
+        yield "order_id", order_id
     for index, content in enumerate(event.contents):
         for name in ("id", "name", "category", "delivery_category"):
-            yield f"contents[{index}].{name}", getattr(content, name)
+            if text := getattr(content, name):
+                yield f"contents[{index}].{name}", text
 
 
 def _refusal(path: str, kind: str) -> str:
