@@ -94,8 +94,11 @@ def write_result(
     result.trace_id = trace_id
     report = outcome.report
     result.disposition = gateway_pb2.DISPOSITION_ACCEPTED if report.ok else gateway_pb2.DISPOSITION_REJECTED
-    _write_violations(result.violations, report.violations)
-    _write_violations(result.warnings, report.warnings)
+    # Most events have neither (reading ``result.violations`` alone builds a container).
+    if report.violations:
+        _write_violations(result.violations, report.violations)
+    if report.warnings:
+        _write_violations(result.warnings, report.warnings)
     add = result.decisions.add
     for decision in outcome.decisions:
         add(
