@@ -188,12 +188,12 @@ def prepared_event(
         action_source=event.action_source,
         identifiers=platform_event.identifiers,
         test_mode=event.test_mode,
+        payload_json=canonical_json(platform_event.data),
     )
     if event.HasField("event_time"):
         prepared.event_time.CopyFrom(event.event_time)
     if event.HasField("consent"):
         prepared.consent.CopyFrom(event.consent)
-    prepared.payload_json = canonical_json(platform_event.data)
     return prepared
 
 
@@ -207,8 +207,13 @@ def hashed_one(value: str, normalise: Normaliser) -> str | None:
 
 def hashed_list(values: Iterable[str], normalise: Normaliser) -> list[str]:
     """The digests of every value that normalises, duplicates removed, in the client's order."""
-    digests = (hashed_one(value, normalise) for value in values)
-    return list(dict.fromkeys(digest for digest in digests if digest))
+    # ``hashed_one`` per value, as a plain loop: most lists hold one value, where two nested
+    # generators cost more than the hashing.
+    digests: dict[str, None] = {}
+    for value in values:
+        if value and value.strip() and (digest := hashed(value, normalise)):
+            digests[digest] = None
+    return list(digests)
 
 
 def put_present(target: dict[str, Any], key: str, value: str | list[str] | None) -> None:
@@ -223,6 +228,12 @@ _PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,30}(?:\.[0-9]{1,30})?")
 def json_number(decimal_text: str) -> float | None:
     """Our exact decimal string (``"29.99"``) as the JSON number a platform wants; None when it
     is not a finite decimal (validation has already refused it, so this only guards)."""
+    return _json_number(decimal_text) if decimal_text else None
+
+
+# Amounts and prices repeat across events (and are not personal data): each text is read once.
+@functools.lru_cache(maxsize=4096)
+def _json_number(decimal_text: str) -> float | None:
     text = decimal_text.strip()
     if _PLAIN_DECIMAL.fullmatch(text):
         # float() and Decimal → float both round the exact decimal correctly: the same double.
@@ -241,10 +252,13 @@ def content_item(content: event_pb2.Content, keys: Mapping[str, str]) -> dict[st
     ``item_price`` goes as a JSON number (``json_number``)."""
     item: dict[str, Any] = {}
     for field, key in keys.items():
+        value = getattr(content, field)
+        if not value:
+            continue  # unset (and an empty item_price is no number)
         if field == "item_price":
-            if (price := json_number(content.item_price)) is not None:
+            if (price := _json_number(value)) is not None:
                 item[key] = price
-        elif value := getattr(content, field):
+        else:
             item[key] = value
     return item
 
@@ -255,16 +269,18 @@ def commerce_fields(event: event_pb2.ConversionEvent, content_keys: Mapping[str,
     ``order_id`` and ``contents`` (each a ``content_item`` with ``content_keys``)."""
     # Most events carry no custom properties: converting an empty Struct is pure cost.
     result: dict[str, Any] = (
-        json_format.MessageToDict(event.custom_properties) if event.custom_properties.fields else {}
+        json_format.MessageToDict(event.custom_properties)
+        if event.HasField("custom_properties") and event.custom_properties.fields
+        else {}
     )
     if (value := json_number(event.value)) is not None:
         result["value"] = value
-    if event.currency.strip():
-        result["currency"] = event.currency.strip().upper()
-    if event.order_id:
-        result["order_id"] = event.order_id
-    if event.contents:
-        result["contents"] = [content_item(content, content_keys) for content in event.contents]
+    if currency := event.currency.strip():
+        result["currency"] = currency.upper()
+    if order_id := event.order_id:
+        result["order_id"] = order_id
+    if contents := event.contents:
+        result["contents"] = [content_item(content, content_keys) for content in contents]
     return result
 
 

@@ -13,7 +13,7 @@ with their defaults; ``kit.BaseConnector`` provides both.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
@@ -97,5 +97,13 @@ def labels_of(connector: object) -> Mapping[str, str]:
 
 
 def problems_of(connector: object, event: event_pb2.ConversionEvent) -> Sequence[FieldProblem]:
-    """What the connector's ``check_event`` finds in ``event``; nothing when it has no checks."""
-    return connector.check_event(event) if isinstance(connector, ChecksEvents) else ()
+    """What the connector's ``check_event`` finds in ``event``; nothing when it has no checks.
+
+    Run for every event and installed connector, so the member is looked up directly: what
+    ``isinstance(connector, ChecksEvents)`` checks for a one-method runtime protocol (the
+    member is there and not None), without ``typing``'s protocol machinery on each call.
+    """
+    check: Callable[[event_pb2.ConversionEvent], Sequence[FieldProblem]] | None = getattr(
+        connector, "check_event", None
+    )
+    return check(event) if check is not None else ()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from signalmesh.connector import Connector, Destination, MatchQuality
 from signalmesh.gateway import free_text_pii as free_text
@@ -44,9 +45,11 @@ class EventOutcome:
         return self.report.ok
 
 
-@dataclass(frozen=True, slots=True)
-class TraceStamp:
-    """Where one (event, destination) decision sits in its trace: stored with the entry and status."""
+class TraceStamp(NamedTuple):
+    """Where one (event, destination) decision sits in its trace: stored with the entry and status.
+
+    A named tuple, not a frozen dataclass: one is made per decision, and a frozen dataclass
+    pays an ``object.__setattr__`` per field to be built."""
 
     traceparent: str
     trace_id: str
@@ -151,34 +154,43 @@ def accept(
     `signalmesh status` can place the score in the practice's bands long after the accept.
     A DUPLICATE writes nothing: the first copy's status (and delivery outcome) stands.
     """
-    acceptance = Acceptance()
+    entries: list[NewEntry] = []
+    statuses: list[StatusRecord] = []
     scores = [quality.score for quality in qualities] if qualities is not None else [0.0] * len(decisions)
     for prepared, decision, stamp, score in zip(prepared_events, decisions, stamps, scores, strict=True):
-        if decision.reason == policy_pb2.REASON_DUPLICATE:
+        reason = decision.reason
+        if reason == policy_pb2.REASON_DUPLICATE:
             continue
-        send = decision.decision == policy_pb2.DECISION_SEND
+        # Each field read once: a protobuf attribute is a lookup.
+        event_id, destination, event_name = prepared.event_id, prepared.destination, prepared.event_name
+        verdict = decision.decision
+        send = verdict == policy_pb2.DECISION_SEND
         if send:
-            acceptance.entries.append(
+            entries.append(
                 NewEntry(
-                    destination=prepared.destination,
-                    event_id=prepared.event_id,
-                    event_name=prepared.event_name,
+                    destination=destination,
+                    event_id=event_id,
+                    event_name=event_name,
                     prepared=prepared.SerializeToString(),
                     traceparent=stamp.traceparent,
                 )
             )
-        acceptance.statuses.append(
+        statuses.append(
             StatusRecord(
-                event_id=prepared.event_id,
-                destination=prepared.destination,
-                event_name=prepared.event_name,
-                decision=decision.decision,
-                reason=decision.reason,
+                event_id=event_id,
+                destination=destination,
+                event_name=event_name,
+                decision=verdict,
+                reason=reason,
                 detail=decision.detail,
-                state=gateway_pb2.DELIVERY_STATE_PENDING if send else gateway_pb2.DELIVERY_STATE_SKIPPED,
+                state=_PENDING if send else _SKIPPED,
                 trace_id=stamp.trace_id,
                 updated_at=now,
                 match_quality=score,
             )
         )
-    return acceptance
+    return Acceptance(entries, statuses)
+
+
+_PENDING = gateway_pb2.DELIVERY_STATE_PENDING
+_SKIPPED = gateway_pb2.DELIVERY_STATE_SKIPPED

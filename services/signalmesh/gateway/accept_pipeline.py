@@ -26,7 +26,7 @@ from signalmesh.gateway.orphaned_claims import OrphanedClaims, sent_keys
 from signalmesh.gateway.outbox_depth import OutboxDepthSampler
 from signalmesh.gateway.outbox_limit import OutboxLimit
 from signalmesh.gateway.policy_client import PolicyClient
-from signalmesh.gateway.prepare import decision_input, prepare_event, route
+from signalmesh.gateway.prepare import decide_request, prepare_event, route
 from signalmesh.gateway.strategy_counts import count_strategies
 from signalmesh.gateway.tracking_plan import TrackingRule
 from signalmesh.gateway.validate import Report
@@ -74,6 +74,8 @@ class AcceptPipeline:
     ) -> None:
         self._destinations = destinations
         self._registry = registry
+        # Whose check_event rules apply to every event: the registry is fixed once built.
+        self._connectors = tuple(registry.connectors())
         self._policy = policy
         self._store = store
         self._on_enqueued = on_enqueued
@@ -117,10 +119,8 @@ class AcceptPipeline:
                 await self._store.add_history(history, now)
             return outcomes
         prepared_events = [prepared for _, prepared in pairs]
-        with observe.decide_span([event.event_id for event in events]):
-            decisions = await self._policy.decide(
-                [decision_input(prepared) for prepared in prepared_events], dry_run=dry_run
-            )
+        with observe.decide_span(events):
+            decisions = await self._policy.decide_request(decide_request(prepared_events, dry_run))
         if dry_run:
             self._attach(outcomes, pairs, decisions)
             return outcomes
@@ -170,7 +170,7 @@ class AcceptPipeline:
             self._destinations,
             self._tracking_plan,
             self._new_event_id,
-            self._registry.connectors(),
+            self._connectors,
             self._quality.stale_after_seconds,
             self._free_text_pii,
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -59,9 +59,11 @@ def record_match_quality(
         metrics.match_quality.record(quality.score, {"destination": prepared.destination})
 
 
-@dataclass(frozen=True, slots=True)
-class EventTrace:
-    """One event's own trace: its root span, and the context its decisions continue."""
+class EventTrace(NamedTuple):
+    """One event's own trace: its root span, and the context its decisions continue.
+
+    A named tuple (one per event of every call, traced or not: a frozen dataclass costs an
+    ``object.__setattr__`` per field to build)."""
 
     span: trace.Span
     context: otel_context.Context
@@ -73,7 +75,9 @@ class EventTrace:
 
     @property
     def trace_id(self) -> str:
-        return tracing.trace_id_of(self.context)
+        # The root is the span in ``context``: read from it directly.
+        span_context = self.span.get_span_context()
+        return format(span_context.trace_id, "032x") if span_context.is_valid else ""
 
     def end(self, outcome: EventOutcome | None = None) -> None:
         """End the root, naming the event (its id may have been generated meanwhile)."""
@@ -138,11 +142,11 @@ def micro_batch_context(contexts: Sequence[otel_context.Context]) -> Iterator[No
 
 
 @contextmanager
-def decide_span(event_ids: Sequence[str]) -> Iterator[None]:
-    """Around the one policy call of a batch."""
+def decide_span(events: Sequence[event_pb2.ConversionEvent]) -> Iterator[None]:
+    """Around the one policy call of a batch (the events' ids are read only when it is recorded)."""
     with _tracer.start_as_current_span("policy.decide") as span:
         if span.is_recording():
-            span.set_attribute(tracing.EVENT_IDS, list(dict.fromkeys(event_ids)))
+            span.set_attribute(tracing.EVENT_IDS, list(dict.fromkeys(event.event_id for event in events)))
         yield
 
 
@@ -197,8 +201,13 @@ def decision_spans(
 
 def _stamp(span_context: trace.SpanContext) -> TraceStamp:
     if not span_context.is_valid:
-        return TraceStamp("", "")
-    return TraceStamp(tracing.traceparent_of(span_context), trace.format_trace_id(span_context.trace_id))
+        return _NO_STAMP
+    # ``traceparent_of`` and ``format_trace_id`` would each write the trace id: once here.
+    trace_id = format(span_context.trace_id, "032x")
+    return TraceStamp(f"00-{trace_id}-{span_context.span_id:016x}-{span_context.trace_flags:02x}", trace_id)
+
+
+_NO_STAMP = TraceStamp("", "")
 
 
 @contextmanager

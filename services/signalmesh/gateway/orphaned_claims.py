@@ -42,10 +42,12 @@ _POLL_SECONDS = 0.05
 def sent_keys(
     prepared_events: Sequence[event_pb2.PreparedEvent], decisions: Sequence[policy_pb2.DecisionOutput]
 ) -> set[EventKey]:
+    send = policy_pb2.DECISION_SEND
+    # ``key_of`` spelt out: this runs once per decision of every batch.
     return {
-        key_of(prepared)
+        (prepared.event_id, prepared.destination, prepared.event_name)
         for prepared, decision in zip(prepared_events, decisions, strict=True)
-        if decision.decision == policy_pb2.DECISION_SEND
+        if decision.decision == send
     }
 
 
@@ -58,7 +60,8 @@ def duplicates_to_check(
         for prepared, decision in zip(prepared_events, decisions, strict=True)
         if decision.reason == policy_pb2.REASON_DUPLICATE
     }
-    return duplicates - sent_keys(prepared_events, decisions)
+    # Most batches hold no duplicate: then there is nothing to subtract from.
+    return duplicates - sent_keys(prepared_events, decisions) if duplicates else duplicates
 
 
 def resend(

@@ -34,7 +34,11 @@ class PolicyClient:
     async def decide(
         self, items: Sequence[policy_pb2.DecisionInput], dry_run: bool = False
     ) -> list[policy_pb2.DecisionOutput]:
-        request = policy_pb2.DecideRequest(items=items, dry_run=dry_run)
+        return await self.decide_request(policy_pb2.DecideRequest(items=items, dry_run=dry_run))
+
+    async def decide_request(self, request: policy_pb2.DecideRequest) -> list[policy_pb2.DecisionOutput]:
+        """One decision per item of ``request``, in order (the accept pipeline builds the request
+        in place: ``prepare.decide_request``)."""
         try:
             response = await self._stub.Decide(
                 request, timeout=self._timeout, wait_for_ready=True, metadata=self._metadata
@@ -43,9 +47,9 @@ class PolicyClient:
             raise PolicyUnavailable(
                 f"policy service at {self.address}: {error.code().name}: {error.details()}"
             ) from error
-        if len(response.decisions) != len(items):
+        if len(response.decisions) != len(request.items):
             raise PolicyUnavailable(
-                f"policy answered {len(response.decisions)} decisions for {len(items)} items"
+                f"policy answered {len(response.decisions)} decisions for {len(request.items)} items"
             )
         return list(response.decisions)
 

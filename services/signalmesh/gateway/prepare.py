@@ -6,7 +6,7 @@ own platform's rules, and only the resulting PreparedEvent travels on (policy, o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from signalmesh.connector import Destination
 from signalmesh.plugins import ConnectorRegistry
@@ -38,14 +38,35 @@ def prepare_event(
 
 def decision_input(prepared: event_pb2.PreparedEvent) -> policy_pb2.DecisionInput:
     """What policy needs to decide: identifiers' names, never their values."""
-    return policy_pb2.DecisionInput(
-        event_id=prepared.event_id,
-        event_name=prepared.event_name,
-        destination=prepared.destination,
-        connector=prepared.connector,
-        event_time=prepared.event_time,
-        action_source=prepared.action_source,
-        identifiers=prepared.identifiers,
-        test_mode=prepared.test_mode,
-        consent=prepared.consent,
-    )
+    item = policy_pb2.DecisionInput()
+    _write_decision_input(item, prepared)
+    return item
+
+
+def decide_request(
+    prepared_events: Sequence[event_pb2.PreparedEvent], dry_run: bool = False
+) -> policy_pb2.DecideRequest:
+    """One batch's request to policy: each ``decision_input`` written in place in the request.
+
+    Building the inputs first and handing them to ``DecideRequest(items=...)`` copies every one
+    a second time; with keyword-built submessages the copies were most of the cost (a hot
+    path: once per event and destination).
+    """
+    request = policy_pb2.DecideRequest(dry_run=dry_run)
+    add = request.items.add
+    for prepared in prepared_events:
+        _write_decision_input(add(), prepared)
+    return request
+
+
+def _write_decision_input(item: policy_pb2.DecisionInput, prepared: event_pb2.PreparedEvent) -> None:
+    item.event_id = prepared.event_id
+    item.event_name = prepared.event_name
+    item.destination = prepared.destination
+    item.connector = prepared.connector
+    item.action_source = prepared.action_source
+    item.identifiers.extend(prepared.identifiers)
+    item.test_mode = prepared.test_mode
+    # Both are always present in the input, set or not in the event (as policy always got them).
+    item.event_time.CopyFrom(prepared.event_time)
+    item.consent.CopyFrom(prepared.consent)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -55,11 +56,13 @@ STATUS_VIOLATIONS = 20
 STATUS_MESSAGE_CHARACTERS = 2000
 
 
-def _violations(items: list[Violation]) -> list[gateway_pb2.FieldViolation]:
-    return [
-        gateway_pb2.FieldViolation(field=item.field, description=item.description, reason=item.reason)
-        for item in items
-    ]
+def _write_violations(
+    container: RepeatedCompositeFieldContainer[gateway_pb2.FieldViolation], items: list[Violation]
+) -> None:
+    """``items`` added to a repeated ``FieldViolation`` field, each written in place."""
+    add = container.add
+    for item in items:
+        add(field=item.field, description=item.description, reason=item.reason)
 
 
 def to_payload(record: PayloadRecord) -> gateway_pb2.DeliveryPayload:
@@ -76,24 +79,34 @@ def to_payload(record: PayloadRecord) -> gateway_pb2.DeliveryPayload:
 
 
 def to_result(outcome: EventOutcome, index: int, trace_id: str = "") -> gateway_pb2.EventResult:
-    result = gateway_pb2.EventResult(
-        event_id=outcome.event.event_id,
-        index=index,
-        trace_id=trace_id,
-        disposition=gateway_pb2.DISPOSITION_ACCEPTED
-        if outcome.accepted
-        else gateway_pb2.DISPOSITION_REJECTED,
-        violations=_violations(outcome.report.violations),
-        warnings=_violations(outcome.report.warnings),
-    )
+    result = gateway_pb2.EventResult()
+    write_result(result, outcome, index, trace_id)
+    return result
+
+
+def write_result(
+    result: gateway_pb2.EventResult, outcome: EventOutcome, index: int, trace_id: str = ""
+) -> None:
+    """``outcome`` as the ``EventResult`` ``result`` (empty): written in place, so a batch's
+    results go straight into its response instead of being built and then copied into it."""
+    result.event_id = outcome.event.event_id
+    result.index = index
+    result.trace_id = trace_id
+    report = outcome.report
+    result.disposition = gateway_pb2.DISPOSITION_ACCEPTED if report.ok else gateway_pb2.DISPOSITION_REJECTED
+    # Most events have neither (reading ``result.violations`` alone builds a container).
+    if report.violations:
+        _write_violations(result.violations, report.violations)
+    if report.warnings:
+        _write_violations(result.warnings, report.warnings)
+    add = result.decisions.add
     for decision in outcome.decisions:
-        result.decisions.add(
+        add(
             destination=decision.destination,
             decision=decision.decision,
             reason=decision.reason,
             detail=decision.detail,
         )
-    return result
 
 
 def outbox_full_status(error: OutboxFull) -> grpc.Status:
@@ -220,13 +233,13 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServicer):
             await context.abort_with_status(outbox_full_status(error))
         finally:
             observe.end_event_traces(traces, outcomes)
-        results = [
-            to_result(outcome, index, traces[index].trace_id) for index, outcome in enumerate(outcomes)
-        ]
-        accepted = sum(outcome.accepted for outcome in outcomes)
-        return gateway_pb2.SendEventsResponse(
-            results=results, accepted=accepted, rejected=len(outcomes) - accepted
-        )
+        response = gateway_pb2.SendEventsResponse()
+        add = response.results.add
+        for index, outcome in enumerate(outcomes):
+            write_result(add(), outcome, index, traces[index].trace_id)
+        response.accepted = sum(outcome.accepted for outcome in outcomes)
+        response.rejected = len(outcomes) - response.accepted
+        return response
 
     async def StreamEvents(
         self, request_iterator: AsyncIterator[gateway_pb2.SendEventRequest], context: grpc.aio.ServicerContext

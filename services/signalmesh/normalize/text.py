@@ -25,7 +25,8 @@ def is_sha256_hex(value: str) -> bool:
     Hex is case-insensitive, so an upper-case digest is still a digest; callers lower-case it
     rather than hash it a second time (a double hash never matches anyone).
     """
-    return _SHA256_HEX.fullmatch(value) is not None
+    # The length first: nearly every value asked about is raw, and no other length is a digest.
+    return len(value) == 64 and _SHA256_HEX.fullmatch(value) is not None
 
 
 def hashed(value: str, normalise: Normaliser) -> str | None:
@@ -45,17 +46,30 @@ def nfc(text: str) -> str:
 
 def nfc_lower(text: str) -> str:
     """Trimmed, lower-cased, NFC. ``str.lower`` rather than ``casefold``: ``ß`` must stay ``ß``."""
+    if text.isascii():  # ASCII is its own NFC, and lower-cases to ASCII: most values, every event
+        return text.strip().lower()
     return nfc(nfc(text.strip()).lower())
 
 
 def without_punctuation(text: str) -> str:
     """``text`` without Unicode punctuation (P*) and symbols (S*); letters, digits, spaces kept."""
+    if text.isascii():
+        return text.translate(_NO_ASCII_PUNCTUATION)
     return "".join(char for char in text if unicodedata.category(char)[0] not in "PS")
 
 
 def letters_only(text: str) -> str:
     """Only the letters (L*) and combining marks (M*) of ``text``: no digits, spaces or punctuation."""
+    if text.isascii():
+        return text.translate(_ASCII_LETTERS_ONLY)
     return "".join(char for char in text if unicodedata.category(char)[0] in "LM")
+
+
+# The ASCII answers of the two filters above, as translation tables (the per-character
+# category lookup is most of a name's or a city's normalisation): the punctuation and symbols
+# of ASCII, and everything in it but letters.
+_NO_ASCII_PUNCTUATION = {code: None for code in range(128) if unicodedata.category(chr(code))[0] in "PS"}
+_ASCII_LETTERS_ONLY = {code: None for code in range(128) if unicodedata.category(chr(code))[0] not in "LM"}
 
 
 def digits_only(text: str) -> str:

@@ -241,14 +241,13 @@ def new_unsampled_span_context() -> trace.SpanContext:
     """A fresh trace id and span id, not sampled: an event's trace that no one records still has
     its own id (for its status and result), at the cost of two random numbers."""
     return trace.SpanContext(
-        _ids.generate_trace_id(),
-        _ids.generate_span_id(),
-        is_remote=False,
-        trace_flags=trace.TraceFlags(trace.TraceFlags.DEFAULT),
+        _ids.generate_trace_id(), _ids.generate_span_id(), is_remote=False, trace_flags=_NOT_SAMPLED
     )
 
 
 _ids = RandomIdGenerator()
+# Made once: one such context is made per event of every call no one traces.
+_NOT_SAMPLED = trace.TraceFlags(trace.TraceFlags.DEFAULT)
 
 
 # What ``traceparent_of`` writes (version 00, lower-case hex, no extra fields).
@@ -264,13 +263,21 @@ def context_from_traceparent(traceparent: str) -> Context:
     anything else goes to the propagator."""
     match = _OUR_TRACEPARENT.fullmatch(traceparent)
     if match is not None:
-        trace_id, span_id = int(match.group(1), 16), int(match.group(2), 16)
+        trace_hex, span_hex, flags = match.groups()
+        trace_id, span_id = int(trace_hex, 16), int(span_hex, 16)
         if trace_id and span_id:
-            span_context = trace.SpanContext(
-                trace_id, span_id, is_remote=True, trace_flags=trace.TraceFlags(int(match.group(3), 16))
-            )
-            return trace.set_span_in_context(trace.NonRecordingSpan(span_context), Context())
+            trace_flags = _FLAGS.get(flags)
+            if trace_flags is None:
+                trace_flags = trace.TraceFlags(int(flags, 16))
+            span_context = trace.SpanContext(trace_id, span_id, is_remote=True, trace_flags=trace_flags)
+            # Contexts are never changed in place (each set makes a new one): one empty base.
+            return trace.set_span_in_context(trace.NonRecordingSpan(span_context), _EMPTY_CONTEXT)
     return _W3C.extract({"traceparent": traceparent}, context=Context())
+
+
+# The flags nearly every stored traceparent carries (not sampled, sampled), made once.
+_FLAGS = {"00": trace.TraceFlags(0), "01": trace.TraceFlags(1)}
+_EMPTY_CONTEXT = Context()
 
 
 def trace_id_hex() -> str:

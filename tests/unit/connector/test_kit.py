@@ -10,6 +10,7 @@ from types import MappingProxyType
 import pytest
 from signalmesh.connector import (
     BaseConnector,
+    ChecksEvents,
     Connector,
     Destination,
     FieldProblem,
@@ -294,6 +295,20 @@ def test_problems_of_asks_the_connectors_check_event():
     assert problems_of(Checking(), event()) == [FieldProblem("click_ids.fbc", "fbc.format", "bad")]
 
 
+def test_problems_of_finds_checks_exactly_where_the_checks_protocol_does():
+    class Blocked:
+        check_event = None
+
+    class OnTheInstance:
+        def __init__(self) -> None:
+            self.check_event = lambda event: [FieldProblem("event_name", "name.x", "set at init")]
+
+    assert not isinstance(Blocked(), ChecksEvents) and problems_of(Blocked(), event()) == ()
+    assert not isinstance(object(), ChecksEvents) and problems_of(object(), event()) == ()
+    assert isinstance(OnTheInstance(), ChecksEvents)
+    assert problems_of(OnTheInstance(), event()) == [FieldProblem("event_name", "name.x", "set at init")]
+
+
 def test_a_base_connector_subclass_satisfies_the_protocol_once_it_declares_the_platform():
     class Undeclared(BaseConnector):
         name = "undeclared"
@@ -308,7 +323,7 @@ def test_canonical_json_writes_the_bytes_json_dumps_sorted_writes() -> None:
     from signalmesh.connector.kit import canonical_json
 
     documents = [
-        {"b": 1, "a": "é\u2028\x7f\x00\n\"\\/", "c": [1, 2.5, True, {"z": 0.1, "y": -0.0}]},
+        {"b": 1, "a": 'é\u2028\x7f\x00\n"\\/', "c": [1, 2.5, True, {"z": 0.1, "y": -0.0}]},
         {"value": 29.99, "big": 1e16, "tiny_int": 2**63, "huge": 2**70, "none": None},
         ["Purchase", 1780000000, 123456789012.5, 1e21],
     ]

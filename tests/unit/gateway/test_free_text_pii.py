@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
 from google.protobuf import struct_pb2
+from hypothesis import given
+from hypothesis import strategies as st
+from signalmesh.gateway import free_text_pii
 from signalmesh.gateway.free_text_pii import REJECT, STRIP, personal_data_kind, scan_event
 from signalmesh.v1 import event_pb2
 
@@ -48,6 +53,33 @@ def test_personal_data_is_found(text, kind):
 )
 def test_ordinary_ids_prices_and_dates_are_not_personal_data(text):
     assert personal_data_kind(text) is None
+
+
+def by_the_patterns_alone(text: str) -> str | None:
+    """The detection without its shortcuts: both patterns on every text."""
+    decoded = unquote(text) if "%" in text else text
+    if free_text_pii._EMAIL.search(decoded):
+        return "an email address"
+    for match in free_text_pii._PHONE_CANDIDATE.finditer(decoded):
+        if free_text_pii._is_phone(match.group(0)):
+            return "a phone number"
+    return None
+
+
+# Digits (ASCII and Arabic-Indic), a phone's separators, an email's parts, percent-encoding.
+_PIECES = st.sampled_from(
+    [*"0123456789", "٤", "١", "٥", *" ()-./+@%_", "40", "2B", "a", "Z", "example", ".com", "00", "415", "555"]
+)
+
+
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_the_shortcuts_find_exactly_what_the_patterns_find(text):
+    assert personal_data_kind(text) == by_the_patterns_alone(text)
+
+
+@pytest.mark.parametrize("text", ["+1415555267", "1 (415) 555-2671", "(415) 555-2671", "+٤٤ 20 7946 0958"])
+def test_phones_near_the_fewest_digits_are_still_found_as_the_patterns_find_them(text):
+    assert personal_data_kind(text) == by_the_patterns_alone(text)
 
 
 def _event(**fields) -> event_pb2.ConversionEvent:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from google.protobuf import timestamp_pb2
 from signalmesh.connector import Destination
-from signalmesh.gateway.prepare import decision_input, prepare_event, route
+from signalmesh.gateway.prepare import decide_request, decision_input, prepare_event, route
 from signalmesh.normalize.text import sha256_hex
 from signalmesh.plugins import ConnectorInfo, ConnectorRegistry
-from signalmesh.v1 import event_pb2
+from signalmesh.v1 import event_pb2, policy_pb2
 
 from tests.support.fake_connector import FakeConnector
 
@@ -58,3 +59,37 @@ def test_policy_gets_identifier_names_never_their_values():
     hashed_email = sha256_hex("jane@example.com").encode()
     assert hashed_email in prepared.SerializeToString()
     assert hashed_email not in decided.SerializeToString()
+
+
+def test_one_request_asks_policy_about_every_prepared_form_in_order():
+    timed = event(
+        event_time=timestamp_pb2.Timestamp(seconds=1_780_000_000, nanos=5),
+        consent=event_pb2.Consent(ad_user_data=event_pb2.CONSENT_STATUS_GRANTED),
+        action_source=event_pb2.ACTION_SOURCE_WEBSITE,
+        test_mode=True,
+    )
+    prepared = [
+        *prepare_event(timed, list(DESTINATIONS.values()), REGISTRY),
+        *prepare_event(event(), [DESTINATIONS["one"]], REGISTRY),
+    ]
+    request = decide_request(prepared, dry_run=True)
+    assert request.dry_run
+    # Field for field (presence too) what policy got from one DecisionInput built per form.
+    assert list(request.items) == [
+        policy_pb2.DecisionInput(
+            event_id=item.event_id,
+            event_name=item.event_name,
+            destination=item.destination,
+            connector=item.connector,
+            event_time=item.event_time,
+            action_source=item.action_source,
+            identifiers=item.identifiers,
+            test_mode=item.test_mode,
+            consent=item.consent,
+        )
+        for item in prepared
+    ]
+    assert list(request.items) == [decision_input(item) for item in prepared]
+    assert [item.destination for item in request.items] == ["one", "two", "one"]
+    assert request.items[0].event_time.nanos == 5 and request.items[0].consent.ad_user_data
+    assert not decide_request([]).items and not decide_request([]).dry_run

@@ -7,7 +7,7 @@ This is where raw personal data ends: every customer-information key leaves here
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from types import MappingProxyType
 from typing import Any
 
@@ -46,30 +46,43 @@ USER_DATA_KEYS = (
 def meta_event(event: event_pb2.ConversionEvent) -> kit.PlatformEvent:
     """Meta's ``data[i]`` object and the identifiers present in it (sorted); the event's own year
     bounds the date of birth."""
+    seconds = event.event_time.seconds
     data: dict[str, Any] = {
         # Meta standard event names are case-sensitive and match ours (platforms.md §1.15).
         "event_name": event.event_name,
         # Meta: event_time is Unix time in seconds.
-        "event_time": event.event_time.seconds,
+        "event_time": seconds,
         # Meta: event_id + event_name is the dedup key shared with the pixel.
         "event_id": event.event_id,
     }
-    if event.action_source in ACTION_SOURCES:
-        data["action_source"] = ACTION_SOURCES[event.action_source]
-    if event.event_source_url:
-        data["event_source_url"] = event.event_source_url
-    # The year of the whole seconds is the timestamp's year (nanos never cross a new year).
-    seconds = event.event_time.seconds
-    event_year = (_EPOCH + timedelta(seconds=seconds)).year if seconds else None
-    data["user_data"] = user_data(event.user_data, event.click_ids, event_year)
+    if (action_source := ACTION_SOURCES.get(event.action_source)) is not None:
+        data["action_source"] = action_source
+    url = event.event_source_url
+    if url:
+        data["event_source_url"] = url
+    user = data["user_data"] = user_data(
+        event.user_data, event.click_ids, _year(seconds) if seconds else None
+    )
     if custom := custom_data(event):
         data["custom_data"] = custom
 
-    # user_data holds only USER_DATA_KEYS, each present only when it has a value.
-    identifiers = set(data["user_data"])
-    if event.event_source_url:
-        identifiers.add("event_source_url")
-    return kit.PlatformEvent(data=data, identifiers=tuple(sorted(identifiers)))
+    # user_data holds only USER_DATA_KEYS (never "event_source_url"), each present only when it
+    # has a value.
+    identifiers = [*user, "event_source_url"] if url else list(user)
+    identifiers.sort()
+    return kit.PlatformEvent(data=data, identifiers=tuple(identifiers))
+
+
+@lru_cache(maxsize=512)
+def _year_of_day(day: int) -> int:
+    return (_EPOCH + timedelta(days=day)).year
+
+
+def _year(seconds: int) -> int:
+    """The UTC year of a Unix time, remembered per day (times, not personal data: one batch's
+    events share a few days)."""
+    # The year of the whole seconds is the timestamp's year (nanos never cross a new year).
+    return _year_of_day(seconds // 86400)
 
 
 def user_data(
@@ -83,40 +96,48 @@ def user_data(
 
     result: dict[str, Any] = {}
     # Fields left empty are skipped before any normaliser is built: most events carry a few.
-    if user.emails:
-        kit.put_present(result, "em", kit.hashed_list(user.emails, normalize.email))
-    if user.phones:
-        kit.put_present(
-            result, "ph", kit.hashed_list(user.phones, partial(normalize.phone, default_region=country))
-        )
-    if user.first_name:
-        kit.put_present(result, "fn", kit.hashed_one(user.first_name, normalize.name))
-    if user.last_name:
-        kit.put_present(result, "ln", kit.hashed_one(user.last_name, normalize.name))
-    if user.gender:
-        kit.put_present(result, "ge", kit.hashed_one(user.gender, normalize.gender))
-    if user.date_of_birth:
-        kit.put_present(
-            result,
-            "db",
-            kit.hashed_one(user.date_of_birth, partial(normalize.date_of_birth, latest_year=event_year)),
-        )
-    if user.city:
-        kit.put_present(result, "ct", kit.hashed_one(user.city, normalize.city))
-    if user.state:
-        kit.put_present(result, "st", kit.hashed_one(user.state, partial(normalize.state, country=country)))
-    if user.zip:
-        kit.put_present(result, "zp", kit.hashed_one(user.zip, partial(normalize.zip_code, country=country)))
-    if raw_country:
-        kit.put_present(result, "country", kit.hashed_one(raw_country, normalize.country))
+    # Each value is set only when it is not empty (``kit.put_present``: platforms refuse empty
+    # identifiers), spelt out here because it runs for every event.
+    if (emails := user.emails) and (em := kit.hashed_list(emails, normalize.email)):
+        result["em"] = em
+    if (phones := user.phones) and (
+        ph := kit.hashed_list(phones, partial(normalize.phone, default_region=country))
+    ):
+        result["ph"] = ph
+    if (first_name := user.first_name) and (fn := kit.hashed_one(first_name, normalize.name)):
+        result["fn"] = fn
+    if (last_name := user.last_name) and (ln := kit.hashed_one(last_name, normalize.name)):
+        result["ln"] = ln
+    if (gender := user.gender) and (ge := kit.hashed_one(gender, normalize.gender)):
+        result["ge"] = ge
+    if (born := user.date_of_birth) and (
+        db := kit.hashed_one(born, partial(normalize.date_of_birth, latest_year=event_year))
+    ):
+        result["db"] = db
+    if (city := user.city) and (ct := kit.hashed_one(city, normalize.city)):
+        result["ct"] = ct
+    if (state := user.state) and (st := kit.hashed_one(state, partial(normalize.state, country=country))):
+        result["st"] = st
+    if (zip_code := user.zip) and (
+        zp := kit.hashed_one(zip_code, partial(normalize.zip_code, country=country))
+    ):
+        result["zp"] = zp
+    if raw_country and (hashed_country := kit.hashed_one(raw_country, normalize.country)):
+        result["country"] = hashed_country
     # Meta recommends hashing external_id; a list is allowed.
-    if user.external_ids:
-        kit.put_present(result, "external_id", kit.hashed_list(user.external_ids, normalize.external_id))
+    if (external_ids := user.external_ids) and (
+        external_id := kit.hashed_list(external_ids, normalize.external_id)
+    ):
+        result["external_id"] = external_id
     # Meta: client_ip_address, client_user_agent, fbc and fbp are never hashed.
-    kit.put_present(result, "client_ip_address", user.client_ip_address.strip() or None)
-    kit.put_present(result, "client_user_agent", user.client_user_agent.strip() or None)
-    kit.put_present(result, "fbc", fbc(click_ids))
-    kit.put_present(result, "fbp", cookie(click_ids.fbp))
+    if ip := user.client_ip_address.strip():
+        result["client_ip_address"] = ip
+    if user_agent := user.client_user_agent.strip():
+        result["client_user_agent"] = user_agent
+    if click := fbc(click_ids):
+        result["fbc"] = click
+    if (raw_fbp := click_ids.fbp) and (browser := cookie(raw_fbp)):
+        result["fbp"] = browser
     return result
 
 
