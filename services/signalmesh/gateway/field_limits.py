@@ -297,7 +297,8 @@ def within_limits(event: event_pb2.ConversionEvent, now: float) -> bool:
         if texts and max(map(len, texts)) > cap:
             return False
     click_ids = event.click_ids
-    if max(map(len, _click_texts(click_ids))) > CLICK_ID_LENGTH:
+    # No string is longer in characters than its message is in bytes: one C call clears them all.
+    if click_ids.ByteSize() > CLICK_ID_LENGTH and max(map(len, _click_texts(click_ids))) > CLICK_ID_LENGTH:
         return False
     contents = event.contents
     if len(contents) > MAX_ENTRIES["contents"]:
