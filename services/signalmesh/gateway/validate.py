@@ -119,7 +119,7 @@ def validate_event(
     _timing(event, now, report, stale_after_seconds)
     _source(event, report)
     _money(event, report)
-    _identifiers(event, now, report, _routed(event, destinations), rule)
+    _identifiers(event, now, report, destinations, rule)
     _connector_checks(event, connectors, report)
     for index, name in enumerate(event.destinations):
         if name not in destinations:
@@ -324,7 +324,7 @@ def _identifiers(
     event: event_pb2.ConversionEvent,
     now: float,
     report: Report,
-    routed: Sequence[str],
+    destinations: Collection[str],
     rule: TrackingRule | None,
 ) -> None:
     """Each unusable ``user_data`` identifier: an error where the tracking plan needs it, else a
@@ -334,6 +334,7 @@ def _identifiers(
     unusable = {path for path, _, _ in problems}
     if problems:
         needed = needed_by_plan(without_identifiers(event, unusable), rule) if rule else set()
+        routed = _routed(event, destinations)  # named only in these warnings
         going_to = ", ".join(routed) if routed else "its destinations"
         for path, reason, description in problems:
             if list_path(path) in needed:
