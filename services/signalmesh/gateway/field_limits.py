@@ -8,13 +8,21 @@ on (a 310-digit ``value`` overflows a double; NaN is no JSON; a timestamp past y
 datetime). The limits are the platforms' where ``/work/shared/platforms.md`` gives one (Google
 Ads keeps 5 identifiers, GA4 3 per kind and 25 params), else a generous documented cap; the
 README's "Field limits" table lists each.
+
+Cost: every event passes through here, and almost every event meets every limit, so
+:func:`limit_problems` first asks :func:`within_limits` — one pass over the fields with the
+limits laid out per field at import, ``len`` mapped in C, no path strings and no messages — and
+runs the rule-by-rule walk (:func:`each_limit_problem`, which names each field and builds each
+description) only for an event it did not clear.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter, gt
 from typing import Any
 
 from google.protobuf import struct_pb2, timestamp_pb2
@@ -74,6 +82,8 @@ MAX_CLICK_AGE_SECONDS = 90 * 86_400
 # google.protobuf.Timestamp's documented range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
 _MIN_SECONDS = -62_135_596_800
 _MAX_SECONDS = 253_402_300_799
+# At most 15 digits before the point: below MAX_AMOUNT without building a Decimal.
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,15}(?:\.[0-9]*)?")
 
 
 def cut(text: str, limit: int = ECHO_CHARACTERS) -> str:
@@ -83,6 +93,12 @@ def cut(text: str, limit: int = ECHO_CHARACTERS) -> str:
 
 def limit_problems(event: event_pb2.ConversionEvent, now: float) -> Iterator[Problem]:
     """(path, rule, description) of every limit ``event`` breaks; none for an ordinary event."""
+    return iter(()) if within_limits(event, now) else each_limit_problem(event, now)
+
+
+def each_limit_problem(event: event_pb2.ConversionEvent, now: float) -> Iterator[Problem]:
+    """:func:`limit_problems` rule by rule, on any event (what an event :func:`within_limits`
+    does not clear pays for)."""
     yield from _entries(event)
     yield from _lengths(event)
     yield from _enums(event)
@@ -190,14 +206,18 @@ def _in_range(stamp: timestamp_pb2.Timestamp) -> bool:
 
 def _amount(path: str, text: str) -> Iterator[Problem]:
     """An amount too large to be exact as a platform's JSON number (a double)."""
-    if not text or len(text) > ITEM_PRICE_LENGTH:
-        return
+    if _too_large(text):
+        yield (path, "value.range", f"{cut(text)} is too large: at most 15 digits before the decimal point")
+
+
+def _too_large(text: str) -> bool:
+    if not text or len(text) > ITEM_PRICE_LENGTH or _PLAIN_AMOUNT.fullmatch(text):
+        return False
     try:
         amount = Decimal(text.strip())
     except InvalidOperation:
-        return  # not a decimal: validation's value.decimal says so, with the fix
-    if amount.is_finite() and abs(amount) >= MAX_AMOUNT:
-        yield (path, "value.range", f"{cut(text)} is too large: at most 15 digits before the decimal point")
+        return False  # not a decimal: validation's value.decimal says so, with the fix
+    return amount.is_finite() and abs(amount) >= MAX_AMOUNT
 
 
 def _custom_properties(properties: struct_pb2.Struct) -> Iterator[Problem]:
@@ -247,3 +267,67 @@ def _property_value(path: str, value: struct_pb2.Value, depth: int) -> Iterator[
             return
         for child in children:
             yield from _property_value(path, child, depth + 1)
+
+
+# within_limits' tables, laid out once from the ones above (which stay the single source).
+_SCALAR_PATHS = tuple(path for path in MAX_LENGTH if not path.endswith("[]"))
+_scalar_texts = attrgetter(*_SCALAR_PATHS)
+_SCALAR_CAPS = tuple(MAX_LENGTH[path] for path in _SCALAR_PATHS)
+_LIST_PATHS = tuple(path for path in MAX_ENTRIES if path != "contents")
+_lists = attrgetter(*_LIST_PATHS)
+_LIST_ENTRY_CAPS = tuple(MAX_ENTRIES[path] for path in _LIST_PATHS)
+_LIST_ITEM_CAPS = tuple(MAX_LENGTH[f"{path}[]"] for path in _LIST_PATHS)
+_click_texts = attrgetter(
+    *(field.name for field in event_pb2.ClickIds.DESCRIPTOR.fields if field.type == field.TYPE_STRING)
+)
+_content_texts = attrgetter("id", "name", "category", "delivery_category")
+_ACTION_SOURCES = frozenset(event_pb2.ActionSource.values())
+_CONSENT_STATUSES = frozenset(event_pb2.ConsentStatus.values())
+
+
+def within_limits(event: event_pb2.ConversionEvent, now: float) -> bool:
+    """True when ``event`` breaks none of :func:`limit_problems`' limits (then it has none to
+    report); False when it may break one. The same rules, checked without naming anything."""
+    if any(map(gt, map(len, _scalar_texts(event)), _SCALAR_CAPS)):
+        return False
+    lists = _lists(event)
+    if any(map(gt, map(len, lists), _LIST_ENTRY_CAPS)):
+        return False
+    for texts, cap in zip(lists, _LIST_ITEM_CAPS, strict=True):
+        if texts and max(map(len, texts)) > cap:
+            return False
+    click_ids = event.click_ids
+    # No string is longer in characters than its message is in bytes: one C call clears them all.
+    if click_ids.ByteSize() > CLICK_ID_LENGTH and max(map(len, _click_texts(click_ids))) > CLICK_ID_LENGTH:
+        return False
+    contents = event.contents
+    if len(contents) > MAX_ENTRIES["contents"]:
+        return False
+    for content in contents:
+        price = content.item_price
+        if (
+            max(map(len, _content_texts(content))) > CONTENT_TEXT_LENGTH
+            or len(price) > ITEM_PRICE_LENGTH
+            or _too_large(price)
+            or content.quantity < 0
+        ):
+            return False
+    consent = event.consent
+    if (
+        event.action_source not in _ACTION_SOURCES
+        or consent.ad_user_data not in _CONSENT_STATUSES
+        or consent.ad_personalization not in _CONSENT_STATUSES
+    ):
+        return False
+    if event.HasField("event_time") and not _in_range(event.event_time):
+        return False
+    if click_ids.HasField("click_time"):
+        click = click_ids.click_time
+        if not _in_range(click) or now - click.seconds > MAX_CLICK_AGE_SECONDS:
+            return False
+    if _too_large(event.value):
+        return False
+    return (
+        not event.HasField("custom_properties")
+        or next(_custom_properties(event.custom_properties), None) is None
+    )

@@ -24,8 +24,8 @@ with 10 to 11 digits and valid as a North American number. Ids, prices, dates an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import phonenumbers
@@ -100,27 +100,28 @@ class Scan:
 def scan_event(event: event_pb2.ConversionEvent, mode: str = STRIP) -> Scan:
     """What of ``event``'s free-form fields holds personal data, under ``mode``."""
     scan = Scan()
-    for path, text in _plain_fields(event):
-        kind = personal_data_kind(text)
+    # Every event passes here: an empty field is skipped and a content's path is spelled out
+    # only for a finding.
+    for path, text in (("event_id", event.event_id), ("order_id", event.order_id)):
+        kind = personal_data_kind(text) if text else None
         if kind:
             scan.refused.append(Finding(path, _refusal(path, kind)))
-    if event.event_source_url:
-        _scan_url(event.event_source_url, mode, scan)
-    if event.HasField("custom_properties"):  # an unset Struct has no fields to scan
+    for index, content in enumerate(event.contents):
+        for name, text in zip(_CONTENT_TEXTS, _content_texts(content), strict=True):
+            kind = personal_data_kind(text) if text else None
+            if kind:
+                path = f"contents[{index}].{name}"
+                scan.refused.append(Finding(path, _refusal(path, kind)))
+    url = event.event_source_url
+    if url:
+        _scan_url(url, mode, scan)
+    if event.HasField("custom_properties"):  # unset, it has no keys to scan
         _scan_struct(event.custom_properties, "custom_properties", scan)
     return scan
 
 
-def _plain_fields(event: event_pb2.ConversionEvent) -> Iterator[tuple[str, str]]:
-    """The free-form fields that hold text (an empty one holds nothing to find)."""
-    if event_id := event.event_id:
-        yield "event_id", event_id
-    if order_id := event.order_id:
-        yield "order_id", order_id
-    for index, content in enumerate(event.contents):
-        for name in ("id", "name", "category", "delivery_category"):
-            if text := getattr(content, name):
-                yield f"contents[{index}].{name}", text
+_CONTENT_TEXTS = ("id", "name", "category", "delivery_category")
+_content_texts = attrgetter(*_CONTENT_TEXTS)
 
 
 def _refusal(path: str, kind: str) -> str:

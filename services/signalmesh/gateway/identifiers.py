@@ -23,16 +23,19 @@ from signalmesh.normalize.text import is_sha256_hex
 from signalmesh.v1 import event_pb2
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_GENDERS = frozenset({"m", "f", "male", "female"})
 
 
 def unusable_identifiers(user_data: event_pb2.UserData, latest_year: int) -> Iterator[tuple[str, str, str]]:
     """(path, rule code, description) of every identifier no platform could use."""
-    country = geography.country_code(user_data.country) if user_data.country else None
-    if user_data.country and not is_sha256_hex(user_data.country) and country is None:
+    # Each field read once: a protobuf read builds a new str.
+    country_text = user_data.country
+    country = geography.country_code(country_text) if country_text else None
+    if country_text and not is_sha256_hex(country_text) and country is None:
         yield (
             "user_data.country",
             "country.iso3166",
-            f"{cut(user_data.country)} is not a country: send an ISO 3166-1 alpha-2 code, e.g. US",
+            f"{cut(country_text)} is not a country: send an ISO 3166-1 alpha-2 code, e.g. US",
         )
     for index, email in enumerate(user_data.emails):
         if not is_sha256_hex(email) and not EMAIL.fullmatch(email.strip()):
@@ -55,19 +58,14 @@ def unusable_identifiers(user_data: event_pb2.UserData, latest_year: int) -> Ite
             f"is not a phone number we can read{hint}: "
             "send E.164 such as +16505551212, or set user_data.country",
         )
-    if user_data.client_ip_address and not is_ip_address(user_data.client_ip_address.strip()):
+    address = user_data.client_ip_address
+    if address and not is_ip_address(address.strip()):
         yield ("user_data.client_ip_address", "ip.format", "is not an IPv4 or IPv6 address")
-    if (
-        user_data.gender
-        and user_data.gender.strip().lower() not in ("m", "f", "male", "female")
-        and not is_sha256_hex(user_data.gender)
-    ):
+    gender = user_data.gender
+    if gender and gender.strip().lower() not in _GENDERS and not is_sha256_hex(gender):
         yield ("user_data.gender", "gender.value", 'must be "m" or "f"')
-    if (
-        user_data.date_of_birth
-        and not is_sha256_hex(user_data.date_of_birth)
-        and birth_date(user_data.date_of_birth, latest_year) is None
-    ):
+    born = user_data.date_of_birth
+    if born and not is_sha256_hex(born) and birth_date(born, latest_year) is None:
         yield (
             "user_data.date_of_birth",
             "date_of_birth.format",

@@ -278,3 +278,30 @@ def test_a_phone_without_country_code_or_country_says_how_to_fix_it():
 def test_a_zero_value_purchase_is_accepted_with_a_warning():
     report = validate_event(good_event(value="0.00"), NOW, DESTINATIONS)
     assert report.violations == [] and [warning.reason for warning in report.warnings] == ["value.zero"]
+
+
+def test_a_purchase_needs_a_value_and_another_event_does_not():
+    assert fields(validate_event(good_event(value=""), NOW, DESTINATIONS)) == {"value": "value.required"}
+    assert fields(validate_event(good_event(event_name="Lead", value=""), NOW, DESTINATIONS)) == {}
+
+
+def test_each_content_price_must_be_a_decimal_and_is_named_by_its_index():
+    event = good_event()
+    event.contents.add(id="sku-1", item_price="9.99")
+    event.contents.add(id="sku-2", item_price="9,99")
+    [violation] = validate_event(event, NOW, DESTINATIONS).violations
+    assert (violation.field, violation.reason) == ("contents[1].item_price", "value.decimal")
+    assert "send 9.99" in violation.description
+
+
+class NoChecks:
+    """A connector that declares ``check_event = None``: it has no checks (as ChecksEvents says)."""
+
+    check_event = None
+
+
+def test_a_connector_whose_check_event_is_none_has_no_checks():
+    event = good_event()
+    event.click_ids.gclid = "bad"
+    report = validate_event(event, NOW, DESTINATIONS, connectors=[NoChecks(), FormatChecker()])
+    assert fields(report) == {"click_ids.gclid": "gclid.format"}
