@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
@@ -307,6 +307,8 @@ class Dispatcher:
         recorded = metrics_recorded()
         results = []
         completed = []
+        # Entries by the state they end in, counted once per batch (a counter's sum is the same).
+        ended_in: Counter[int] = Counter()
         for outcome, payload, group, prepared in answered:
             for position, entry in enumerate(group):
                 result = self._result(entry, outcome, now, connector, prepared, payload)
@@ -318,11 +320,13 @@ class Dispatcher:
                     self._record_span(entry, outcome, destination.name, context, dispatch_links)
                 if not recorded:
                     continue
-                state = gateway_pb2.DeliveryState.Name(result.state).removeprefix("DELIVERY_STATE_").lower()
-                metrics.events_delivered.add(1, {"destination": destination.name, "outcome": state})
+                ended_in[result.state] += 1
                 if result.state == gateway_pb2.DELIVERY_STATE_DELIVERED:
                     latency = max(0.0, now - prepared.event_time.seconds)
                     metrics.delivery_latency_seconds.record(latency, {"destination": destination.name})
+        for state, count in ended_in.items():
+            label = gateway_pb2.DeliveryState.Name(state).removeprefix("DELIVERY_STATE_").lower()
+            metrics.events_delivered.add(count, {"destination": destination.name, "outcome": label})
         if not self._keep_history:
             await self._store.complete(results, now)
             return
