@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
@@ -28,6 +28,7 @@ from opentelemetry.trace import Link
 from signalmesh.config import DispatcherConfig, refresh_secrets, secret_versions
 from signalmesh.connector import Connector, Destination, HttpRequest, Outcome, OutcomeKind
 from signalmesh.gateway.breaker import CircuitBreaker
+from signalmesh.gateway.delivery_traces import dispatch_traces
 from signalmesh.gateway.history_counts import count_completed
 from signalmesh.gateway.kept_payloads import kept_payloads
 from signalmesh.gateway.rate_limit import RateLimiter
@@ -262,15 +263,14 @@ class Dispatcher:
         groups: dict[tuple[str, str], list[OutboxEntry]] = defaultdict(list)
         for entry in entries:
             groups[(entry.event_id, entry.event_name)].append(entry)
-        contexts = [tracing.context_from_traceparent(entry.traceparent) for entry in entries]
         # One event's entries: the dispatch continues its trace. Entries of several events: the
         # dispatch is a trace of its own, linked to each (and each delivery span links back).
-        parent, links = tracing.batch_parent(contexts)
+        traces = dispatch_traces([entry.traceparent for entry in entries])
         answered: list[
             tuple[Outcome, DeliveryPayload | None, list[OutboxEntry], event_pb2.PreparedEvent]
         ] = []
         with _tracer.start_as_current_span(
-            f"dispatch {destination.name}", context=parent, links=links
+            f"dispatch {destination.name}", context=traces.parent, links=traces.links
         ) as dispatch_span:
             if dispatch_span.is_recording():
                 dispatch_span.set_attributes(
@@ -290,36 +290,43 @@ class Dispatcher:
                         request, connector, destination, prepared_by_event
                     ):
                         if outcome.event_id in entries_of:
+                            event_id = outcome.event_id
                             answered.append(
-                                (
-                                    *(outcome, payload),
-                                    *(entries_of[outcome.event_id], prepared_by_event[outcome.event_id]),
-                                )
+                                (outcome, payload, entries_of[event_id], prepared_by_event[event_id])
                             )
         now = self._clock()
-        context_of = {entry.entry_id: context for entry, context in zip(entries, contexts, strict=True)}
+        # Only the entries whose traces may record a delivery span have a context.
+        context_of = {
+            entry.entry_id: context
+            for entry, context in zip(entries, traces.contexts, strict=True)
+            if context is not None
+        }
         dispatch_context = dispatch_span.get_span_context()
         dispatch_links = [Link(dispatch_context)] if dispatch_context.trace_flags.sampled else []
         metrics = get_metrics()
         recorded = metrics_recorded()
         results = []
         completed = []
+        # Entries by the state they end in, counted once per batch (a counter's sum is the same).
+        ended_in: Counter[int] = Counter()
         for outcome, payload, group, prepared in answered:
             for position, entry in enumerate(group):
-                result = replace(self._result(entry, outcome, now, connector, prepared), payload=payload)
+                result = self._result(entry, outcome, now, connector, prepared, payload)
                 results.append(result)
                 if position == 0:  # a group is one event sent once: counted once
                     completed.append((result, outcome, prepared))
-                self._record_span(
-                    entry, outcome, destination.name, context_of[entry.entry_id], dispatch_links
-                )
+                context = context_of.get(entry.entry_id)
+                if context is not None:
+                    self._record_span(entry, outcome, destination.name, context, dispatch_links)
                 if not recorded:
                     continue
-                state = gateway_pb2.DeliveryState.Name(result.state).removeprefix("DELIVERY_STATE_").lower()
-                metrics.events_delivered.add(1, {"destination": destination.name, "outcome": state})
+                ended_in[result.state] += 1
                 if result.state == gateway_pb2.DELIVERY_STATE_DELIVERED:
                     latency = max(0.0, now - prepared.event_time.seconds)
                     metrics.delivery_latency_seconds.record(latency, {"destination": destination.name})
+        for state, count in ended_in.items():
+            label = gateway_pb2.DeliveryState.Name(state).removeprefix("DELIVERY_STATE_").lower()
+            metrics.events_delivered.add(count, {"destination": destination.name, "outcome": label})
         if not self._keep_history:
             await self._store.complete(results, now)
             return
@@ -382,10 +389,16 @@ class Dispatcher:
         now: float,
         connector: Connector,
         prepared: event_pb2.PreparedEvent,
+        payload: DeliveryPayload | None = None,
     ) -> DeliveryResult:
         if outcome.kind is not OutcomeKind.RETRY:
             return DeliveryResult(
-                entry.entry_id, entry.event_id, entry.destination, _STATE_OF[outcome.kind], describe(outcome)
+                entry.entry_id,
+                entry.event_id,
+                entry.destination,
+                _STATE_OF[outcome.kind],
+                describe(outcome),
+                payload=payload,
             )
         breaker = self.breakers[entry.destination]
         outcome_paused = outcome.credentials
@@ -395,7 +408,7 @@ class Dispatcher:
             outcome = Outcome(outcome.event_id, outcome.kind, message=f"destination paused: {breaker.reason}")
         else:
             delay = backoff_seconds(entry.attempts + 1, self._config, self._rng, outcome.retry_after)
-        return retry_or_give_up(
+        result = retry_or_give_up(
             entry,
             outcome,
             now=now,
@@ -406,6 +419,7 @@ class Dispatcher:
             # A paused destination is not the event's failure: it does not use up attempts.
             count_attempt=not outcome_paused,
         )
+        return result if payload is None else replace(result, payload=payload)
 
     def _record_span(
         self, entry: OutboxEntry, outcome: Outcome, destination: str, context: Context, links: list[Link]

@@ -11,11 +11,19 @@ for `signalmesh status --payload` and `signalmesh diff`. Pure.
   itself; when the body does not show which element is whose, every event keeps the whole body
   (cut once). The answer is kept whole: it is one per request, usually small, and may speak of
   positions in the whole request (``request_index`` says this event's).
+
+A hot path (every event delivered), so the body is decoded with orjson and each element encoded
+once and spliced into its envelope; what is kept is byte for byte what ``json`` and
+``canonical_json`` would give, and wherever orjson could read or write a value differently
+(integers beyond 64 bits, NaN, a ``null``), it is ``json`` that decides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+import orjson
 
 from signalmesh.connector import (
     ConfigField,
@@ -27,7 +35,7 @@ from signalmesh.connector import (
     json_or_none,
 )
 from signalmesh.gateway.masking import masked, secret_values
-from signalmesh.monitoring.payload_parts import split_by_event
+from signalmesh.monitoring.payload_parts import element_positions, split_by_event
 from signalmesh.store.base import DeliveryPayload
 
 MAX_KEPT_BYTES = 16 * 1024
@@ -76,14 +84,82 @@ def kept_payloads(
 
 
 def _own_parts(body: str, event_ids: Sequence[str], secrets: Sequence[str]) -> dict[str, str]:
-    if len(event_ids) > 1 and (split := split_by_event(json_or_none(body), event_ids)) is not None:
+    if len(event_ids) > 1:
         try:
-            # Re-encoded as the bundled connectors encode (canonical JSON), so a part reads as sent.
-            return {
-                event_id: bounded(masked(canonical_json(part).decode("utf-8"), secrets))
-                for event_id, part in split.items()
-            }
+            parts = _split_parts(body, event_ids)
         except ValueError:  # NaN or Infinity in the body: not canonical JSON, keep it whole
-            pass
+            parts = None
+        if parts is not None:
+            return {
+                event_id: bounded(masked(part.decode("utf-8"), secrets)) for event_id, part in parts.items()
+            }
     whole = bounded(body)
     return dict.fromkeys(event_ids, whole)
+
+
+def _split_parts(body: str, event_ids: Sequence[str]) -> dict[str, bytes] | None:
+    """Each event's part, encoded as the bundled connectors encode (canonical JSON), so a part
+    reads as sent; None when the body does not show whose element is whose."""
+    encoded_body = body.encode("utf-8")
+    try:
+        document = orjson.loads(encoded_body)
+    except orjson.JSONDecodeError:  # NaN, Infinity, a lone surrogate: json may still read it
+        return _reencoded_parts(json_or_none(body), event_ids)
+    found = element_positions(document, event_ids)
+    if found is None:
+        # Whose element is whose follows from the document's shape and its event ids alone,
+        # which orjson and json read alike: no parts, whichever decodes.
+        return None
+    spliced = _spliced_parts(document, *found, encoded_body)
+    return spliced if spliced is not None else _reencoded_parts(json_or_none(body), event_ids)
+
+
+def _reencoded_parts(document: Any, event_ids: Sequence[str]) -> dict[str, bytes] | None:
+    split = split_by_event(document, event_ids)
+    if split is None:
+        return None
+    return {event_id: canonical_json(part) for event_id, part in split.items()}
+
+
+# Stands in for the events array while the envelope is encoded, to be cut out of the encoding.
+_PLACEHOLDER = "\x00signalmesh: the events array\x00"
+_ENCODED_PLACEHOLDER = orjson.dumps(_PLACEHOLDER)
+
+
+def _spliced_parts(
+    document: Any, key: str, positions: dict[str, int], encoded_body: bytes
+) -> dict[str, bytes] | None:
+    """``_reencoded_parts`` of the body orjson decoded into ``document`` (the same bytes), with
+    each element encoded once and spliced into the envelope, encoded once; None when this cannot
+    be shown to give the same bytes.
+
+    The same bytes, because the envelope and elements encoded again must give back the body
+    exactly: then orjson read every value as ``json`` does (it reads an integer beyond 64 bits
+    as a float, which would be written differently), and ``canonical_json`` of a part is its
+    splice, except for a part holding a ``null``, which ``canonical_json`` writes with ``json``."""
+    elements = document[key]
+    try:
+        envelope = orjson.dumps({**document, key: _PLACEHOLDER}, option=orjson.OPT_SORT_KEYS)
+        encoded = [orjson.dumps(element, option=orjson.OPT_SORT_KEYS) for element in elements]
+    except TypeError:  # nested deeper than orjson writes: canonical_json falls back to json
+        return None
+    if envelope.count(_ENCODED_PLACEHOLDER) != 1:
+        return None
+    before, _, after = envelope.partition(_ENCODED_PLACEHOLDER)
+    before += b"["
+    after = b"]" + after
+    if before + b",".join(encoded) + after != encoded_body:
+        return None
+    if b"null" not in encoded_body:  # one scan for all: the body holds every part's bytes
+        return {
+            event_id: b"".join((before, encoded[position], after)) for event_id, position in positions.items()
+        }
+    null_in_envelope = b"null" in envelope
+    parts = {}
+    for event_id, position in positions.items():
+        element = encoded[position]
+        if null_in_envelope or b"null" in element:
+            parts[event_id] = canonical_json({**document, key: [elements[position]]})
+        else:
+            parts[event_id] = before + element + after
+    return parts

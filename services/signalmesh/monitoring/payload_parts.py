@@ -47,22 +47,33 @@ def events_array(document: Any, count: int) -> str | None:
     return keys[0] if len(keys) == 1 else None
 
 
-def split_by_event(document: Any, event_ids: Sequence[str]) -> dict[str, Any] | None:
-    """Each event's own part of a body that carried ``event_ids``, or None when the body does not
-    show which element is whose (then the whole body is all there is to keep)."""
+def element_positions(document: Any, event_ids: Sequence[str]) -> tuple[str, dict[str, int]] | None:
+    """The key of the request's events array and each event's position in it, or None when the
+    body does not show which element is whose. Positions, not copies: the dispatcher encodes each
+    element once and splices it into the envelope (``gateway.kept_payloads``)."""
     key = events_array(document, len(event_ids))
     if key is None:
         return None
-    elements = document[key]
     wanted = set(event_ids)
-    by_id: dict[str, Any] = {}
-    for element in elements:
+    by_id: dict[str, int] = {}
+    for position, element in enumerate(document[key]):
         named = named_event_id(element)
         if named in wanted and named not in by_id:
-            by_id[named] = element
-    if set(by_id) != wanted:
-        by_id = dict(zip(event_ids, elements, strict=True))
-    return {event_id: {**document, key: [element]} for event_id, element in by_id.items()}
+            by_id[named] = position
+    if len(by_id) != len(wanted):  # some event is named by no element: match by position
+        by_id = {event_id: position for position, event_id in enumerate(event_ids)}
+    return key, by_id
+
+
+def split_by_event(document: Any, event_ids: Sequence[str]) -> dict[str, Any] | None:
+    """Each event's own part of a body that carried ``event_ids``, or None when the body does not
+    show which element is whose (then the whole body is all there is to keep)."""
+    found = element_positions(document, event_ids)
+    if found is None:
+        return None
+    key, positions = found
+    elements = document[key]
+    return {event_id: {**document, key: [elements[position]]} for event_id, position in positions.items()}
 
 
 def own_part(document: Any, event_id: str) -> Any:

@@ -115,3 +115,19 @@ async def test_a_refused_token_raises_an_alert_and_its_recovery_another(metric_r
     await mesh.wait_delivered("alert-1", "meta_strict")
     alerts = points(metric_reader, "signalmesh.destination.alerts")
     assert alerts[(("destination", "meta_strict"), ("kind", "recovered"))] >= 1
+
+
+async def test_each_delivered_event_counts_once_however_the_dispatch_batches_them(metric_reader, mesh):
+    key = (("destination", "meta_strict"), ("outcome", "delivered"))
+    before = points(metric_reader, "signalmesh.events.delivered").get(key, 0)
+    latencies_before = points(metric_reader, "signalmesh.delivery.latency").get(key[:1], 0)
+    fbc = f"fb.1.{int(time.time() * 1000)}.count"
+    events = [
+        make_event(f"count-{index}", destinations=["meta_strict"], click_ids=event_pb2.ClickIds(fbc=fbc))
+        for index in range(7)
+    ]
+    await mesh.send(*events)
+    for event in events:
+        await mesh.wait_delivered(event.event_id, "meta_strict")
+    assert points(metric_reader, "signalmesh.events.delivered")[key] - before == 7
+    assert points(metric_reader, "signalmesh.delivery.latency")[key[:1]] - latencies_before == 7

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import json
 
-from signalmesh.connector import ConfigField, Destination, HttpRequest, HttpResponse, TransportFailure
+import pytest
+from signalmesh.connector import (
+    ConfigField,
+    Destination,
+    HttpRequest,
+    HttpResponse,
+    TransportFailure,
+    canonical_json,
+)
 from signalmesh.gateway.kept_payloads import MAX_KEPT_BYTES, bounded, kept_payloads
-from signalmesh.gateway.masking import MASK
+from signalmesh.gateway.masking import MASK, masked, secret_values
+from signalmesh.monitoring.payload_parts import split_by_event
 
 SCHEMA = (ConfigField("pixel_id", "pixel"), ConfigField("access_token", "token", secret=True))
 DESTINATION = Destination("meta", "meta", {"pixel_id": "1234567890", "access_token": "EAAB-secret-token"})
@@ -93,3 +102,80 @@ def test_a_long_answer_is_bounded_too():
     sent = request({"data": [{"event_id": "e1"}]}, "e1")
     [kept] = kept_payloads(sent, HttpResponse(500, {}, b"x" * 100_000), DESTINATION, SCHEMA).values()
     assert len(kept.response_body.encode()) <= MAX_KEPT_BYTES and "[cut at 16 kB" in kept.response_body
+
+
+def as_parts_were_always_kept(sent: HttpRequest) -> dict[str, str]:
+    """Each event's part as the reference reading gives it: the body decoded by ``json``, split,
+    each part encoded by ``canonical_json``, masked and bounded; the whole body for each when a
+    part is no canonical JSON."""
+    secrets = secret_values(DESTINATION, SCHEMA)
+    body = masked(sent.body.decode(), secrets)
+    split = split_by_event(json.loads(body), sent.event_ids)
+    assert split is not None
+    try:
+        return {
+            event_id: bounded(masked(canonical_json(part).decode(), secrets))
+            for event_id, part in split.items()
+        }
+    except ValueError:
+        return dict.fromkeys(sent.event_ids, bounded(body))
+
+
+def raw_request(body: bytes, *event_ids: str) -> HttpRequest:
+    return HttpRequest("POST", "https://graph.test/v25.0/1234567890/events", {}, body, event_ids)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Spliced from canonical elements, as the bundled connectors build a batch.
+        b'{"data":[{"event_id":"e1","n":1},{"event_id":"e2","v":[0.5,"\xc3\xa9\\n"]}],"test_event_code":"T"}',
+        # Integers beyond 64 bits (orjson reads them as floats; canonical_json writes them with json).
+        b'{"data":[{"event_id":"e1","n":18446744073709551616},{"event_id":"e2","n":-9223372036854775809}]}',
+        b'{"data":[{"event_id":"e1","n":18446744073709551615},{"event_id":"e2","n":-9223372036854775808}]}',
+        # A null: canonical_json writes that part with json, which spells small floats otherwise.
+        b'{"data":[{"event_id":"e1","f":0.00001,"x":null},{"event_id":"e2","f":0.00001}]}',
+        b'{"data":[{"event_id":"e1","f":0.00001},{"event_id":"e2","f":1e+16}],"x":null}',
+        b'{"data":[{"event_id":"e1","s":"annulled"},{"event_id":"e2"}]}',
+        # Not canonical as sent (spaces, unsorted keys, escapes, a float spelt long): re-encoded.
+        b'{ "data": [ {"n": 1, "event_id": "e1"}, {"event_id": "e2", "f": 1.50} ] }',
+        b'{"data":[{"event_id":"e1","f":1E2},{"event_id":"e2","s":"\\u00e9\\/"}]}',
+        b'{"data":[{"event_id":"e1","a":1,"a":2},{"event_id":"e2"}]}',
+        # What orjson refuses to read and json reads.
+        b'{"data":[{"event_id":"e1","s":"\\ud800"},{"event_id":"e2"}]}',
+        # Elements that name no event: by position.
+        b'{"conversions":[{"orderId":"A"},{"orderId":"B"}],"partialFailure":true}',
+        # The envelope holding the placeholder's spelling as a value.
+        b'{"a":"\\"\\u0000signalmesh: the events array\\u0000","data":[{"event_id":"e1"},{"event_id":"e2"}]}',
+    ],
+)
+def test_each_part_is_what_json_and_canonical_json_make_of_the_body(body: bytes) -> None:
+    sent = raw_request(body, "e1", "e2")
+    kept = kept_payloads(sent, answer({}), DESTINATION, SCHEMA)
+    kept_bodies = {event_id: payload.request_body for event_id, payload in kept.items()}
+    assert kept_bodies == as_parts_were_always_kept(sent)
+
+
+def test_a_canonical_batch_keeps_each_element_byte_for_byte_in_the_envelope() -> None:
+    element = b'{"event_id":"e%d","user_data":{"em":["%064x"]},"value":%d.5}'
+    elements = [element % (n, n, n) for n in range(50)]
+    body = b'{"data":[' + b",".join(elements) + b'],"test_event_code":"T"}'
+    sent = raw_request(body, *(f"e{n}" for n in range(50)))
+    kept = kept_payloads(sent, answer({}), DESTINATION, SCHEMA)
+    assert kept["e7"].request_body == '{"data":[' + elements[7].decode() + '],"test_event_code":"T"}'
+    assert (kept["e7"].request_events, kept["e7"].request_index) == (50, 7)
+
+
+def test_nan_anywhere_in_a_batch_keeps_the_whole_body_for_each() -> None:
+    sent = raw_request(b'{"data":[{"event_id":"e1","v":NaN},{"event_id":"e2"}]}', "e1", "e2")
+    kept = kept_payloads(sent, answer({}), DESTINATION, SCHEMA)
+    assert kept["e1"].request_body == kept["e2"].request_body == sent.body.decode()
+
+
+def test_a_secret_spelt_with_escapes_in_the_body_is_masked_once_re_encoded() -> None:
+    # The body names the token with a JSON escape; the part, re-encoded, spells it out.
+    body = b'{"data":[{"event_id":"e1","t":"EAAB-secret-tok\\u0065n"},{"event_id":"e2"}]}'
+    sent = raw_request(body, "e1", "e2")
+    kept = kept_payloads(sent, answer({}), DESTINATION, SCHEMA)
+    assert "EAAB-secret-token" not in kept["e1"].request_body
+    assert json.loads(kept["e1"].request_body)["data"] == [{"event_id": "e1", "t": MASK}]

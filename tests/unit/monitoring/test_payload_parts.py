@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signalmesh.monitoring.payload_parts import named_event_id, own_part, split_by_event
+from signalmesh.monitoring.payload_parts import element_positions, named_event_id, own_part, split_by_event
 
 
 def test_the_event_id_is_found_under_either_spelling_and_inside_nested_objects():
@@ -37,3 +37,13 @@ def test_own_part_of_a_whole_body_is_found_by_the_id_and_otherwise_the_body_stay
     assert own_part(body, "b") == {"events": [{"params": {"event_id": "b"}}], "client_id": "1"}
     assert own_part(body, "zzz") == body
     assert own_part({"data": [{"event_id": "a"}]}, "a") == {"data": [{"event_id": "a"}]}
+
+
+def test_positions_name_each_events_element_by_id_else_by_position():
+    body = {"data": [{"event_id": "b"}, {"event_id": "a"}, {"event_id": "a"}], "test_event_code": "T"}
+    assert element_positions(body, ["a", "b", "c"]) == ("data", {"a": 0, "b": 1, "c": 2})  # "c" is unnamed
+    assert element_positions(body, ["b", "a", "x"]) == ("data", {"b": 0, "a": 1, "x": 2})
+    named = {"data": [{"event_id": "b"}, {"event_id": "a"}]}
+    assert element_positions(named, ["a", "b"]) == ("data", {"b": 0, "a": 1})  # the first that names it
+    assert element_positions({"data": [{}, {}]}, ["a", "a"]) == ("data", {"a": 1})
+    assert element_positions({"x": [{}, {}], "y": [{}, {}]}, ["a", "b"]) is None
