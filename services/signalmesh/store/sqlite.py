@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from itertools import starmap
 from pathlib import Path
 from typing import TypeVar
 
 from signalmesh.monitoring.history import HistoryDelta
+from signalmesh.store import sqlite_batch as batch
 from signalmesh.store import sqlite_monitoring as monitoring
 from signalmesh.store import sqlite_schema
 from signalmesh.store.api_keys import SqliteApiKeys
@@ -53,6 +55,27 @@ _CLAIMABLE = (
     "enqueued_at FROM outbox WHERE destination = ? AND available_at <= ? "
     "ORDER BY available_at, entry_id LIMIT ?"
 )
+# The lease of the rows _CLAIMABLE just read (the same range and LIMIT under the same write lock,
+# so the same rows): one statement of one text, whatever the claim's size.
+_LEASE = (
+    "UPDATE outbox SET available_at = ? WHERE entry_id IN (SELECT entry_id FROM outbox "
+    "WHERE destination = ? AND available_at <= ? ORDER BY available_at, entry_id LIMIT ?)"
+)
+_ENQUEUE = (
+    "INSERT INTO outbox (destination, event_id, event_name, prepared, traceparent, available_at, "
+    "enqueued_at) VALUES"
+)
+_RECORD_STATUSES = f"INSERT OR REPLACE INTO event_status ({_STATUS_COLUMNS}) VALUES"
+_UPDATE_STATUS = (
+    "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
+    "WHERE event_id = ? AND destination = ? AND event_name = ?"
+)
+# _UPDATE_STATUS for many keys sharing the same new values; the keys are a VALUES list (the
+# primary key is searched once per key).
+_UPDATE_STATUSES = (
+    "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
+    "WHERE (event_id, destination, event_name) IN (SELECT column1, column2, column3 FROM (VALUES {keys}))"
+)
 _BURY = (
     "INSERT INTO dead_letters (entry_id, destination, event_id, event_name, prepared, traceparent, "
     "attempts, enqueued_at, last_response, reason, dead_at) SELECT entry_id, destination, event_id, "
@@ -72,8 +95,7 @@ _DEAD_LETTERS = (
 )
 _KEEP_PAYLOAD = (
     "INSERT OR REPLACE INTO delivery_payloads (event_id, destination, event_name, request_body, "
-    "response_body, response_status, request_events, request_index, recorded_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "response_body, response_status, request_events, request_index, recorded_at) VALUES"
 )
 _PAYLOADS = (
     "SELECT destination, event_name, request_body, response_body, response_status, request_events, "
@@ -177,15 +199,10 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         ]
 
         def work(connection: sqlite3.Connection) -> None:
-            connection.executemany(
-                "INSERT INTO outbox (destination, event_id, event_name, prepared, traceparent, available_at, "
-                "enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                outbox_rows,
-            )
-            connection.executemany(
-                f"INSERT OR REPLACE INTO event_status ({_STATUS_COLUMNS}) VALUES ({_marks(range(12))})",
-                status_rows,
-            )
+            # Many rows per statement, in row order: the same ids and the same last-one-wins
+            # replacements as a statement per row.
+            batch.insert_rows(connection, _ENQUEUE, outbox_rows, 7)
+            batch.insert_rows(connection, _RECORD_STATUSES, status_rows, 12)
             monitoring.add_history(connection, increments)
 
         await self._worker.write(work)
@@ -194,13 +211,10 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         self, destination: str, limit: int, lease_seconds: float, now: float
     ) -> list[OutboxEntry]:
         def work(connection: sqlite3.Connection) -> list[OutboxEntry]:
-            claimed = [OutboxEntry(*row) for row in connection.execute(_CLAIMABLE, (destination, now, limit))]
-            # One UPDATE for the whole claim (the ids were just read under this write lock).
-            for chunk in _chunks([int(item.entry_id) for item in claimed]):
-                connection.execute(
-                    f"UPDATE outbox SET available_at = ? WHERE entry_id IN ({_marks(chunk)})",
-                    (now + lease_seconds, *chunk),
-                )
+            claimed = [*starmap(OutboxEntry, connection.execute(_CLAIMABLE, (destination, now, limit)))]
+            # One UPDATE for the whole claim.
+            if claimed:
+                connection.execute(_LEASE, (now + lease_seconds, destination, now, len(claimed)))
             return claimed
 
         return await self._worker.write(work) if limit > 0 else []
@@ -220,14 +234,19 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
 
         def work(connection: sqlite3.Connection) -> None:
             rows: dict[int, tuple[str, str, str, int]] = {}
-            for chunk in _chunks(list(by_entry)):
+            limit = batch.placeholder_limit(connection)
+            for chunk in batch.in_chunks(list(by_entry), limit):
                 query = (
                     "SELECT entry_id, destination, event_id, event_name, attempts FROM outbox "
-                    f"WHERE entry_id IN ({_marks(chunk)})"
+                    f"WHERE entry_id IN ({batch.marks(len(chunk))})"
                 )
                 for entry_id, destination, event_id, event_name, attempts in connection.execute(query, chunk):
                     rows[entry_id] = (destination, event_id, event_name, attempts)
-            retries, burials, removals, statuses, payloads = [], [], [], [], []
+            retries: list[tuple[int, float, str, int]] = []
+            burials: list[tuple[int, str, float, int]] = []
+            removals: list[int] = []
+            statuses: list[tuple[int, int, str, float, str, str, str]] = []
+            payloads: list[tuple[object, ...]] = []
             for entry_id, result in by_entry.items():
                 row = rows.get(entry_id)
                 if row is None or row[0] != result.destination:
@@ -240,7 +259,7 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
                     # can be inspected and replayed once its cause is fixed).
                     if result.state in (_DEAD, gateway_pb2.DELIVERY_STATE_REJECTED):
                         burials.append((attempts, result.platform_response, now, entry_id))
-                    removals.append((entry_id,))
+                    removals.append(entry_id)
                 statuses.append(
                     (
                         *(result.state, attempts, result.platform_response, now),
@@ -261,13 +280,10 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
                 retries,
             )
             connection.executemany(_BURY, burials)
-            connection.executemany("DELETE FROM outbox WHERE entry_id = ?", removals)
-            connection.executemany(
-                "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
-                "WHERE event_id = ? AND destination = ? AND event_name = ?",
-                statuses,
-            )
-            connection.executemany(_KEEP_PAYLOAD, payloads)
+            for chunk in batch.in_chunks(removals, limit):
+                connection.execute(f"DELETE FROM outbox WHERE entry_id IN ({batch.marks(len(chunk))})", chunk)
+            _update_statuses(connection, statuses, limit)
+            batch.insert_rows(connection, _KEEP_PAYLOAD, payloads, 9)
             monitoring.add_history(connection, increments)
             monitoring.add_deliveries(connection, deliveries)
 
@@ -375,6 +391,29 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         await self._worker.close()
         if self._dedup_worker is not None:
             await self._dedup_worker.close()
+
+
+def _update_statuses(
+    connection: sqlite3.Connection, statuses: list[tuple[int, int, str, float, str, str, str]], limit: int
+) -> None:
+    """_UPDATE_STATUS for every row, as one statement per chunk of keys sharing the same new
+    values (a batch delivered at once shares them all)."""
+    keys = [row[4:] for row in statuses]
+    if len(set(keys)) < len(keys):
+        # One status changed twice in a call (two entries of one event): the last change wins,
+        # as it does row by row.
+        connection.executemany(_UPDATE_STATUS, statuses)
+        return
+    groups: dict[tuple[int, int, str, float], list[tuple[str, str, str]]] = {}
+    for row in statuses:
+        groups.setdefault(row[:4], []).append(row[4:])
+    for new_values, group in groups.items():
+        for start, size in batch.shapes(len(group), 3, limit - 4):
+            chunk = group[start : start + size]
+            connection.execute(
+                _UPDATE_STATUSES.format(keys=batch.values(3, size)),
+                (*new_values, *(value for key in chunk for value in key)),
+            )
 
 
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:

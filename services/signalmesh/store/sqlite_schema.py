@@ -263,7 +263,11 @@ def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:
     """Open ``path`` for one thread: WAL, FULL sync, explicit transactions, schema in place."""
     # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE itself.
     # timeout is SQLite's busy timeout: how long to wait for another process's write lock.
-    connection = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_seconds)
+    # cached_statements: the batch statements' few shapes (sqlite_batch), each IN (...) list's
+    # and the monitoring ones all stay prepared (the default keeps 128).
+    connection = sqlite3.connect(
+        path, isolation_level=None, timeout=busy_timeout_seconds, cached_statements=512
+    )
     _enable_wal(connection, path, busy_timeout_seconds)
     # FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and an
     # acknowledged event must survive (DESIGN §1.4).
