@@ -371,13 +371,12 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         return await self._worker.write(work)
 
     async def prune_statuses(self, updated_before: float, limit: int = 10_000) -> int:
-        forgettable = (gateway_pb2.DELIVERY_STATE_DELIVERED, gateway_pb2.DELIVERY_STATE_SKIPPED)
-
         def work(connection: sqlite3.Connection) -> int:
+            # The states as literals: the partial index event_status_forgettable applies.
             keys = connection.execute(
                 "SELECT event_id, destination, event_name FROM event_status "
-                "WHERE updated_at < ? AND state IN (?, ?) LIMIT ?",
-                (updated_before, *forgettable, limit),
+                f"WHERE updated_at < ? AND {sqlite_schema.FORGETTABLE} LIMIT ?",
+                (updated_before, limit),
             ).fetchall()
             where = "WHERE event_id = ? AND destination = ? AND event_name = ?"
             # A payload is kept as long as its status, no longer.
