@@ -110,7 +110,8 @@ _RESURRECT = (
 
 
 class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
-    """The ``Store`` on one SQLite file (WAL, synchronous=FULL). The monitoring methods
+    """The ``Store`` on one SQLite file (WAL, synchronous=FULL but for a claim's lease, see
+    ``sqlite_thread``). The monitoring methods
     (history, deliveries, alerts, leases…) come from ``SqliteMonitoring``, the shared strategy
     setting from ``SqliteStrategy``."""
 
@@ -217,7 +218,8 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
                 connection.execute(_LEASE, (now + lease_seconds, destination, now, len(claimed)))
             return claimed
 
-        return await self._worker.write(work) if limit > 0 else []
+        # A lease lost with the machine's power only makes its entries due again: not synced.
+        return await self._worker.write(work, durable=False) if limit > 0 else []
 
     async def complete(
         self,
