@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from itertools import starmap
+from itertools import chain, starmap
 from pathlib import Path
 from typing import TypeVar
 
@@ -63,9 +63,9 @@ _LEASE = (
 )
 _ENQUEUE = (
     "INSERT INTO outbox (destination, event_id, event_name, prepared, traceparent, available_at, "
-    "enqueued_at) VALUES"
+    "enqueued_at) VALUES {values}"
 )
-_RECORD_STATUSES = f"INSERT OR REPLACE INTO event_status ({_STATUS_COLUMNS}) VALUES"
+_RECORD_STATUSES = f"INSERT OR REPLACE INTO event_status ({_STATUS_COLUMNS}) VALUES {{values}}"
 _UPDATE_STATUS = (
     "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
     "WHERE event_id = ? AND destination = ? AND event_name = ?"
@@ -74,7 +74,7 @@ _UPDATE_STATUS = (
 # primary key is searched once per key).
 _UPDATE_STATUSES = (
     "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
-    "WHERE (event_id, destination, event_name) IN (SELECT column1, column2, column3 FROM (VALUES {keys}))"
+    "WHERE (event_id, destination, event_name) IN (SELECT column1, column2, column3 FROM (VALUES {values}))"
 )
 _BURY = (
     "INSERT INTO dead_letters (entry_id, destination, event_id, event_name, prepared, traceparent, "
@@ -95,7 +95,7 @@ _DEAD_LETTERS = (
 )
 _KEEP_PAYLOAD = (
     "INSERT OR REPLACE INTO delivery_payloads (event_id, destination, event_name, request_body, "
-    "response_body, response_status, request_events, request_index, recorded_at) VALUES"
+    "response_body, response_status, request_events, request_index, recorded_at) VALUES {values}"
 )
 _PAYLOADS = (
     "SELECT destination, event_name, request_body, response_body, response_status, request_events, "
@@ -192,8 +192,17 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         ]
         status_rows = [
             (
-                *(item.event_id, item.destination, item.event_name, item.decision, item.reason, item.detail),
-                *(item.state, item.attempts, item.platform_response, item.trace_id, item.updated_at or now),
+                item.event_id,
+                item.destination,
+                item.event_name,
+                item.decision,
+                item.reason,
+                item.detail,
+                item.state,
+                item.attempts,
+                item.platform_response,
+                item.trace_id,
+                item.updated_at or now,
                 item.match_quality,
             )
             for item in statuses
@@ -264,16 +273,27 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
                     removals.append(entry_id)
                 statuses.append(
                     (
-                        *(result.state, attempts, result.platform_response, now),
-                        *(event_id, result.destination, event_name),
+                        result.state,
+                        attempts,
+                        result.platform_response,
+                        now,
+                        event_id,
+                        result.destination,
+                        event_name,
                     )
                 )
                 if (kept := result.payload) is not None:
                     payloads.append(
                         (
-                            *(event_id, result.destination, event_name, kept.request_body),
-                            *(kept.response_body, kept.response_status, kept.request_events),
-                            *(kept.request_index, now),
+                            event_id,
+                            result.destination,
+                            event_name,
+                            kept.request_body,
+                            kept.response_body,
+                            kept.response_status,
+                            kept.request_events,
+                            kept.request_index,
+                            now,
                         )
                     )
             # One statement per kind of change, each over the whole batch.
@@ -412,8 +432,8 @@ def _update_statuses(
         for start, size in batch.shapes(len(group), 3, limit - 4):
             chunk = group[start : start + size]
             connection.execute(
-                _UPDATE_STATUSES.format(keys=batch.values(3, size)),
-                (*new_values, *(value for key in chunk for value in key)),
+                batch.statement(_UPDATE_STATUSES, 3, size),
+                [*new_values, *chain.from_iterable(chunk)],
             )
 
 

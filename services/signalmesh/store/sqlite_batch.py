@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -41,6 +42,12 @@ def values(width: int, rows: int) -> str:
     return ", ".join([row] * rows)
 
 
+@lru_cache(maxsize=512)
+def statement(text: str, width: int, rows: int) -> str:
+    """``text`` with ``{values}`` replaced by ``values(width, rows)``, built once per shape."""
+    return text.replace("{values}", values(width, rows))
+
+
 @lru_cache(maxsize=64)
 def marks(count: int) -> str:
     """``?, ?, ?`` for an ``IN (...)`` list of ``count`` values."""
@@ -55,11 +62,11 @@ def placeholder_limit(connection: sqlite3.Connection) -> int:
 def insert_rows(
     connection: sqlite3.Connection, head: str, rows: Sequence[tuple[object, ...]], width: int
 ) -> None:
-    """``head`` (``INSERT ... (columns) VALUES``) once per chunk of ``rows``, in row order: the
-    same rows, the same conflicts resolved in the same order, as one statement per row."""
+    """``head`` (``INSERT ... (columns) VALUES {values}``) once per chunk of ``rows``, in row
+    order: the same rows, the same conflicts resolved in the same order, as one statement per row."""
     for start, size in shapes(len(rows), width, placeholder_limit(connection)):
         chunk = rows[start : start + size]
-        connection.execute(f"{head} {values(width, size)}", [value for row in chunk for value in row])
+        connection.execute(statement(head, width, size), [*chain.from_iterable(chunk)])
 
 
 def in_chunks(items: Sequence[T], limit: int, taken: int = 0) -> Iterator[Sequence[T]]:

@@ -31,9 +31,7 @@ SCHEMA_VERSION = 7
 
 # The statuses prune_statuses may forget. The partial index below is only used by a query whose
 # WHERE names these same literal states.
-FORGETTABLE = (
-    f"state IN ({gateway_pb2.DELIVERY_STATE_DELIVERED}, {gateway_pb2.DELIVERY_STATE_SKIPPED})"
-)
+FORGETTABLE = f"state IN ({gateway_pb2.DELIVERY_STATE_DELIVERED}, {gateway_pb2.DELIVERY_STATE_SKIPPED})"
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS dedup_claims (

@@ -38,7 +38,7 @@ def test_insert_rows_keeps_the_row_order_and_the_last_replacement(limit: int) ->
     )
     rows = [(f"k{n % 37}", f"v{n}") for n in range(300)]
 
-    sqlite_batch.insert_rows(connection, "INSERT OR REPLACE INTO items (key, value) VALUES", rows, 2)
+    sqlite_batch.insert_rows(connection, "INSERT OR REPLACE INTO items (key, value) VALUES {values}", rows, 2)
 
     kept = dict(connection.execute("SELECT key, value FROM items"))
     assert kept == {key: value for key, value in rows}, "the last row of each key wins, as row by row"
