@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from itertools import chain, starmap
 from pathlib import Path
 from typing import TypeVar
 
 from signalmesh.monitoring.history import HistoryDelta
+from signalmesh.store import sqlite_batch as batch
 from signalmesh.store import sqlite_monitoring as monitoring
 from signalmesh.store import sqlite_schema
 from signalmesh.store.api_keys import SqliteApiKeys
@@ -53,6 +55,27 @@ _CLAIMABLE = (
     "enqueued_at FROM outbox WHERE destination = ? AND available_at <= ? "
     "ORDER BY available_at, entry_id LIMIT ?"
 )
+# The lease of the rows _CLAIMABLE just read (the same range and LIMIT under the same write lock,
+# so the same rows): one statement of one text, whatever the claim's size.
+_LEASE = (
+    "UPDATE outbox SET available_at = ? WHERE entry_id IN (SELECT entry_id FROM outbox "
+    "WHERE destination = ? AND available_at <= ? ORDER BY available_at, entry_id LIMIT ?)"
+)
+_ENQUEUE = (
+    "INSERT INTO outbox (destination, event_id, event_name, prepared, traceparent, available_at, "
+    "enqueued_at) VALUES {values}"
+)
+_RECORD_STATUSES = f"INSERT OR REPLACE INTO event_status ({_STATUS_COLUMNS}) VALUES {{values}}"
+_UPDATE_STATUS = (
+    "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
+    "WHERE event_id = ? AND destination = ? AND event_name = ?"
+)
+# _UPDATE_STATUS for many keys sharing the same new values; the keys are a VALUES list (the
+# primary key is searched once per key).
+_UPDATE_STATUSES = (
+    "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
+    "WHERE (event_id, destination, event_name) IN (SELECT column1, column2, column3 FROM (VALUES {values}))"
+)
 _BURY = (
     "INSERT INTO dead_letters (entry_id, destination, event_id, event_name, prepared, traceparent, "
     "attempts, enqueued_at, last_response, reason, dead_at) SELECT entry_id, destination, event_id, "
@@ -88,7 +111,8 @@ _RESURRECT = (
 
 
 class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
-    """The ``Store`` on one SQLite file (WAL, synchronous=FULL). The monitoring methods
+    """The ``Store`` on one SQLite file (WAL, synchronous=FULL but for a claim's lease, see
+    ``sqlite_thread``). The monitoring methods
     (history, deliveries, alerts, leases…) come from ``SqliteMonitoring``, the shared strategy
     setting from ``SqliteStrategy``."""
 
@@ -169,23 +193,27 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         ]
         status_rows = [
             (
-                *(item.event_id, item.destination, item.event_name, item.decision, item.reason, item.detail),
-                *(item.state, item.attempts, item.platform_response, item.trace_id, item.updated_at or now),
+                item.event_id,
+                item.destination,
+                item.event_name,
+                item.decision,
+                item.reason,
+                item.detail,
+                item.state,
+                item.attempts,
+                item.platform_response,
+                item.trace_id,
+                item.updated_at or now,
                 item.match_quality,
             )
             for item in statuses
         ]
 
         def work(connection: sqlite3.Connection) -> None:
-            connection.executemany(
-                "INSERT INTO outbox (destination, event_id, event_name, prepared, traceparent, available_at, "
-                "enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                outbox_rows,
-            )
-            connection.executemany(
-                f"INSERT OR REPLACE INTO event_status ({_STATUS_COLUMNS}) VALUES ({_marks(range(12))})",
-                status_rows,
-            )
+            # Many rows per statement, in row order: the same ids and the same last-one-wins
+            # replacements as a statement per row.
+            batch.insert_rows(connection, _ENQUEUE, outbox_rows, 7)
+            batch.insert_rows(connection, _RECORD_STATUSES, status_rows, 12)
             monitoring.add_history(connection, increments)
 
         await self._worker.write(work)
@@ -194,16 +222,14 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         self, destination: str, limit: int, lease_seconds: float, now: float
     ) -> list[OutboxEntry]:
         def work(connection: sqlite3.Connection) -> list[OutboxEntry]:
-            claimed = [OutboxEntry(*row) for row in connection.execute(_CLAIMABLE, (destination, now, limit))]
-            # One UPDATE for the whole claim (the ids were just read under this write lock).
-            for chunk in _chunks([int(item.entry_id) for item in claimed]):
-                connection.execute(
-                    f"UPDATE outbox SET available_at = ? WHERE entry_id IN ({_marks(chunk)})",
-                    (now + lease_seconds, *chunk),
-                )
+            claimed = [*starmap(OutboxEntry, connection.execute(_CLAIMABLE, (destination, now, limit)))]
+            # One UPDATE for the whole claim.
+            if claimed:
+                connection.execute(_LEASE, (now + lease_seconds, destination, now, len(claimed)))
             return claimed
 
-        return await self._worker.write(work) if limit > 0 else []
+        # A lease lost with the machine's power only makes its entries due again: not synced.
+        return await self._worker.write(work, durable=False) if limit > 0 else []
 
     async def complete(
         self,
@@ -220,14 +246,19 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
 
         def work(connection: sqlite3.Connection) -> None:
             rows: dict[int, tuple[str, str, str, int]] = {}
-            for chunk in _chunks(list(by_entry)):
+            limit = batch.placeholder_limit(connection)
+            for chunk in batch.in_chunks(list(by_entry), limit):
                 query = (
                     "SELECT entry_id, destination, event_id, event_name, attempts FROM outbox "
-                    f"WHERE entry_id IN ({_marks(chunk)})"
+                    f"WHERE entry_id IN ({batch.marks(len(chunk))})"
                 )
                 for entry_id, destination, event_id, event_name, attempts in connection.execute(query, chunk):
                     rows[entry_id] = (destination, event_id, event_name, attempts)
-            retries, burials, removals, statuses, payloads = [], [], [], [], []
+            retries: list[tuple[int, float, str, int]] = []
+            burials: list[tuple[int, str, float, int]] = []
+            removals: list[int] = []
+            statuses: list[tuple[int, int, str, float, str, str, str]] = []
+            payloads: list[tuple[object, ...]] = []
             for entry_id, result in by_entry.items():
                 row = rows.get(entry_id)
                 if row is None or row[0] != result.destination:
@@ -240,19 +271,30 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
                     # can be inspected and replayed once its cause is fixed).
                     if result.state in (_DEAD, gateway_pb2.DELIVERY_STATE_REJECTED):
                         burials.append((attempts, result.platform_response, now, entry_id))
-                    removals.append((entry_id,))
+                    removals.append(entry_id)
                 statuses.append(
                     (
-                        *(result.state, attempts, result.platform_response, now),
-                        *(event_id, result.destination, event_name),
+                        result.state,
+                        attempts,
+                        result.platform_response,
+                        now,
+                        event_id,
+                        result.destination,
+                        event_name,
                     )
                 )
                 if (kept := result.payload) is not None:
                     payloads.append(
                         (
-                            *(event_id, result.destination, event_name, kept.request_body),
-                            *(kept.response_body, kept.response_status, kept.request_events),
-                            *(kept.request_index, now),
+                            event_id,
+                            result.destination,
+                            event_name,
+                            kept.request_body,
+                            kept.response_body,
+                            kept.response_status,
+                            kept.request_events,
+                            kept.request_index,
+                            now,
                         )
                     )
             # One statement per kind of change, each over the whole batch.
@@ -261,12 +303,11 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
                 retries,
             )
             connection.executemany(_BURY, burials)
-            connection.executemany("DELETE FROM outbox WHERE entry_id = ?", removals)
-            connection.executemany(
-                "UPDATE event_status SET state = ?, attempts = ?, platform_response = ?, updated_at = ? "
-                "WHERE event_id = ? AND destination = ? AND event_name = ?",
-                statuses,
-            )
+            for chunk in batch.in_chunks(removals, limit):
+                connection.execute(f"DELETE FROM outbox WHERE entry_id IN ({batch.marks(len(chunk))})", chunk)
+            _update_statuses(connection, statuses, limit)
+            # Row by row: these rows are wide (bodies), and one statement over many copies them
+            # all at once, which costs more than it saves.
             connection.executemany(_KEEP_PAYLOAD, payloads)
             monitoring.add_history(connection, increments)
             monitoring.add_deliveries(connection, deliveries)
@@ -355,13 +396,12 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         return await self._worker.write(work)
 
     async def prune_statuses(self, updated_before: float, limit: int = 10_000) -> int:
-        forgettable = (gateway_pb2.DELIVERY_STATE_DELIVERED, gateway_pb2.DELIVERY_STATE_SKIPPED)
-
         def work(connection: sqlite3.Connection) -> int:
+            # The states as literals: the partial index event_status_forgettable applies.
             keys = connection.execute(
                 "SELECT event_id, destination, event_name FROM event_status "
-                "WHERE updated_at < ? AND state IN (?, ?) LIMIT ?",
-                (updated_before, *forgettable, limit),
+                f"WHERE updated_at < ? AND {sqlite_schema.FORGETTABLE} LIMIT ?",
+                (updated_before, limit),
             ).fetchall()
             where = "WHERE event_id = ? AND destination = ? AND event_name = ?"
             # A payload is kept as long as its status, no longer.
@@ -375,6 +415,29 @@ class SqliteStore(SqliteMonitoring, SqliteStrategy, SqliteApiKeys):
         await self._worker.close()
         if self._dedup_worker is not None:
             await self._dedup_worker.close()
+
+
+def _update_statuses(
+    connection: sqlite3.Connection, statuses: list[tuple[int, int, str, float, str, str, str]], limit: int
+) -> None:
+    """_UPDATE_STATUS for every row, as one statement per chunk of keys sharing the same new
+    values (a batch delivered at once shares them all)."""
+    keys = [row[4:] for row in statuses]
+    if len(set(keys)) < len(keys):
+        # One status changed twice in a call (two entries of one event): the last change wins,
+        # as it does row by row.
+        connection.executemany(_UPDATE_STATUS, statuses)
+        return
+    groups: dict[tuple[int, int, str, float], list[tuple[str, str, str]]] = {}
+    for row in statuses:
+        groups.setdefault(row[:4], []).append(row[4:])
+    for new_values, group in groups.items():
+        for start, size in batch.shapes(len(group), 3, limit - 4):
+            chunk = group[start : start + size]
+            connection.execute(
+                batch.statement(_UPDATE_STATUSES, 3, size),
+                [*new_values, *chain.from_iterable(chunk)],
+            )
 
 
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from signalmesh.store.api_key_records import API_KEYS_SCHEMA
+from signalmesh.v1 import gateway_pb2
 
 # 2: event_status is keyed by event name too (one id may name a Purchase and its AddPaymentInfo).
 # 3: monitoring (DESIGN §11): history, deliveries, observations, alerts, leases, first_seen and
@@ -24,9 +25,15 @@ from signalmesh.store.api_key_records import API_KEYS_SCHEMA
 #    an existing table, so older files take a step of their own: _add_match_quality.
 # 7: api_keys (store.api_keys.API_KEYS_SCHEMA), keys added and revoked without a restart. A new
 #    table only, so older files need no step: CREATE ... IF NOT EXISTS adds it.
+# Indexes are not versioned: a file keeps its tables whichever index set opened it last, and
+# every version's queries run on either (an older version's SCHEMA recreates its own index).
 SCHEMA_VERSION = 7
 
-SCHEMA = """
+# The statuses prune_statuses may forget. The partial index below is only used by a query whose
+# WHERE names these same literal states.
+FORGETTABLE = f"state IN ({gateway_pb2.DELIVERY_STATE_DELIVERED}, {gateway_pb2.DELIVERY_STATE_SKIPPED})"
+
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS dedup_claims (
     key        TEXT PRIMARY KEY,
     claimed_at REAL NOT NULL
@@ -79,8 +86,11 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     dead_at       REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dead_letters_by_destination ON dead_letters (destination, dead_at, entry_id);
--- Pruning finds old statuses without scanning the table.
-CREATE INDEX IF NOT EXISTS event_status_by_age ON event_status (updated_at);
+-- Pruning finds old forgettable statuses without scanning the table. Partial: a status enters it
+-- once, when it becomes forgettable, so accepting a pending status and updating one in flight
+-- leave it alone (event_status_by_age, which it replaces, moved on every insert and update).
+DROP INDEX IF EXISTS event_status_by_age;
+CREATE INDEX IF NOT EXISTS event_status_forgettable ON event_status (updated_at) WHERE {FORGETTABLE};
 
 -- Counters, not events: one row per bucket and counter. resolution is 'hour' or 'day' (the
 -- roll-ups), start the bucket's first epoch second. The key's order is the read order, so
@@ -263,7 +273,11 @@ def connect(path: str, busy_timeout_seconds: float) -> sqlite3.Connection:
     """Open ``path`` for one thread: WAL, FULL sync, explicit transactions, schema in place."""
     # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE itself.
     # timeout is SQLite's busy timeout: how long to wait for another process's write lock.
-    connection = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_seconds)
+    # cached_statements: the batch statements' few shapes (sqlite_batch), each IN (...) list's
+    # and the monitoring ones all stay prepared (the default keeps 128).
+    connection = sqlite3.connect(
+        path, isolation_level=None, timeout=busy_timeout_seconds, cached_statements=512
+    )
     _enable_wal(connection, path, busy_timeout_seconds)
     # FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and an
     # acknowledged event must survive (DESIGN §1.4).

@@ -4,6 +4,12 @@ sqlite3 blocks, so every call runs on one dedicated worker thread that owns the 
 connection: the event loop never waits on the disk and no connection crosses threads. Writes
 take the write lock up front (BEGIN IMMEDIATE), so processes sharing the file never
 interleave a read-then-write; another process's lock is waited for up to the busy timeout.
+
+A write is synced to the disk before it returns (synchronous=FULL), except one its caller marks
+``durable=False``: a dispatcher's lease, whose loss on power failure only makes its entries due
+again, as the lease's expiry would (the process holding it died with the machine). In WAL mode
+such a commit still survives a crash of the process (it is in the OS's hands when COMMIT
+returns), and the next synced commit syncs it too (the WAL is one file, written in order).
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ from typing import TypeVar
 from signalmesh.store import sqlite_schema
 
 T = TypeVar("T")
+
+_FULL = "PRAGMA synchronous = FULL"
+_NORMAL = "PRAGMA synchronous = NORMAL"
 
 
 class SqliteWorker:
@@ -37,6 +46,9 @@ class SqliteWorker:
             connect, str(path), busy_timeout_seconds
         )
         self._closed = False
+        # Whether the connection syncs every commit (synchronous=FULL), as ``connect`` leaves it;
+        # only touched on the worker thread.
+        self._synced = True
         # Calls that reached the thread (each is one hop from the loop): what the store
         # microbenchmark and the tests count as round trips.
         self.round_trips = 0
@@ -50,18 +62,32 @@ class SqliteWorker:
             self._executor, lambda: work(self._connection.result())
         )
 
-    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` on the worker thread in one write transaction: all of it or none of it."""
+    async def write(self, work: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
+        """Run ``work`` on the worker thread in one write transaction: all of it or none of it;
+        synced to the disk before it returns unless ``durable`` is False (see the module)."""
 
         def in_transaction(connection: sqlite3.Connection) -> T:
-            connection.execute("BEGIN IMMEDIATE")
+            if not durable:
+                self._synced = False
+                connection.execute(_NORMAL)
+            elif not self._synced:
+                # A lease's write failed to set the level back: this write does it first.
+                connection.execute(_FULL)
+                self._synced = True
             try:
-                result = work(connection)
-                connection.execute("COMMIT")
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                raise
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(connection)
+                    connection.execute("COMMIT")
+                except BaseException:
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    raise
+            finally:
+                if not durable:
+                    # Between writes the connection is always at FULL.
+                    connection.execute(_FULL)
+                    self._synced = True
             return result
 
         return await self.read(in_transaction)
