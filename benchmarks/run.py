@@ -483,6 +483,16 @@ async def run(args: argparse.Namespace, console: Console) -> dict[str, object]:
             latency = await open_loop(
                 gateway.address, key, args.offered_rate, args.offered_seconds, "open-loop"
             )
+            # The same offered load on one worker: on a machine whose cores the gateway shares
+            # (here with policy, the sandbox and this load generator), a second worker halves
+            # each micro-batch and adds a process to schedule; the figure tells which to choose.
+            one_worker_latency = await open_loop(
+                worker_gateways["1 worker"].address,
+                key,
+                args.offered_rate,
+                args.offered_seconds,
+                "open-loop-1",
+            )
             costs = await alternated_cost(
                 history_gateways,
                 key,
@@ -517,7 +527,9 @@ async def run(args: argparse.Namespace, console: Console) -> dict[str, object]:
                 process.stop()
         exported = json.loads(span_counts.read_text()) if span_counts.exists() else {}
     print_throughput(console, rows, args, workers)
-    print_latency(console, latency, args)
+    print_latency(console, latency, args, f"{workers} worker" + ("s" if workers > 1 else ""))
+    if workers != 1:
+        print_latency(console, one_worker_latency, args, "1 worker")
     print_process_cpu(console, process_cpu, args)
     on, off = costs["[stats] on"], costs["[stats] off"]
     print_costs(
@@ -563,13 +575,8 @@ async def run(args: argparse.Namespace, console: Console) -> dict[str, object]:
             }
             for mesh, floor in rows
         ],
-        "open_loop": {
-            "offered_per_second": args.offered_rate,
-            "calls": latency.events,
-            "achieved_per_second": latency.events_per_second,
-            "p50_ms": latency.percentile(0.5),
-            "p99_ms": latency.percentile(0.99),
-        },
+        "open_loop": open_loop_json(latency, args),
+        "open_loop_1_worker": open_loop_json(one_worker_latency, args),
         "cpu_us_per_delivered_event": process_cpu,
         "history": {label: cost_json(cost) for label, cost in costs.items()},
         "tracing": {
@@ -692,9 +699,19 @@ def print_throughput(
     )
 
 
-def print_latency(console: Console, latency: Figures, args: argparse.Namespace) -> None:
+def open_loop_json(latency: Figures, args: argparse.Namespace) -> dict[str, float]:
+    return {
+        "offered_per_second": args.offered_rate,
+        "calls": latency.events,
+        "achieved_per_second": latency.events_per_second,
+        "p50_ms": latency.percentile(0.5),
+        "p99_ms": latency.percentile(0.99),
+    }
+
+
+def print_latency(console: Console, latency: Figures, args: argparse.Namespace, gateway: str) -> None:
     console.print(
-        f"ingest latency, unary SendEvent at {args.offered_rate:,.0f} req/s offered (open loop, "
+        f"ingest latency ({gateway}), unary SendEvent at {args.offered_rate:,.0f} req/s offered (open loop, "
         f"{latency.events:,} calls over {CONNECTIONS} connections): p50 {latency.percentile(0.5):.1f} ms, "
         f"p99 {latency.percentile(0.99):.1f} ms; achieved {latency.events_per_second:,.0f} req/s"
     )
