@@ -61,7 +61,7 @@ name = "victim"
 key_sha256 = "{victim_sha256}"
 """
 # The variants compared: the limits on (the hammer held to its quota), and every limit off.
-LIMITED = 'events_per_second = {rate}\nmax_concurrent_streams = {streams}'
+LIMITED = "events_per_second = {rate}\nmax_concurrent_streams = {streams}"
 VARIANTS = {
     "limits on": ("client_max_concurrent_streams = 64", LIMITED),
     "limits off": (

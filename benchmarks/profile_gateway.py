@@ -30,13 +30,11 @@ from signalmesh.cli.processes import ServiceProcess, start_service
 from signalmesh.sandbox.client import SandboxControl
 
 from benchmarks.run import (
-    CONFIG,
-    PIXEL,
     Figures,
     make_events,
     measure,
     open_loop,
-    start_gateway,
+    start_mesh,
     tree_cpu_seconds,
 )
 
@@ -89,20 +87,7 @@ async def profile(args: argparse.Namespace) -> None:
         run_dir = Path(directory)
         processes: list[ServiceProcess] = []
         try:
-            sandbox = start_service("sandbox", ["sandbox", "--listen", "127.0.0.1:0"], run_dir)
-            processes.append(sandbox)
-            config = run_dir / "signalmesh.toml"
-            config.write_text(
-                CONFIG.format(
-                    state_dir=run_dir / "state", pixel=PIXEL, sandbox=sandbox.address, workers=args.workers
-                )
-            )
-            policy = start_service(
-                "policy", ["policy", "--config", str(config), "--listen", "127.0.0.1:0"], run_dir
-            )
-            processes.append(policy)
-            gateway = start_gateway("gateway", config, policy, run_dir)
-            processes.append(gateway)
+            sandbox, _, gateway, _ = start_mesh(run_dir, args.workers, processes)
             key = (run_dir / "state" / "local-api-key").read_text().strip()
             control = SandboxControl(f"http://{sandbox.address}")
 

@@ -373,6 +373,25 @@ def start_gateway(
     )
 
 
+def start_mesh(
+    run_dir: Path, workers: int, processes: list[ServiceProcess]
+) -> tuple[ServiceProcess, ServiceProcess, ServiceProcess, Path]:
+    """The sandbox, policy and a gateway of ``workers`` as processes in ``run_dir`` (SQLite, one
+    Meta destination): (sandbox, policy, gateway, config file). Each is appended to
+    ``processes`` as it starts, so the caller stops whatever did start if a later one fails."""
+    sandbox = start_service("sandbox", ["sandbox", "--listen", "127.0.0.1:0"], run_dir)
+    processes.append(sandbox)
+    config = run_dir / "signalmesh.toml"
+    config.write_text(
+        CONFIG.format(state_dir=run_dir / "state", pixel=PIXEL, sandbox=sandbox.address, workers=workers)
+    )
+    policy = start_service("policy", ["policy", "--config", str(config), "--listen", "127.0.0.1:0"], run_dir)
+    processes.append(policy)
+    gateway = start_gateway("gateway", config, policy, run_dir)
+    processes.append(gateway)
+    return sandbox, policy, gateway, config
+
+
 def variant_config(config: Path, name: str, extra: str) -> Path:
     """``config`` plus ``extra`` TOML, written beside it as ``signalmesh-<name>.toml``."""
     variant = config.with_name(f"signalmesh-{name}.toml")
@@ -386,20 +405,7 @@ async def run(args: argparse.Namespace, console: Console) -> dict[str, object]:
         run_dir = Path(directory)
         processes: list[ServiceProcess] = []
         try:
-            sandbox = start_service("sandbox", ["sandbox", "--listen", "127.0.0.1:0"], run_dir)
-            processes.append(sandbox)
-            config = run_dir / "signalmesh.toml"
-            config.write_text(
-                CONFIG.format(
-                    state_dir=run_dir / "state", pixel=PIXEL, sandbox=sandbox.address, workers=workers
-                )
-            )
-            policy = start_service(
-                "policy", ["policy", "--config", str(config), "--listen", "127.0.0.1:0"], run_dir
-            )
-            processes.append(policy)
-            gateway = start_gateway("gateway", config, policy, run_dir)
-            processes.append(gateway)
+            sandbox, policy, gateway, config = start_mesh(run_dir, workers, processes)
             # For the cost of history: two more gateways, with [stats] on and off, each on its
             # own SQLite file (neither shares the policy's), same state dir (one key).
             history_gateways = {}

@@ -19,10 +19,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from signalmesh.cli.processes import ServiceProcess, start_service
+from signalmesh.cli.processes import ServiceProcess
 from signalmesh.sandbox.client import SandboxControl
 
-from benchmarks.run import CONFIG, PIXEL, make_events, measure, start_gateway, tree_cpu_seconds, tree_rss_mb
+from benchmarks.run import make_events, measure, start_mesh, tree_cpu_seconds, tree_rss_mb
 
 CHUNK = 100_000
 
@@ -32,20 +32,7 @@ async def soak(args: argparse.Namespace) -> dict[str, object]:
         run_dir = Path(directory)
         processes: list[ServiceProcess] = []
         try:
-            sandbox = start_service("sandbox", ["sandbox", "--listen", "127.0.0.1:0"], run_dir)
-            processes.append(sandbox)
-            config = run_dir / "signalmesh.toml"
-            config.write_text(
-                CONFIG.format(
-                    state_dir=run_dir / "state", pixel=PIXEL, sandbox=sandbox.address, workers=args.workers
-                )
-            )
-            policy = start_service(
-                "policy", ["policy", "--config", str(config), "--listen", "127.0.0.1:0"], run_dir
-            )
-            processes.append(policy)
-            gateway = start_gateway("gateway", config, policy, run_dir)
-            processes.append(gateway)
+            sandbox, _, gateway, _ = start_mesh(run_dir, args.workers, processes)
             key = (run_dir / "state" / "local-api-key").read_text().strip()
             control = SandboxControl(f"http://{sandbox.address}")
 
