@@ -38,12 +38,16 @@ _delivery_row = operator.attrgetter(*_DELIVERY_COLUMNS.split(", "))
 _ALERT_COLUMNS = (
     "alert_key, rule, severity, state, destination, fired_at, resolved_at, details, notified_state"
 )
-# Hourly rows of the days that have ended (start < ?), added up per day; integer division
-# keeps start an INTEGER day start.
-_DAILY_SUMS = (
-    f"SELECT 'day', (start / {DAY}) * {DAY}, destination, event_name, mode, counter, SUM(amount) "
+# Hourly rows of the days that have ended (start < ?), each counter's hours in time order; the
+# roll-up adds them up per day (integer division keeps start an INTEGER day start).
+_HOURS_TO_ROLL_UP = (
+    f"SELECT (start / {DAY}) * {DAY}, destination, event_name, mode, counter, amount "
     "FROM history WHERE resolution = 'hour' AND start < ? "
-    "GROUP BY 2, destination, event_name, mode, counter"
+    "ORDER BY 1, destination, event_name, mode, counter, start"
+)
+_ADD_DAY = (
+    "INSERT INTO history (resolution, start, destination, event_name, mode, counter, amount) "
+    "VALUES ('day', ?, ?, ?, ?, ?, ?)"
 )
 # The other holder's lease only passes over once it has expired; the holder itself renews.
 _TAKE_LEASE = (
@@ -112,7 +116,14 @@ def _roll_up(connection: sqlite3.Connection, cuts: RetentionCuts) -> int:
         f"(SELECT DISTINCT (start / {DAY}) * {DAY} FROM history WHERE resolution = 'hour' AND start < ?)",
         ended,
     )
-    connection.execute(f"INSERT INTO history {_DAILY_SUMS}", ended)
+    # Added up here, in time order, not by SQL's SUM: SUM adds a group's rows in whatever order
+    # its sorter hands them over, and float sums depend on the order, so the same hours could
+    # roll up to figures differing in the last bit from one run to the next.
+    sums: dict[tuple[int, str, str, str, str], float] = {}
+    for day, destination, event_name, mode, counter, amount in connection.execute(_HOURS_TO_ROLL_UP, ended):
+        key = (day, destination, event_name, mode, counter)
+        sums[key] = sums.get(key, 0.0) + amount
+    connection.executemany(_ADD_DAY, [(*key, amount) for key, amount in sums.items()])
     (written,) = connection.execute(
         f"SELECT COUNT(*) FROM (SELECT DISTINCT (start / {DAY}) * {DAY}, destination, event_name, mode "
         "FROM history WHERE resolution = 'hour' AND start < ?)",

@@ -206,6 +206,30 @@ async def test_roll_up_sums_the_hours_of_each_ended_day_and_running_it_again_cha
     assert sum_rows(await store.read_history(DAY0, DAY0 + DAY, destination="meta"))[RECEIVED] == 5.0
 
 
+async def test_roll_up_adds_a_days_hours_in_time_order_to_the_last_bit(store: Store) -> None:
+    # Float sums depend on their order: in time order these hours give exactly 1.0, some other
+    # orders 0.0 or 2.0. The report compares figures from the roll-up with sums
+    # made in time order, so the roll-up must be that sum, every time.
+    amounts = [1e16, 1.0, -1e16, 1.0, 0.0]
+    await store.add_history(
+        delta(
+            *(
+                (DAY0 + hour * HOUR, "meta", "Purchase", "value.EUR", amount)
+                for hour, amount in enumerate(amounts)
+            )
+        ),
+        DAY0,
+    )
+
+    await store.roll_up_history(DAY0 + DAY + HOUR, HOURLY_RETENTION, DAILY_RETENTION)
+
+    in_time_order = 0.0
+    for amount in amounts:
+        in_time_order += amount
+    assert in_time_order == 1.0
+    assert await everything(store, "day") == {BucketKey(DAY0, "meta", "Purchase"): {"value.EUR": 1.0}}
+
+
 async def test_a_late_count_for_an_ended_day_is_in_its_next_roll_up(store: Store) -> None:
     await store.add_history(delta((DAY0 + HOUR, "meta", "Purchase", DELIVERED, 2)), DAY0)
     now = DAY0 + DAY + HOUR
