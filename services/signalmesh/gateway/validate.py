@@ -23,7 +23,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from signalmesh.connector import FieldProblem
+from signalmesh.connector.protocol import problems_of
 from signalmesh.gateway.field_limits import cut, limit_problems
 from signalmesh.gateway.identifiers import (
     list_path,
@@ -371,16 +371,10 @@ def _identifiers(
 def _connector_checks(event: event_pb2.ConversionEvent, connectors: Sequence[object], report: Report) -> None:
     """Each connector's own format rules (Meta's fbc cookie, Google's one click id), reported
     beside the core's: platform knowledge stays in the connector (``Connector.check_event``).
-
-    The connector has checks when it has a ``check_event`` that is not None: exactly what
-    ``isinstance(connector, ChecksEvents)`` (``problems_of``) decides, without typing's
-    runtime-protocol machinery, which cost more than all the checks together, per connector
-    and per event."""
+    ``problems_of`` finds the checks without typing's runtime-protocol machinery, which cost
+    more than all the checks together, per connector and per event."""
     for connector in connectors:
-        check_event = getattr(connector, "check_event", None)
-        if check_event is None:
-            continue
-        problems: Sequence[FieldProblem] = check_event(event)
+        problems = problems_of(connector, event)
         for problem in problems:
             note = report.warn if problem.warning else report.error
             note(problem.field, problem.reason, problem.description)
