@@ -31,6 +31,7 @@ from signalmesh.sandbox.client import SandboxControl
 
 from benchmarks.run import (
     Figures,
+    local_key,
     make_events,
     measure,
     open_loop,
@@ -88,7 +89,7 @@ async def profile(args: argparse.Namespace) -> None:
         processes: list[ServiceProcess] = []
         try:
             sandbox, _, gateway, _ = start_mesh(run_dir, args.workers, processes)
-            key = (run_dir / "state" / "local-api-key").read_text().strip()
+            key = local_key(run_dir)
             control = SandboxControl(f"http://{sandbox.address}")
 
             async def delivered() -> int:

@@ -392,6 +392,11 @@ def start_mesh(
     return sandbox, policy, gateway, config
 
 
+def local_key(run_dir: Path) -> str:
+    """The API key the gateway wrote for local callers into ``start_mesh``'s state directory."""
+    return (run_dir / "state" / "local-api-key").read_text().strip()
+
+
 def variant_config(config: Path, name: str, extra: str) -> Path:
     """``config`` plus ``extra`` TOML, written beside it as ``signalmesh-<name>.toml``."""
     variant = config.with_name(f"signalmesh-{name}.toml")
@@ -449,7 +454,7 @@ async def run(args: argparse.Namespace, console: Console) -> dict[str, object]:
                 processes.append(worker_gateways[label])
             echo = start_service("echo", [], run_dir, module="benchmarks.echo_server")
             processes.append(echo)
-            key = (run_dir / "state" / "local-api-key").read_text().strip()
+            key = local_key(run_dir)
             control = SandboxControl(f"http://{sandbox.address}")
 
             async def recorded() -> int:

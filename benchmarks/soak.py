@@ -22,7 +22,7 @@ from pathlib import Path
 from signalmesh.cli.processes import ServiceProcess
 from signalmesh.sandbox.client import SandboxControl
 
-from benchmarks.run import make_events, measure, start_mesh, tree_cpu_seconds, tree_rss_mb
+from benchmarks.run import local_key, make_events, measure, start_mesh, tree_cpu_seconds, tree_rss_mb
 
 CHUNK = 100_000
 
@@ -33,7 +33,7 @@ async def soak(args: argparse.Namespace) -> dict[str, object]:
         processes: list[ServiceProcess] = []
         try:
             sandbox, _, gateway, _ = start_mesh(run_dir, args.workers, processes)
-            key = (run_dir / "state" / "local-api-key").read_text().strip()
+            key = local_key(run_dir)
             control = SandboxControl(f"http://{sandbox.address}")
 
             retried: Counter[str] = Counter()
