@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from signalmesh.monitoring.history import DAY, HOURLY, BucketKey, HistoryDelta, HistoryRow
+from signalmesh.store import sqlite_batch as batch
 from signalmesh.store.base import AlertRecord, DeliveryRecord, Observation
 from signalmesh.store.history_rows import (
     RetentionCuts,
@@ -35,6 +36,8 @@ _DELIVERY_COLUMNS = (
     "event_id, destination, event_name, event_time, delivered_at, value, currency, has_click_id, mode"
 )
 _delivery_row = operator.attrgetter(*_DELIVERY_COLUMNS.split(", "))
+_DELIVERY_WIDTH = len(_DELIVERY_COLUMNS.split(", "))
+_ADD_DELIVERIES = f"INSERT OR REPLACE INTO deliveries ({_DELIVERY_COLUMNS}) VALUES {{values}}"
 _ALERT_COLUMNS = (
     "alert_key, rule, severity, state, destination, fired_at, resolved_at, details, notified_state"
 )
@@ -68,14 +71,13 @@ def add_history(connection: sqlite3.Connection, increments: Sequence[tuple[Bucke
 
 
 def add_deliveries(connection: sqlite3.Connection, records: Sequence[DeliveryRecord]) -> None:
-    """One record per (event_id, destination): a repeat (a replay delivered again) replaces.
+    """One record per (event_id, destination): a repeat (a replay delivered again) replaces,
+    in record order, as one statement per record would.
 
-    Each row is read in one C call; ``has_click_id`` binds as the integer 0 or 1 (a bool is an
-    int to sqlite3), as the column holds it."""
-    connection.executemany(
-        f"INSERT OR REPLACE INTO deliveries ({_DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        map(_delivery_row, records),
-    )
+    Many rows per statement (``sqlite_batch``): one step per chunk, not one GIL re-take per
+    record. Each row is read in one C call; ``has_click_id`` binds as the integer 0 or 1 (a bool
+    is an int to sqlite3), as the column holds it."""
+    batch.insert_rows(connection, _ADD_DELIVERIES, [*map(_delivery_row, records)], _DELIVERY_WIDTH)
 
 
 def _read_history(

@@ -91,6 +91,18 @@ async def test_a_delivery_reported_again_replaces_the_earlier_record(store: Stor
     assert await store.delivered_events(T0, T0 + 1) == [], "the old event time is still indexed"
 
 
+async def test_a_record_repeated_in_one_completion_ends_as_its_last_copy(store: Store) -> None:
+    await enqueue(store, entry("evt-1", "meta"), now=T0)
+    (claimed,) = await store.claim_outbox("meta", 100, LEASE, T0)
+    first, last = (
+        delivery("evt-1", delivered_at=T0 + 30),
+        delivery("evt-1", event_time=T0 + 5, delivered_at=T0 + 31),
+    )
+    await store.complete([result(claimed, DELIVERED, "ok")], T0 + 31, deliveries=[first, last])
+
+    assert await store.delivered_events(0, math.inf) == [last]
+
+
 # --- observations ---
 
 
