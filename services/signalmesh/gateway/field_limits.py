@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 from operator import attrgetter, gt
 from typing import Any
 
@@ -270,13 +271,46 @@ def _property_value(path: str, value: struct_pb2.Value, depth: int) -> Iterator[
 
 
 # within_limits' tables, laid out once from the ones above (which stay the single source).
-_SCALAR_PATHS = tuple(path for path in MAX_LENGTH if not path.endswith("[]"))
-_scalar_texts = attrgetter(*_SCALAR_PATHS)
-_SCALAR_CAPS = tuple(MAX_LENGTH[path] for path in _SCALAR_PATHS)
-_LIST_PATHS = tuple(path for path in MAX_ENTRIES if path != "contents")
-_lists = attrgetter(*_LIST_PATHS)
-_LIST_ENTRY_CAPS = tuple(MAX_ENTRIES[path] for path in _LIST_PATHS)
-_LIST_ITEM_CAPS = tuple(MAX_LENGTH[f"{path}[]"] for path in _LIST_PATHS)
+_EVENT_TEXT_PATHS = tuple(path for path in MAX_LENGTH if "." not in path and not path.endswith("[]"))
+_event_texts = attrgetter(*_EVENT_TEXT_PATHS)
+_EVENT_TEXT_CAPS = tuple(MAX_LENGTH[path] for path in _EVENT_TEXT_PATHS)
+_USER_LIST_NAMES = tuple(
+    path.removeprefix("user_data.") for path in MAX_ENTRIES if path.startswith("user_data.")
+)
+_user_lists = attrgetter(*_USER_LIST_NAMES)
+_USER_LIST_CAPS = tuple(MAX_ENTRIES[f"user_data.{name}"] for name in _USER_LIST_NAMES)
+_DESTINATIONS = MAX_ENTRIES["destinations"]
+_DESTINATION_CAP = MAX_LENGTH["destinations[]"]
+
+
+def _texts_of(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """The fields ``names`` of a message, always as a tuple (``attrgetter`` of one name is not)."""
+    if len(names) == 1:
+        (name,) = names
+        return lambda message: (getattr(message, name),)
+    return attrgetter(*names) if names else lambda message: ()
+
+
+def _user_caps() -> tuple[
+    tuple[int, Callable[[Any], tuple[Any, ...]], Callable[[Any], tuple[Any, ...]]], ...
+]:
+    """user_data's length limits grouped by cap, smallest first: (cap, its string fields, its
+    repeated fields whose every entry has that cap)."""
+    by_cap: dict[int, list[str]] = {}
+    for path, cap in MAX_LENGTH.items():
+        if path.startswith("user_data."):
+            by_cap.setdefault(cap, []).append(path.removeprefix("user_data."))
+    return tuple(
+        (
+            cap,
+            _texts_of([name for name in names if not name.endswith("[]")]),
+            _texts_of([name.removesuffix("[]") for name in names if name.endswith("[]")]),
+        )
+        for cap, names in sorted(by_cap.items())
+    )
+
+
+_USER_CAPS = _user_caps()
 _click_texts = attrgetter(
     *(field.name for field in event_pb2.ClickIds.DESCRIPTOR.fields if field.type == field.TYPE_STRING)
 )
@@ -288,16 +322,23 @@ _CONSENT_STATUSES = frozenset(event_pb2.ConsentStatus.values())
 def within_limits(event: event_pb2.ConversionEvent, now: float) -> bool:
     """True when ``event`` breaks none of :func:`limit_problems`' limits (then it has none to
     report); False when it may break one. The same rules, checked without naming anything."""
-    if any(map(gt, map(len, _scalar_texts(event)), _SCALAR_CAPS)):
+    if any(map(gt, map(len, _event_texts(event)), _EVENT_TEXT_CAPS)):
         return False
-    lists = _lists(event)
-    if any(map(gt, map(len, lists), _LIST_ENTRY_CAPS)):
+    destinations = event.destinations
+    if len(destinations) > _DESTINATIONS or (destinations and max(map(len, destinations)) > _DESTINATION_CAP):
         return False
-    for texts, cap in zip(lists, _LIST_ITEM_CAPS, strict=True):
-        if texts and max(map(len, texts)) > cap:
+    user_data = event.user_data
+    if any(map(gt, map(len, _user_lists(user_data)), _USER_LIST_CAPS)):
+        return False
+    # No string is longer in characters than its message is in bytes: one C call clears every
+    # cap at or above user_data's size, so a typical event reads only its few short fields.
+    size = user_data.ByteSize()
+    for cap, texts, lists in _USER_CAPS:
+        if size <= cap:
+            break
+        if max(map(len, chain(texts(user_data), *lists(user_data))), default=0) > cap:
             return False
     click_ids = event.click_ids
-    # No string is longer in characters than its message is in bytes: one C call clears them all.
     if click_ids.ByteSize() > CLICK_ID_LENGTH and max(map(len, _click_texts(click_ids))) > CLICK_ID_LENGTH:
         return False
     contents = event.contents
