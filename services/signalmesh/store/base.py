@@ -2,7 +2,8 @@
 
 Two backends implement it — SQLite (embedded default, WAL) and Redis (scale-out) — and both
 pass one shared test suite. Every method takes a whole batch, so the services do one round trip
-(one transaction) per batch, never one per event.
+(one transaction) per batch, never one per event. The records made for every event are
+``record``s (frozen to the type checker, cheap to build); the others are frozen dataclasses.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from signalmesh.monitoring.history import HistoryDelta, HistoryRow
+from signalmesh.records import record
 from signalmesh.store.api_key_records import ApiKeyRecord
 from signalmesh.v1 import gateway_pb2
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NewEntry:
     """An accepted (event, destination) pair to deliver: the prepared, hashed event only."""
 
@@ -29,7 +31,7 @@ class NewEntry:
     traceparent: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OutboxEntry:
     """An entry claimed by a dispatcher; its lease expires unless completed."""
 
@@ -44,7 +46,7 @@ class OutboxEntry:
     enqueued_at: float
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatusRecord:
     """One event's decision and delivery state at one destination (what GetEventStatus shows)."""
 
@@ -82,7 +84,7 @@ COMPLETION_STATES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeliveryPayload:
     """One attempt's exchange as kept for an operator (``signalmesh status --payload`` and
     ``signalmesh diff``): the body sent and the platform's own answer, hashed data only, secrets
@@ -111,7 +113,7 @@ class PayloadRecord:
     recorded_at: float
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeliveryResult:
     """What a dispatcher learned about one claimed entry."""
 
@@ -136,7 +138,7 @@ class DeliveryResult:
                 raise ValueError(f"entry {result.entry_id}: {result.state} is not a state a delivery ends in")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeliveryRecord:
     """One event the platform accepted: the server layer of reconciliation (DESIGN §11).
     Hashed data only; kept as long as hourly history."""
