@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from bisect import bisect_right
 
 # What ipaddress.IPv4Address accepts as text: four decimal octets 0-255, no leading zeros.
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -32,11 +33,41 @@ _PRIVATE_EXCEPTIONS = _ranges(getattr(_CONSTANTS, "_private_networks_exceptions"
 _LOOPBACK = _ranges((ipaddress.IPv4Network("127.0.0.0/8"),))
 
 
+def _unroutable(number: int) -> bool:
+    """``is_private or is_loopback`` of the IPv4 address ``number``, range by range."""
+    if any(start <= number <= end for start, end in _LOOPBACK):
+        return True
+    return any(start <= number <= end for start, end in _PRIVATE or ()) and not any(
+        start <= number <= end for start, end in _PRIVATE_EXCEPTIONS
+    )
+
+
+def _toggles() -> tuple[int, ...]:
+    """Where ``_unroutable`` changes its answer, in order from address 0 (which counts as a
+    change when it is unroutable): between two range edges the answer is the same for every
+    address, so the answer for any address is whether an odd number of toggles lie at or below
+    it (one ``bisect``, not ~15 range tests)."""
+    edges = {0} | {
+        edge
+        for start, end in (*(_PRIVATE or ()), *_PRIVATE_EXCEPTIONS, *_LOOPBACK)
+        for edge in (start, end + 1)
+    }
+    toggles, inside = [], False
+    for edge in sorted(edge for edge in edges if edge < 2**32):
+        if _unroutable(edge) != inside:
+            toggles.append(edge)
+            inside = not inside
+    return tuple(toggles)
+
+
+_TOGGLES = _toggles()
+
+
 def _dotted_quad(text: str) -> int | None:
     match = _DOTTED_QUAD.fullmatch(text)
     if match is None:
         return None
-    first, second, third, fourth = (int(octet) for octet in match.groups())
+    first, second, third, fourth = map(int, match.groups())
     return (first << 24) | (second << 16) | (third << 8) | fourth
 
 
@@ -57,8 +88,4 @@ def is_private_or_loopback(text: str) -> bool:
     if number is None or _PRIVATE is None:
         address = ipaddress.ip_address(text)
         return address.is_private or address.is_loopback
-    if any(start <= number <= end for start, end in _LOOPBACK):
-        return True
-    return any(start <= number <= end for start, end in _PRIVATE) and not any(
-        start <= number <= end for start, end in _PRIVATE_EXCEPTIONS
-    )
+    return bisect_right(_TOGGLES, number) % 2 == 1
