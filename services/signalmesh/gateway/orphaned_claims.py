@@ -99,16 +99,16 @@ class OrphanedClaims:
     @contextmanager
     def writing(self, keys: Iterable[EventKey]) -> Iterator[None]:
         """Mark ``keys`` as claimed by this batch: a concurrent duplicate waits for this write,
-        not for the store."""
-        loop = asyncio.get_running_loop()
-        mine = {key: loop.create_future() for key in keys if key not in self._writing}
-        self._writing.update(mine)
+        not for the store. The batch's keys share one future: they are written together."""
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        mine = [key for key in keys if key not in self._writing]
+        self._writing.update(dict.fromkeys(mine, written))
         try:
             yield
         finally:
-            for key, future in mine.items():
+            for key in mine:
                 self._writing.pop(key, None)
-                future.set_result(None)
+            written.set_result(None)
 
     def enqueued(self, keys: Iterable[EventKey]) -> None:
         for key in keys:
